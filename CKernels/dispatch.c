@@ -1,0 +1,30 @@
+/* Registration: fill every slot with the reference kernel, then let the tuned table override
+ * it once, on first use. GMM_ISA=ref forces the reference path. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gmm_dispatch.h"
+
+static const gmm_kernel_table ref_table = {
+    .isa = "ref",
+    .logprob = {gmm_logprob_full_ref, gmm_logprob_diag_ref},
+    .lse = gmm_lse_resp_ref,
+    .accum = {gmm_accum_full_ref, gmm_accum_diag_ref},
+};
+
+static const gmm_kernel_table *active_table = &ref_table;
+static pthread_once_t active_once = PTHREAD_ONCE_INIT;
+
+static void choose_table(void) {
+    const char *want = getenv("GMM_ISA");
+    if (want && strcmp(want, "ref") == 0) return;
+    const gmm_kernel_table *avx2 = gmm_kernels_avx2();
+    if (avx2) active_table = avx2;
+}
+
+const gmm_kernel_table *gmm_kernels_ref(void) { return &ref_table; }
+
+const gmm_kernel_table *gmm_kernels_active(void) {
+    pthread_once(&active_once, choose_table);
+    return active_table;
+}

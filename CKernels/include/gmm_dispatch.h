@@ -1,0 +1,30 @@
+/* Kernel registration: every slot starts as the scalar reference, and the AVX2/FMA kernels
+ * override it when the CPU has them. The choice is made once; GMM_ISA=ref forces the
+ * reference path (GMM_ISA=avx2 insists on AVX2 and falls back to ref if absent). */
+#ifndef GMM_DISPATCH_H
+#define GMM_DISPATCH_H
+#include "gmm_estep.h"
+#include "gmm_mstep.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gmm_kernel_table {
+    const char *isa;                          /* "ref" or "avx2" */
+    gmm_logprob_fn logprob[GMM_COV_COUNT];
+    gmm_lse_fn lse;
+    gmm_accum_fn accum[GMM_COV_COUNT];
+} gmm_kernel_table;
+
+/** The reference table (always available). */
+const gmm_kernel_table *gmm_kernels_ref(void);
+/** The AVX2/FMA table, or NULL when this CPU lacks AVX2 or FMA. */
+const gmm_kernel_table *gmm_kernels_avx2(void);
+/** The table chosen once at first use (CPU detection, then GMM_ISA). */
+const gmm_kernel_table *gmm_kernels_active(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,69 @@
+/* Drivers: the loops around the kernels. One call is one pass over the data: each fixed-size
+ * block is transposed, its log-densities and responsibilities computed, and (optionally) its
+ * sufficient statistics accumulated at once, so the N x K responsibility matrix never exists.
+ *
+ * Determinism: blocks are grouped into a number of "slots" that depends only on (n, d, K,
+ * covariance); each slot is summed by one thread in block order into its own accumulator,
+ * and the slots are reduced in slot order. The result is bitwise independent of the number
+ * of threads. Threads exist only here (OpenMP); without OpenMP the same loops run serially. */
+#ifndef GMM_DRIVER_H
+#define GMM_DRIVER_H
+#include "gmm_dispatch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Model parameters read by a pass (see gmm_types.h for the layouts). */
+typedef struct gmm_model_view {
+    size_t d, K;
+    gmm_covariance covariance;
+    const double *means;      /* K*d */
+    const double *prec_chol;  /* full: K*d*d, diag: K*d */
+    const double *log_norm;   /* K */
+} gmm_model_view;
+
+/** What a pass computes. Output pointers may be NULL when not wanted. */
+typedef struct gmm_pass_request {
+    const double *X;          /* n rows of d features, row stride ldX (>= d) */
+    size_t n, ldX;
+    int accumulate;           /* nonzero: fill stats (see gmm_pass_stats_size) */
+    int hard;                 /* nonzero: responsibilities are one-hot at the argmax (k-means);
+                                 loglik_sum is then the sum of the max log-density */
+    int random_resp;          /* nonzero: skip the E-step; responsibilities are uniform random
+                                 numbers normalized per row, a pure function of (seed, row), so
+                                 scikit-learn's init_params='random' needs no N x K array */
+    uint64_t seed;
+    const double *shift;      /* K*d shift for accumulation; NULL means the model's means */
+    double *resp;             /* n*K responsibilities, row-major */
+    double *lse;              /* n per-point log-likelihoods */
+    int32_t *labels;          /* n argmax components */
+    int threads;              /* 0: OpenMP's default */
+    const gmm_kernel_table *kernels; /* NULL: gmm_kernels_active() */
+} gmm_pass_request;
+
+/** Layout of the statistics that a pass returns: [loglik_sum, nk[K], s1[K*d], s2[...]]. */
+size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate);
+/** Number of deterministic reduction slots for a problem (independent of threads). */
+size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate);
+/** Doubles of per-thread scratch a pass needs. */
+size_t gmm_pass_thread_scratch_size(size_t d, size_t K);
+/** Threads a pass with `threads` (0: default) would use. */
+int gmm_pass_thread_count(int threads);
+
+/** One pass. stats: slots*stats_size doubles (slot_count from gmm_pass_slot_count); on
+ *  return its first stats_size doubles hold the reduced totals. scratch: thread_count *
+ *  gmm_pass_thread_scratch_size doubles, 64-byte aligned. */
+gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *request,
+                    double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch);
+
+/** Runs a parallel region with `threads` threads and returns how many distinct threads took
+ *  part (1 in a serial build): proof that OpenMP is live. */
+int gmm_parallel_probe(int threads);
+/** 1 when the library was built with OpenMP. */
+int gmm_built_with_openmp(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

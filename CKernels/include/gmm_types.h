@@ -1,0 +1,53 @@
+/* Shared types and the kernel contract for swift-gmm's C layer.
+ *
+ * Layout conventions (all buffers are caller-owned; kernels never allocate):
+ *  - A "block" is up to GMM_BLOCK_MAX points held transposed: Xt[i*ldx + n] is feature i of
+ *    point n. ldx >= gmm_round4(B) and the padding columns [B, gmm_round4(B)) hold finite
+ *    values (the drivers zero them), so SIMD kernels may run whole 4-lane vectors.
+ *  - Per-component outputs are component-major with the same padding: logp[k*ldl + n].
+ *  - Full covariance: prec_chol[k*d*d + i*d + j] is U_k (upper triangular, zeros below the
+ *    diagonal) with U_k U_k^T = inverse(Sigma_k). Diagonal: prec_chol[k*d + i] = 1/sigma_ki.
+ *  - log_norm[k] = log(pi_k) - d/2 log(2 pi) + sum_i log U_k[i,i]; so that
+ *    log(pi_k N(x | mu_k, Sigma_k)) = log_norm[k] - 1/2 |(x - mu_k) U_k|^2.
+ */
+#ifndef GMM_TYPES_H
+#define GMM_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GMM_RESTRICT __restrict__
+#else
+#define GMM_RESTRICT
+#endif
+
+/** Status codes returned by every kernel and driver. */
+typedef enum gmm_status {
+    GMM_OK = 0,
+    GMM_ERR_ARGUMENT = 1,      /* a size or pointer violates the kernel contract */
+    GMM_ERR_NOT_PD = 2,        /* a covariance is not positive definite (component in *bad) */
+    GMM_ERR_NONFINITE = 3,     /* a non-finite value was met */
+    GMM_ERR_UNSUPPORTED = 4    /* the requested ISA or covariance type is not available */
+} gmm_status;
+
+/** Covariance parametrizations understood by the kernels. */
+typedef enum gmm_covariance {
+    GMM_COV_FULL = 0,
+    GMM_COV_DIAG = 1,
+    GMM_COV_COUNT = 2
+} gmm_covariance;
+
+/** Largest number of points in one block handed to a kernel. */
+#define GMM_BLOCK_MAX 256
+
+static inline size_t gmm_round4(size_t n) { return (n + 3u) & ~(size_t)3u; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,203 @@
+/* The one-pass driver: E-step and M-step accumulation fused per block of rows, threaded with
+ * OpenMP over deterministic slots (see gmm_driver.h). */
+#include <math.h>
+#include <string.h>
+#include "gmm_driver.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Rows per block: the transposed block, its centred and weighted copies and the K x B
+ * responsibilities stay within L2 (1 MiB) for d <= 64. */
+static size_t block_rows(size_t d) { return d > 32 ? 128 : GMM_BLOCK_MAX; }
+
+static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate) {
+    if (!accumulate) return 1;
+    size_t s2 = covariance == GMM_COV_FULL ? K * d * d : K * d;
+    return 1 + K + K * d + s2;
+}
+
+size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate) {
+    size_t blocks = (n + block_rows(d) - 1) / block_rows(d);
+    size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate) * sizeof(double);
+    /* Enough slots to balance many threads, bounded so the partial sums stay under ~32 MiB. */
+    size_t slots = 64;
+    size_t cap = ((size_t)32 << 20) / bytes;
+    if (cap < 4) cap = 4;
+    if (slots > cap) slots = cap;
+    if (slots > blocks) slots = blocks;
+    return slots ? slots : 1;
+}
+
+size_t gmm_pass_thread_scratch_size(size_t d, size_t K) {
+    size_t ld = block_rows(d); /* already a multiple of 4 */
+    return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld);
+}
+
+int gmm_pass_thread_count(int threads) {
+#ifdef _OPENMP
+    return threads > 0 ? threads : omp_get_max_threads();
+#else
+    (void)threads;
+    return 1;
+#endif
+}
+
+int gmm_built_with_openmp(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int gmm_parallel_probe(int threads) {
+#ifdef _OPENMP
+    unsigned long long seen = 0;
+#pragma omp parallel num_threads(gmm_pass_thread_count(threads))
+    {
+        unsigned long long bit = 1ull << (omp_get_thread_num() & 63);
+#pragma omp atomic
+        seen |= bit;
+    }
+    return __builtin_popcountll(seen);
+#else
+    (void)threads;
+    return 1;
+#endif
+}
+
+static void transpose_block(const double *X, size_t ldX, size_t rows, size_t d, double *Xt, size_t ldx) {
+    for (size_t r = 0; r < rows; r++) {
+        const double *x = X + r * ldX;
+        for (size_t i = 0; i < d; i++) Xt[i * ldx + r] = x[i];
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t r = rows; r < ldx; r++) Xt[i * ldx + r] = 0.0;
+}
+
+/* Hard assignment (k-means): one-hot responsibilities at the argmax; best[n] = max value. */
+static void harden(double *logp, size_t ldl, size_t rows, size_t K, double *best) {
+    for (size_t n = 0; n < rows; n++) {
+        size_t arg = 0;
+        double m = logp[n];
+        for (size_t k = 1; k < K; k++)
+            if (logp[k * ldl + n] > m) { m = logp[k * ldl + n]; arg = k; }
+        for (size_t k = 0; k < K; k++) logp[k * ldl + n] = (k == arg) ? 1.0 : 0.0;
+        best[n] = m;
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t n = rows; n < ldl; n++) logp[k * ldl + n] = 0.0;
+}
+
+/* SplitMix64 finalizer: a counter-based generator, so each row's draws depend only on
+ * (seed, row, component) and not on which thread made them. */
+static uint64_t mix64(uint64_t z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void random_responsibilities(uint64_t seed, size_t r0, size_t rows, size_t K, double *g,
+                                    size_t ldg, double *lse) {
+    for (size_t n = 0; n < rows; n++) {
+        double s = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            uint64_t bits = mix64(seed ^ mix64((uint64_t)(r0 + n) * (uint64_t)K + k));
+            double u = (double)(bits >> 11) * 0x1.0p-53;
+            g[k * ldg + n] = u;
+            s += u;
+        }
+        for (size_t k = 0; k < K; k++) g[k * ldg + n] /= s;
+        lse[n] = 0.0;
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t n = rows; n < ldg; n++) g[k * ldg + n] = 0.0;
+}
+
+static int32_t argmax_column(const double *g, size_t ldg, size_t K, size_t n) {
+    int32_t arg = 0;
+    double m = g[n];
+    for (size_t k = 1; k < K; k++)
+        if (g[k * ldg + n] > m) { m = g[k * ldg + n]; arg = (int32_t)k; }
+    return arg;
+}
+
+gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
+                    double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch) {
+    if (!model || !req || !stats || !scratch || !req->X || model->d == 0 || model->K == 0 ||
+        req->ldX < model->d || (unsigned)model->covariance >= GMM_COV_COUNT || req->n == 0)
+        return GMM_ERR_ARGUMENT;
+    const gmm_kernel_table *kt = req->kernels ? req->kernels : gmm_kernels_active();
+    const size_t d = model->d, K = model->K, n = req->n;
+    const gmm_covariance cov = model->covariance;
+    const gmm_logprob_fn logprob = kt->logprob[cov];
+    const gmm_lse_fn lse = kt->lse;
+    const gmm_accum_fn accum = kt->accum[cov];
+    const size_t B = block_rows(d), ld = B;
+    const size_t nblocks = (n + B - 1) / B;
+    const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate);
+    const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate);
+    const size_t tss = gmm_pass_thread_scratch_size(d, K);
+    const double *shift = req->shift ? req->shift : model->means;
+    const int threads = gmm_pass_thread_count(req->threads);
+    int failed = 0;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads)
+#endif
+    for (long s = 0; s < (long)slots; s++) {
+#ifdef _OPENMP
+        double *scr = scratch + (size_t)omp_get_thread_num() * tss;
+#else
+        double *scr = scratch;
+#endif
+        double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
+        double *pl = logp + round8(K * ld);
+        double *st = stats + (size_t)s * ss;
+        memset(st, 0, ss * sizeof(double));
+        const size_t b0 = (size_t)s * nblocks / slots, b1 = ((size_t)s + 1) * nblocks / slots;
+        for (size_t b = b0; b < b1; b++) {
+            const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
+            transpose_block(req->X + r0 * req->ldX, req->ldX, rows, d, Xt, ld);
+            gmm_status e = GMM_OK;
+            if (req->random_resp)
+                random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
+            else
+                e = logprob(Xt, ld, rows, d, K, model->means, model->prec_chol, model->log_norm,
+                            work, logp, ld);
+            if (e == GMM_OK && !req->random_resp) {
+                if (req->hard) harden(logp, ld, rows, K, pl);
+                else e = lse(logp, ld, rows, K, pl);
+            }
+            if (e != GMM_OK) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                failed = (int)e;
+                break;
+            }
+            double sum = 0.0;
+            for (size_t r = 0; r < rows; r++) sum += pl[r];
+            st[0] += sum;
+            if (req->lse) memcpy(req->lse + r0, pl, rows * sizeof(double));
+            if (req->resp)
+                for (size_t r = 0; r < rows; r++)
+                    for (size_t k = 0; k < K; k++) req->resp[(r0 + r) * K + k] = logp[k * ld + r];
+            if (req->labels)
+                for (size_t r = 0; r < rows; r++) req->labels[r0 + r] = argmax_column(logp, ld, K, r);
+            if (req->accumulate)
+                accum(Xt, ld, rows, d, K, logp, ld, shift, work, st + 1, st + 1 + K, st + 1 + K + K * d);
+        }
+    }
+    if (failed) return (gmm_status)failed;
+    /* Fixed-order reduction: the totals do not depend on which thread summed which slot. */
+    for (size_t s = 1; s < slots; s++) {
+        const double *src = stats + s * ss;
+        for (size_t i = 0; i < ss; i++) stats[i] += src[i];
+    }
+    return GMM_OK;
+}

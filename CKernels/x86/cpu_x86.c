@@ -1,0 +1,17 @@
+/* CPU detection and the AVX2 kernel table. */
+#include "gmm_dispatch.h"
+
+static const gmm_kernel_table avx2_table = {
+    .isa = "avx2",
+    .logprob = {gmm_logprob_full_avx2, gmm_logprob_diag_avx2},
+    .lse = gmm_lse_resp_avx2,
+    .accum = {gmm_accum_full_avx2, gmm_accum_diag_avx2},
+};
+
+const gmm_kernel_table *gmm_kernels_avx2(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &avx2_table;
+#endif
+    return 0;
+}

@@ -1,0 +1,42 @@
+/// What can go wrong when fitting or evaluating a Gaussian mixture. Data and numerical
+/// failures are thrown; the messages follow scikit-learn's wording (with the location added)
+/// so that its users recognise them.
+public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A covariance matrix stopped being positive definite (or a variance became ≤ 0).
+    case illDefinedCovariance(component: Int)
+    /// Fewer samples than components.
+    case tooFewSamples(samples: Int, components: Int)
+    /// Fewer than two samples in all.
+    case notEnoughSamples(samples: Int)
+    /// A NaN or infinite value in the input; row and column are 0-based.
+    case nonFiniteInput(row: Int, column: Int, isNaN: Bool)
+    /// The data have a different number of features than the model or the start parameters.
+    case featureMismatch(expected: Int, got: Int)
+    /// A configuration value or explicit parameter that cannot be used.
+    case invalidArgument(String)
+
+    /// scikit-learn's advice for an ill-defined covariance.
+    public static let illDefinedAdvice =
+        "Fitting the mixture model failed because some components have ill-defined empirical covariance (for instance caused by singleton or collapsed samples). Try to decrease the number of components, increase reg_covar, or scale the input data."
+
+    public var description: String {
+        switch self {
+        case .illDefinedCovariance(let k):
+            return "\(Self.illDefinedAdvice) (component \(k))"
+        case .tooFewSamples(let n, let k):
+            return "Expected n_samples >= n_components but got n_components = \(k), n_samples = \(n)"
+        case .notEnoughSamples(let n):
+            return "Found array with \(n) sample(s) while a minimum of 2 is required by GaussianMixture."
+        case .nonFiniteInput(let r, let c, let isNaN):
+            return "Input X contains \(isNaN ? "NaN" : "infinity") at row \(r), column \(c)."
+        case .featureMismatch(let expected, let got):
+            return "X has \(got) features, but the model expects \(expected) features."
+        case .invalidArgument(let message):
+            return message
+        }
+    }
+}
+
+/// scikit-learn's warning text when the best initialization did not converge.
+public let nonConvergenceWarning =
+    "Best performing initialization did not converge. Try different init parameters, or increase max_iter, tol, or check for degenerate data."

@@ -1,0 +1,135 @@
+/// How EM is started (scikit-learn's `init_params`, plus explicit parameters).
+public enum InitializationMethod: Sendable, Equatable {
+    /// Lloyd's k-means (k-means++ seeding) for hard labels, then one M-step. The default.
+    case kmeans
+    /// k-means++ seeding only: the K seeds as one-hot responsibilities.
+    case kmeansPlusPlus
+    /// K distinct random data points as one-hot responsibilities.
+    case randomFromData
+    /// Uniform random responsibilities, normalized per point.
+    case random
+    /// Start from these parameters (scikit-learn's weights_init, means_init, precisions_init).
+    case parameters(GaussianMixtureParameters)
+}
+
+/// Progress of a fit, reported after every EM iteration.
+public struct FitProgress: Sendable {
+    /// Index of the start (0 ..< initializations).
+    public let initialization: Int
+    /// Iteration within that start, from 1.
+    public let iteration: Int
+    /// Mean log-likelihood of this iteration's E-step.
+    public let lowerBound: Double
+    /// Change from the previous iteration (−∞ → first value gives +∞).
+    public let change: Double
+    /// Wall-clock seconds of this iteration.
+    public let seconds: Double
+}
+
+/// A Gaussian mixture estimator with scikit-learn's `GaussianMixture` semantics and defaults:
+/// EM from `initializations` starts, keeping the one with the highest final lower bound.
+///
+/// ```swift
+/// var gm = GaussianMixture(components: 3)
+/// gm.seed = 42
+/// let model = try gm.fit(X)           // X: Matrix<Double>, one row per point
+/// let labels = try model.predict(X)
+/// ```
+public struct GaussianMixture: Sendable {
+    /// Number of mixture components K (`n_components`).
+    public var components: Int
+    /// Covariance parametrization (`covariance_type`).
+    public var covarianceType: CovarianceType
+    /// Convergence threshold on the change of the per-sample mean log-likelihood (`tol`).
+    public var tolerance: Double
+    /// Non-negative value added to the covariance diagonals (`reg_covar`).
+    public var regCovar: Double
+    /// EM iterations per start (`max_iter`); 0 returns the initialization.
+    public var maxIterations: Int
+    /// Number of starts (`n_init`).
+    public var initializations: Int
+    /// Initialization method (`init_params`, or explicit parameters).
+    public var initialization: InitializationMethod
+    /// Seed for every random choice; `nil` draws one from the system.
+    public var seed: UInt64?
+    /// Threads for the kernels; `nil` uses OpenMP's default (`OMP_NUM_THREADS`, else all cores).
+    public var threads: Int?
+    /// Kernel implementation.
+    public var isa: KernelISA
+
+    public init(components: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
+                regCovar: Double = 1e-6, maxIterations: Int = 100, initializations: Int = 1,
+                initialization: InitializationMethod = .kmeans, seed: UInt64? = nil,
+                threads: Int? = nil, isa: KernelISA = .automatic) {
+        self.components = components
+        self.covarianceType = covarianceType
+        self.tolerance = tolerance
+        self.regCovar = regCovar
+        self.maxIterations = maxIterations
+        self.initializations = initializations
+        self.initialization = initialization
+        self.seed = seed
+        self.threads = threads
+        self.isa = isa
+    }
+
+    /// Fits the mixture to `X` (one row per point). Throws `GaussianMixtureError` for invalid
+    /// settings or data and for ill-defined covariances; not converging is reported in the
+    /// result (`converged`), as scikit-learn warns rather than fails.
+    public func fit(_ X: Matrix<Double>, progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
+        try validate(X)
+        var rng = SeededGenerator(seed: seed ?? UInt64.random(in: .min ... .max))
+        let engine = PassEngine(data: X, components: components, covariance: covarianceType, threads: threads, isa: isa)
+        let family = GaussianEMFamily(engine: engine, regCovar: regCovar)
+        let initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
+        var best: EMRun<GaussianMixtureParameters>?
+        for start in 0..<initializations {
+            let parameters = try initializer.parameters(for: initialization, rng: &rng)
+            let run = try expectationMaximization(family, from: parameters, maxIterations: maxIterations,
+                                                  tolerance: tolerance) { iteration, bound, change, seconds in
+                progress?(FitProgress(initialization: start, iteration: iteration, lowerBound: bound,
+                                      change: change, seconds: seconds))
+            }
+            if best == nil || run.lowerBound > best!.lowerBound { best = run }
+        }
+        let run = best!
+        return FittedGaussianMixture(parameters: run.parameters, lowerBound: run.lowerBound,
+                                     lowerBounds: run.lowerBounds, converged: run.converged,
+                                     iterations: run.iterations, threads: threads, isa: isa)
+    }
+
+    private func validate(_ X: Matrix<Double>) throws {
+        typealias E = GaussianMixtureError
+        guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter must be an int in the range [1, inf). Got \(components) instead.") }
+        guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
+        guard regCovar >= 0, regCovar.isFinite else { throw E.invalidArgument("The 'reg_covar' parameter must be a float in the range [0.0, inf). Got \(regCovar) instead.") }
+        guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter must be an int in the range [0, inf). Got \(maxIterations) instead.") }
+        guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter must be an int in the range [1, inf). Got \(initializations) instead.") }
+        if let t = threads, t < 1 { throw E.invalidArgument("threads must be at least 1 (got \(t)).") }
+        guard X.columns >= 1 else { throw E.invalidArgument("Found array with 0 feature(s) (shape=(\(X.rows), 0)) while a minimum of 1 is required by GaussianMixture.") }
+        guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows) }
+        try X.checkFinite()
+        guard X.rows >= components else { throw E.tooFewSamples(samples: X.rows, components: components) }
+        if case .parameters(let p) = initialization {
+            guard p.features == X.columns else { throw E.featureMismatch(expected: p.features, got: X.columns) }
+            guard p.components == components, p.covarianceType == covarianceType else {
+                throw E.invalidArgument("The initial parameters have \(p.components) '\(p.covarianceType.rawValue)' components, but the estimator asks for \(components) '\(covarianceType.rawValue)' components.")
+            }
+        }
+    }
+}
+
+extension Matrix where Element == Double {
+    /// Throws `.nonFiniteInput` naming the first NaN or infinite value (row, column).
+    func checkFinite() throws {
+        try withUnsafeBufferPointer { x in
+            // Fast path: a sum of x·0 is NaN exactly when some value is NaN or infinite.
+            var probe = 0.0
+            for v in x { probe += v * 0 }
+            guard probe.isNaN else { return }
+            for (index, v) in x.enumerated() where !v.isFinite {
+                throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns, isNaN: v.isNaN)
+            }
+        }
+    }
+}

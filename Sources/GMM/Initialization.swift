@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Starting parameters for EM (scikit-learn's `_initialize_parameters`). The heavy loops
+/// (distances, Lloyd's assignment and the first M-step) run through the same C drivers as
+/// EM: k-means is a hard-assignment pass of unit-precision diagonal Gaussians.
+struct Initializer {
+    let engine: PassEngine
+    let family: GaussianEMFamily
+    let threads: Int?
+    let isa: KernelISA
+
+    /// Rows used for k-means++ seeding: all of them up to this count, a random sample beyond.
+    static let seedingSampleLimit = 1 << 18
+    /// Lloyd's iteration cap and relative tolerance, as scikit-learn's KMeans.
+    static let kmeansMaxIterations = 300
+    static let kmeansTolerance = 1e-4
+
+    var data: Matrix<Double> { engine.data }
+    var K: Int { engine.K }
+    var d: Int { engine.d }
+
+    func parameters(for method: InitializationMethod, rng: inout SeededGenerator) throws -> GaussianMixtureParameters {
+        switch method {
+        case .parameters(let p):
+            return p
+        case .kmeansPlusPlus:
+            return try oneHot(rows: kmeansPlusPlusRows(rng: &rng))
+        case .randomFromData:
+            var chosen = Set<Int>()
+            var rows: [Int] = []
+            while rows.count < K {
+                let r = Int.random(in: 0..<data.rows, using: &rng)
+                if chosen.insert(r).inserted { rows.append(r) }
+            }
+            return try oneHot(rows: rows)
+        case .random:
+            let shift = Array(repeating: columnMoments().mean, count: K).flatMap { $0 }
+            let unit = GaussianModelBuffers(centers: shift, d: d, K: K, covariance: engine.covariance)
+            let totals = engine.run(unit, mode: PassMode(accumulate: true, randomSeed: rng.next(), shift: shift))
+            return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: shift)
+        case .kmeans:
+            let centers = try lloyd(from: kmeansPlusPlusRows(rng: &rng).flatMap { data.row($0) }, rng: &rng)
+            let unit = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: engine.covariance)
+            let totals = engine.run(unit, mode: PassMode(accumulate: true, hard: true))
+            return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: centers)
+        }
+    }
+
+    /// One-hot responsibilities on the given rows: the M-step with Nₖ = 1 about the rows
+    /// themselves (means ≈ the rows, covariances ≈ reg_covar·I, equal weights).
+    private func oneHot(rows: [Int]) throws -> GaussianMixtureParameters {
+        let shift = rows.flatMap { data.row($0) }
+        let nk = [Double](repeating: 1, count: K)
+        let s1 = [Double](repeating: 0, count: K * d)
+        let s2 = [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d))
+        return try nk.withUnsafeBufferPointer { n in
+            try s1.withUnsafeBufferPointer { a in
+                try s2.withUnsafeBufferPointer { b in try family.maximize(nk: n, s1: a, s2: b, shift: shift) }
+            }
+        }
+    }
+
+    /// Per-feature mean and (population) variance, from one K = 1 pass about the first row.
+    func columnMoments() -> (mean: [Double], variance: [Double]) {
+        let one = PassEngine(data: data, components: 1, covariance: .diag, threads: threads, isa: isa)
+        let shift = data.row(0)
+        let t = one.run(GaussianModelBuffers(centers: shift, d: d, K: 1, covariance: .diag),
+                        mode: PassMode(accumulate: true, hard: true, shift: shift))
+        let n = t.nk[0]
+        let mean = (0..<d).map { shift[$0] + t.s1[$0] / n }
+        let variance = (0..<d).map { i -> Double in
+            let m = t.s1[i] / n
+            return max(0, t.s2[i] / n - m * m)
+        }
+        return (mean, variance)
+    }
+
+    /// Greedy k-means++ (as scikit-learn: 2 + ⌊ln K⌋ candidates per step, keep the one that
+    /// lowers the potential most). Returns row indices into `data`.
+    func kmeansPlusPlusRows(rng: inout SeededGenerator) -> [Int] {
+        let n = data.rows
+        let sampled: [Int]? = n > Self.seedingSampleLimit
+            ? (0..<Self.seedingSampleLimit).map { _ in Int.random(in: 0..<n, using: &rng) } : nil
+        let candidates: Matrix<Double> = sampled.map { rows in
+            Matrix(rows: rows.count, columns: d) { out in
+                for (r, source) in rows.enumerated() {
+                    data.withUnsafeBufferPointer { x in
+                        for i in 0..<d { out[r * d + i] = x[source * d + i] }
+                    }
+                }
+            }
+        } ?? data
+        let m = candidates.rows
+        let one = PassEngine(data: candidates, components: 1, covariance: .diag, threads: threads, isa: isa)
+        var distances = [Double](repeating: 0, count: m)
+        var trial = [Double](repeating: 0, count: m)
+        // Squared distances of every candidate row to row `r`, via log N = −½‖x − c‖².
+        func squaredDistances(to r: Int, into out: inout [Double]) {
+            let model = GaussianModelBuffers(centers: candidates.row(r), d: d, K: 1, covariance: .diag)
+            out.withUnsafeMutableBufferPointer { o in
+                _ = one.run(model, outputs: PassOutputs(logLikelihoods: o.baseAddress))
+                for i in 0..<m { o[i] = max(0, -2 * o[i]) }
+            }
+        }
+        var chosen = [Int.random(in: 0..<m, using: &rng)]
+        squaredDistances(to: chosen[0], into: &distances)
+        let trials = 2 + Int(log(Double(K)))
+        var cumulative = [Double](repeating: 0, count: m)
+        while chosen.count < K {
+            var total = 0.0
+            for i in 0..<m { total += distances[i]; cumulative[i] = total }
+            var bestRow = -1, bestPotential = Double.infinity
+            var bestDistances = distances
+            for _ in 0..<trials {
+                let row: Int
+                if total > 0 {
+                    let target = rng.nextUnit() * total
+                    var lo = 0, hi = m - 1
+                    while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] <= target { lo = mid + 1 } else { hi = mid } }
+                    row = lo
+                } else {
+                    row = Int.random(in: 0..<m, using: &rng)  // all points coincide with the centers
+                }
+                squaredDistances(to: row, into: &trial)
+                var potential = 0.0
+                for i in 0..<m { trial[i] = min(trial[i], distances[i]); potential += trial[i] }
+                if potential < bestPotential { bestPotential = potential; bestRow = row; swap(&bestDistances, &trial) }
+            }
+            chosen.append(bestRow)
+            swap(&distances, &bestDistances)
+        }
+        return sampled.map { rows in chosen.map { rows[$0] } } ?? chosen
+    }
+
+    /// Lloyd's iterations from `centers` (K·d) with hard-assignment passes; stops when the
+    /// squared center shift is below 1e-4 × the mean feature variance (scikit-learn's rule).
+    /// An emptied cluster is moved to a random data point.
+    func lloyd(from start: [Double], rng: inout SeededGenerator) throws -> [Double] {
+        let kmeans = PassEngine(data: data, components: K, covariance: .diag, threads: threads, isa: isa)
+        let variance = columnMoments().variance
+        let tolerance = Self.kmeansTolerance * variance.reduce(0, +) / Double(d)
+        var centers = start
+        for _ in 0..<Self.kmeansMaxIterations {
+            let model = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: .diag)
+            let t = kmeans.run(model, mode: PassMode(accumulate: true, hard: true))
+            var next = centers
+            for k in 0..<K {
+                if t.nk[k] > 0 {
+                    for i in 0..<d { next[k * d + i] = centers[k * d + i] + t.s1[k * d + i] / t.nk[k] }
+                } else {
+                    let r = Int.random(in: 0..<data.rows, using: &rng)
+                    for i in 0..<d { next[k * d + i] = data[r, i] }
+                }
+            }
+            var shift = 0.0
+            for i in 0..<centers.count { shift += (next[i] - centers[i]) * (next[i] - centers[i]) }
+            centers = next
+            if shift <= tolerance { break }
+        }
+        return centers
+    }
+}

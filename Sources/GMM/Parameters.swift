@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How each component's covariance is parametrized (scikit-learn's `covariance_type`).
+public enum CovarianceType: String, Sendable, CaseIterable, Codable {
+    /// Each component has its own general covariance matrix.
+    case full
+    /// Each component has its own diagonal covariance matrix.
+    case diag
+
+    /// Number of stored covariance values for K components in d dimensions.
+    public func storageCount(components K: Int, features d: Int) -> Int {
+        switch self {
+        case .full: return K * d * d
+        case .diag: return K * d
+        }
+    }
+
+    /// Free parameters of a mixture (covariances, means and K-1 weights), as scikit-learn counts them.
+    public func freeParameters(components K: Int, features d: Int) -> Int {
+        let covariance: Int
+        switch self {
+        case .full: covariance = K * d * (d + 1) / 2
+        case .diag: covariance = K * d
+        }
+        return covariance + K * d + K - 1
+    }
+}
+
+/// The parameters of a Gaussian mixture: weights πₖ, means μₖ and covariances Σₖ, together with
+/// the precision Cholesky factors Uₖ (upper triangular, Uₖ Uₖᵀ = Σₖ⁻¹; scikit-learn's
+/// `precisions_cholesky_`) that the kernels evaluate densities with.
+///
+/// Layouts (row-major, flat): `covariances` and `precisionsCholesky` are K·d·d for `.full`
+/// and K·d for `.diag` (variances and 1/σ respectively).
+public struct GaussianMixtureParameters: Sendable, Equatable {
+    public let covarianceType: CovarianceType
+    public let weights: [Double]
+    public let means: Matrix<Double>
+    public let covariances: [Double]
+    public let precisionsCholesky: [Double]
+    /// Σᵢ log Uₖ[i,i] = −½ log det Σₖ per component.
+    public let logDeterminants: [Double]
+
+    public var components: Int { weights.count }
+    public var features: Int { means.columns }
+
+    /// Parameters from weights, means and covariances. Throws `.illDefinedCovariance` when a
+    /// covariance is not positive definite, `.invalidArgument` for inconsistent shapes.
+    public init(weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
+        try Self.checkShapes(weights: weights, means: means, values: covariances, covarianceType, name: "covariances")
+        try self.init(checkedShapesWeights: weights, means: means, covariances: covariances, covarianceType: covarianceType)
+    }
+
+    /// Parameters from weights, means and precision matrices (Σₖ⁻¹), as scikit-learn's
+    /// `precisions_init`: full K·d·d, diag K·d (1/variance).
+    public init(weights: [Double], means: Matrix<Double>, precisions: [Double], covarianceType: CovarianceType) throws {
+        try Self.checkShapes(weights: weights, means: means, values: precisions, covarianceType, name: "precisions")
+        let K = weights.count, d = means.columns
+        var U = [Double](repeating: 0, count: precisions.count)
+        var cov = [Double](repeating: 0, count: precisions.count)
+        var logDet = [Double](repeating: 0, count: K)
+        for k in 0..<K {
+            switch covarianceType {
+            case .full:
+                let ok: Bool = precisions.withUnsafeBufferPointer { p in
+                    U.withUnsafeMutableBufferPointer { u in
+                        cov.withUnsafeMutableBufferPointer { c in
+                            let o = k * d * d
+                            guard let ld = LinearAlgebra.precisionCholesky(precision: p.baseAddress! + o, d: d, into: u.baseAddress! + o)
+                            else { return false }
+                            logDet[k] = ld
+                            return LinearAlgebra.covariance(precisionCholesky: u.baseAddress! + o, d: d, into: c.baseAddress! + o)
+                        }
+                    }
+                }
+                guard ok else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+            case .diag:
+                for i in 0..<d {
+                    let p = precisions[k * d + i]
+                    guard p > 0, p.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+                    U[k * d + i] = p.squareRoot()
+                    cov[k * d + i] = 1 / p
+                    logDet[k] += log(U[k * d + i])
+                }
+            }
+        }
+        self.init(covarianceType: covarianceType, weights: weights, means: means, covariances: cov,
+                  precisionsCholesky: U, logDeterminants: logDet)
+    }
+
+    /// Factorizes covariances whose shapes are already known to be right (an M-step's, or
+    /// checked ones); fails exactly where scikit-learn's factorization does.
+    init(checkedShapesWeights weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
+        let K = weights.count, d = means.columns
+        var U = [Double](repeating: 0, count: covariances.count)
+        var logDet = [Double](repeating: 0, count: K)
+        try covariances.withUnsafeBufferPointer { c in
+            try U.withUnsafeMutableBufferPointer { u in
+                for k in 0..<K {
+                    switch covarianceType {
+                    case .full:
+                        guard let ld = LinearAlgebra.precisionCholesky(covariance: c.baseAddress! + k * d * d, d: d, into: u.baseAddress! + k * d * d)
+                        else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+                        logDet[k] = ld
+                    case .diag:
+                        for i in 0..<d {
+                            let v = c[k * d + i]
+                            guard v > 0, v.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+                            u[k * d + i] = 1 / v.squareRoot()
+                            logDet[k] += log(u[k * d + i])
+                        }
+                    }
+                }
+            }
+        }
+        self.init(covarianceType: covarianceType, weights: weights, means: means, covariances: covariances,
+                  precisionsCholesky: U, logDeterminants: logDet)
+    }
+
+    init(covarianceType: CovarianceType, weights: [Double], means: Matrix<Double>, covariances: [Double],
+         precisionsCholesky: [Double], logDeterminants: [Double]) {
+        self.covarianceType = covarianceType
+        self.weights = weights
+        self.means = means
+        self.covariances = covariances
+        self.precisionsCholesky = precisionsCholesky
+        self.logDeterminants = logDeterminants
+    }
+
+    private static func checkShapes(weights: [Double], means: Matrix<Double>, values: [Double],
+                                    _ type: CovarianceType, name: String) throws {
+        let K = weights.count, d = means.columns
+        guard K >= 1, d >= 1 else {
+            throw GaussianMixtureError.invalidArgument("Parameters need at least one component and one feature (got \(K) weights, \(d) features).")
+        }
+        guard means.rows == K else {
+            throw GaussianMixtureError.invalidArgument("The parameter 'means' should have the shape of (\(K), \(d)), but got (\(means.rows), \(d)).")
+        }
+        guard values.count == type.storageCount(components: K, features: d) else {
+            throw GaussianMixtureError.invalidArgument("The parameter '\(name)' for covariance type '\(type.rawValue)' should have \(type.storageCount(components: K, features: d)) values, but got \(values.count).")
+        }
+        for (k, w) in weights.enumerated() where !(w >= 0 && w <= 1) {
+            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got weights[\(k)] = \(w).")
+        }
+        let total = weights.reduce(0, +)
+        guard abs(1 - total) <= 1e-8 else {
+            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be normalized, but got sum(weights) = \(total).")
+        }
+        guard means.elements.allSatisfy(\.isFinite) else {
+            throw GaussianMixtureError.invalidArgument("The parameter 'means' contains a non-finite value.")
+        }
+    }
+}
+
+/// Flat buffers the kernels read: means, precision factors and the per-component constant
+/// log πₖ − d/2 log 2π + Σ log Uₖ[i,i].
+struct GaussianModelBuffers {
+    let d: Int
+    let K: Int
+    let covariance: CovarianceType
+    let means: [Double]
+    let precisionCholesky: [Double]
+    let logNorm: [Double]
+
+    init(_ p: GaussianMixtureParameters) {
+        d = p.features
+        K = p.components
+        covariance = p.covarianceType
+        means = p.means.elements
+        precisionCholesky = p.precisionsCholesky
+        let halfLog2Pi = 0.5 * Double(d) * log(2 * Double.pi)
+        logNorm = (0..<K).map { log(p.weights[$0]) - halfLog2Pi + p.logDeterminants[$0] }
+    }
+
+    /// Unit-precision model with zero constants: log-density = −½‖x − cₖ‖², for k-means.
+    init(centers: [Double], d: Int, K: Int, covariance: CovarianceType) {
+        self.d = d
+        self.K = K
+        self.covariance = covariance
+        means = centers
+        var U = [Double](repeating: 0, count: covariance.storageCount(components: K, features: d))
+        switch covariance {
+        case .full: for k in 0..<K { for i in 0..<d { U[k * d * d + i * d + i] = 1 } }
+        case .diag: for i in U.indices { U[i] = 1 }
+        }
+        precisionCholesky = U
+        logNorm = [Double](repeating: 0, count: K)
+    }
+}
