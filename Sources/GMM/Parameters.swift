@@ -93,7 +93,10 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     }
 
     /// Factorizes covariances whose shapes are already known to be right (an M-step's, or
-    /// checked ones); fails exactly where scikit-learn's factorization does.
+    /// checked ones). Fails where scikit-learn's factorization does, and also where a variance
+    /// is below the rounding floor (16·eps·|μᵢ|)²: the M-step's 10·eps in Nₖ leaves such
+    /// round-off variances on a component collapsed onto identical points, which scikit-learn's
+    /// expanded formula happens to turn into ≤ 0 and the shifted one faithfully keeps.
     init(checkedShapesWeights weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
         let K = weights.count, d = means.columns
         var U = [Double](repeating: 0, count: covariances.count)
@@ -101,6 +104,10 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
         try covariances.withUnsafeBufferPointer { c in
             try U.withUnsafeMutableBufferPointer { u in
                 for k in 0..<K {
+                    let variances = (0..<d).map { i in covarianceType == .full ? c[k * d * d + i * d + i] : c[k * d + i] }
+                    for i in 0..<d where !(variances[i] > Self.roundingFloor(mean: means[k, i])) {
+                        throw GaussianMixtureError.illDefinedCovariance(component: k)
+                    }
                     switch covarianceType {
                     case .full:
                         guard let ld = LinearAlgebra.precisionCholesky(covariance: c.baseAddress! + k * d * d, d: d, into: u.baseAddress! + k * d * d)
@@ -108,9 +115,8 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
                         logDet[k] = ld
                     case .diag:
                         for i in 0..<d {
-                            let v = c[k * d + i]
-                            guard v > 0, v.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
-                            u[k * d + i] = 1 / v.squareRoot()
+                            guard variances[i].isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+                            u[k * d + i] = 1 / variances[i].squareRoot()
                             logDet[k] += log(u[k * d + i])
                         }
                     }
@@ -119,6 +125,12 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
         }
         self.init(covarianceType: covarianceType, weights: weights, means: means, covariances: covariances,
                   precisionsCholesky: U, logDeterminants: logDet)
+    }
+
+    /// Variances at or below this are round-off, not spread (and always ≤ 0 is).
+    static func roundingFloor(mean: Double) -> Double {
+        let r = 16 * Double.ulpOfOne * abs(mean)
+        return r * r
     }
 
     init(covarianceType: CovarianceType, weights: [Double], means: Matrix<Double>, covariances: [Double],

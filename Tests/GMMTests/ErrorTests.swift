@@ -1,0 +1,86 @@
+import GMM
+import Testing
+
+@Suite("Errors")
+struct ErrorTests {
+    @Test func nanInputNamesRowAndColumn() {
+        var X = blobs(n: 50, d: 3, k: 2, seed: 1)
+        X[17, 2] = .nan
+        #expect(throws: GaussianMixtureError.nonFiniteInput(row: 17, column: 2, isNaN: true)) {
+            try GaussianMixture(components: 2).fit(X)
+        }
+        #expect("\(GaussianMixtureError.nonFiniteInput(row: 17, column: 2, isNaN: true))" == "Input X contains NaN at row 17, column 2.")
+        X[17, 2] = 0
+        X[3, 0] = -.infinity
+        #expect(throws: GaussianMixtureError.nonFiniteInput(row: 3, column: 0, isNaN: false)) {
+            try GaussianMixture(components: 2).fit(X)
+        }
+    }
+
+    @Test func fewerSamplesThanComponents() {
+        let X = blobs(n: 4, d: 2, k: 1, seed: 1)
+        let error = GaussianMixtureError.tooFewSamples(samples: 4, components: 5)
+        #expect(throws: error) { try GaussianMixture(components: 5).fit(X) }
+        #expect(error.description == "Expected n_samples >= n_components but got n_components = 5, n_samples = 4")
+        #expect(throws: GaussianMixtureError.notEnoughSamples(samples: 1)) {
+            try GaussianMixture(components: 1).fit(Matrix([[1.0, 2.0]]))
+        }
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func collapsedComponentIsIllDefined(type: CovarianceType) throws {
+        // Component 1 starts on ten identical points far from the rest: with reg_covar = 0
+        // its covariance becomes exactly zero after the first M-step.
+        var rows = (0..<40).map { i in [Double(i % 7), Double(i % 5)] }
+        rows += Array(repeating: [1000.0, 1000.0], count: 10)
+        let X = Matrix(rows)
+        let d = 2
+        let start = try GaussianMixtureParameters(
+            weights: [0.8, 0.2], means: Matrix([[3.0, 2.0], [1000.0, 1000.0]]),
+            covariances: type == .full ? [4, 0, 0, 4, 1, 0, 0, 1] : [4, 4, 1, 1], covarianceType: type)
+        #expect(start.features == d)
+        let error = GaussianMixtureError.illDefinedCovariance(component: 1)
+        #expect(throws: error) {
+            try GaussianMixture(components: 2, covarianceType: type, regCovar: 0, initialization: .parameters(start)).fit(X)
+        }
+        #expect(error.description == "Fitting the mixture model failed because some components have ill-defined empirical covariance (for instance caused by singleton or collapsed samples). Try to decrease the number of components, increase reg_covar, or scale the input data. (component 1)")
+        // The default reg_covar keeps the same start well defined.
+        _ = try GaussianMixture(components: 2, covarianceType: type, initialization: .parameters(start)).fit(X)
+    }
+
+    @Test func identicalPointsWithoutRegularizationFail() {
+        let X = Matrix(Array(repeating: [2.0, -1.0, 0.5], count: 20))
+        #expect(throws: GaussianMixtureError.illDefinedCovariance(component: 0)) {
+            try GaussianMixture(components: 1, regCovar: 0).fit(X)
+        }
+    }
+
+    @Test func invalidSettingsAreRejected() {
+        let X = blobs(n: 30, d: 2, k: 2, seed: 1)
+        #expect(throws: GaussianMixtureError.invalidArgument("The 'n_components' parameter must be an int in the range [1, inf). Got 0 instead.")) {
+            try GaussianMixture(components: 0).fit(X)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The 'tol' parameter must be a float in the range [0.0, inf). Got -1.0 instead.")) {
+            try GaussianMixture(components: 1, tolerance: -1).fit(X)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The 'n_init' parameter must be an int in the range [1, inf). Got 0 instead.")) {
+            try GaussianMixture(components: 1, initializations: 0).fit(X)
+        }
+    }
+
+    @Test func modelAndDataDimensionsMustAgree() throws {
+        let model = try GaussianMixture(components: 2, seed: 1).fit(blobs(n: 100, d: 3, k: 2, seed: 1))
+        #expect(throws: GaussianMixtureError.featureMismatch(expected: 3, got: 2)) {
+            try model.predict(blobs(n: 10, d: 2, k: 1, seed: 2))
+        }
+    }
+
+    @Test func inconsistentParametersAreRejected() {
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'weights' should be normalized, but got sum(weights) = 0.9.")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.4], means: Matrix([[0.0], [1.0]]), covariances: [1, 1], covarianceType: .diag)
+        }
+        #expect(throws: GaussianMixtureError.illDefinedCovariance(component: 0)) {
+            try GaussianMixtureParameters(weights: [1], means: Matrix([[0.0, 0.0]]), covariances: [1, 2, 2, 1], covarianceType: .full)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import CKernels
+import Foundation
+import GMM
+import Testing
+
+/// Random inputs for one kernel call: a transposed block with zeroed padding, model
+/// parameters with well-conditioned upper-triangular precision factors.
+struct KernelCase {
+    let d: Int, K: Int, B: Int, ld: Int
+    var Xt: [Double], means: [Double], full: [Double], diag: [Double], logNorm: [Double], shift: [Double]
+
+    init(d: Int, K: Int, B: Int, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        self.d = d; self.K = K; self.B = B
+        ld = (B + 3) / 4 * 4 + 4  // wider than needed: kernels must respect ld
+        Xt = [Double](repeating: 0, count: d * ld)
+        for i in 0..<d { for n in 0..<B { Xt[i * ld + n] = 3 * rng.nextGaussian() + Double(i) } }
+        means = (0..<K * d).map { _ in 3 * rng.nextGaussian() }
+        full = [Double](repeating: 0, count: K * d * d)
+        for k in 0..<K {
+            for i in 0..<d {
+                full[k * d * d + i * d + i] = 0.5 + rng.nextUnit()
+                for j in (i + 1)..<max(i + 1, d) { full[k * d * d + i * d + j] = 0.3 * rng.nextGaussian() }
+            }
+        }
+        diag = (0..<K * d).map { _ in 0.4 + rng.nextUnit() }
+        logNorm = (0..<K).map { _ in -Double(d) + rng.nextGaussian() }
+        shift = means.map { $0 + 0.1 * rng.nextGaussian() }
+    }
+}
+
+typealias LogProbFn = @convention(c) (UnsafePointer<Double>?, Int, Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> gmm_status
+
+/// Runs logprob → lse → accumulate with one kernel table; returns every output.
+func runKernels(_ c: KernelCase, _ table: UnsafePointer<gmm_kernel_table>, _ cov: gmm_covariance)
+    -> (logp: [Double], resp: [Double], lse: [Double], nk: [Double], s1: [Double], s2: [Double]) {
+    var work = [Double](repeating: .nan, count: 2 * c.d * c.ld)
+    var logp = [Double](repeating: .nan, count: c.K * c.ld)
+    var lse = [Double](repeating: .nan, count: c.B)
+    let params = cov == GMM_COV_FULL ? c.full : c.diag
+    let logprob = withUnsafeBytes(of: table.pointee.logprob) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_logprob_fn>.stride, as: gmm_logprob_fn.self) }
+    let accum = withUnsafeBytes(of: table.pointee.accum) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_accum_fn>.stride, as: gmm_accum_fn.self) }
+    #expect(logprob(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, &work, &logp, c.ld) == GMM_OK)
+    let logpOut = logp
+    #expect(table.pointee.lse(&logp, c.ld, c.B, c.K, &lse) == GMM_OK)
+    var nk = [Double](repeating: 0, count: c.K)
+    var s1 = [Double](repeating: 0, count: c.K * c.d)
+    var s2 = [Double](repeating: 0, count: cov == GMM_COV_FULL ? c.K * c.d * c.d : c.K * c.d)
+    #expect(accum(c.Xt, c.ld, c.B, c.d, c.K, logp, c.ld, c.shift, &work, &nk, &s1, &s2) == GMM_OK)
+    let valid = (0..<c.K).flatMap { k in (0..<c.B).map { k * c.ld + $0 } }
+    return (valid.map { logpOut[$0] }, valid.map { logp[$0] }, lse, nk, s1, s2)
+}
+
+let parityDimensions = [1, 2, 3, 5, 7, 8, 9, 16, 17, 33]
+let parityComponents = [1, 3, 16]
+let parityBlockSizes = [1, 2, 5, 12, 13, 64, 255, 256]
+
+@Suite("AVX2 kernels match the scalar reference", .enabled(if: gmm_kernels_avx2() != nil, "CPU without AVX2/FMA"))
+struct KernelParityTests {
+    @Test(arguments: parityDimensions, parityComponents)
+    func fullCovarianceKernels(d: Int, K: Int) throws {
+        try compare(d: d, K: K, cov: GMM_COV_FULL)
+    }
+
+    @Test(arguments: parityDimensions, parityComponents)
+    func diagonalCovarianceKernels(d: Int, K: Int) throws {
+        try compare(d: d, K: K, cov: GMM_COV_DIAG)
+    }
+
+    func compare(d: Int, K: Int, cov: gmm_covariance) throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        for B in parityBlockSizes {
+            let c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 1000 + K * 10 + B))
+            let r = runKernels(c, gmm_kernels_ref(), cov)
+            let v = runKernels(c, avx2, cov)
+            let label = "d=\(d) K=\(K) B=\(B)"
+            #expect(maxRelativeDifference(r.logp, v.logp) <= 1e-12, "log-densities \(label)")
+            #expect(maxRelativeDifference(r.resp, v.resp) <= 1e-12, "responsibilities \(label)")
+            #expect(maxRelativeDifference(r.lse, v.lse) <= 1e-12, "log-sum-exp \(label)")
+            #expect(maxRelativeDifference(r.nk, v.nk) <= 1e-12, "N_k \(label)")
+            #expect(maxRelativeDifference(r.s1, v.s1) <= 1e-12, "first moments \(label)")
+            #expect(maxRelativeDifference(r.s2, v.s2) <= 1e-12, "second moments \(label)")
+            #expect(r.logp.allSatisfy(\.isFinite) && r.s2.allSatisfy(\.isFinite), "finite outputs \(label)")
+        }
+    }
+
+    @Test func responsibilitiesPadWithZerosAndRowsSumToOne() throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        for table in [gmm_kernels_ref()!, avx2] {
+            let c = KernelCase(d: 3, K: 5, B: 13, seed: 9)
+            var work = [Double](repeating: 0, count: 2 * c.d * c.ld)
+            var logp = [Double](repeating: 0, count: c.K * c.ld)
+            var lse = [Double](repeating: 0, count: c.B)
+            _ = table.pointee.logprob.0!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.full, c.logNorm, &work, &logp, c.ld)
+            _ = table.pointee.lse(&logp, c.ld, c.B, c.K, &lse)
+            for n in 0..<c.ld {
+                let sum = (0..<c.K).reduce(0.0) { $0 + logp[$1 * c.ld + n] }
+                if n < c.B { #expect(abs(sum - 1) < 1e-14) } else { #expect(sum == 0) }
+            }
+        }
+    }
+
+    @Test func vectorExpAndLogAreAccurateOverTheirRanges() throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        // Two components with log-densities 0 and -t: lse = log(1 + e^-t), resp = e^-t/(1+e^-t).
+        let ts = stride(from: 0.0, through: 740.0, by: 0.37).map { $0 }
+        let ld = (ts.count + 3) / 4 * 4
+        var logp = [Double](repeating: 0, count: 2 * ld)
+        for (n, t) in ts.enumerated() { logp[ld + n] = -t }
+        var lse = [Double](repeating: 0, count: ts.count)
+        #expect(avx2.pointee.lse(&logp, ld, ts.count, 2, &lse) == GMM_OK)
+        for (n, t) in ts.enumerated() {
+            let e = exp(-t)
+            #expect(close(lse[n], log1p(e), 1e-15), "lse at t=\(t)")
+            let resp = logp[ld + n]
+            if t < 708 {
+                #expect(abs(resp - e / (1 + e)) <= 1e-14 * e / (1 + e), "resp at t=\(t)")
+            } else {
+                #expect(resp <= 1e-307, "resp below the normal range at t=\(t)")  // flushed to 0
+            }
+        }
+    }
+}
+
+@Suite("Small linear algebra")
+struct LinearAlgebraTests {
+    @Test(arguments: [1, 2, 3, 7, 16])
+    func precisionCholeskyInvertsTheCovariance(d: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(d))
+        let a = (0..<d * d).map { _ in rng.nextGaussian() }
+        var cov = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0..<d { cov[i * d + j] = (0..<d).reduce(0.0) { $0 + a[i * d + $1] * a[j * d + $1] } / Double(d) + (i == j ? 0.5 : 0) } }
+        var U = [Double](repeating: 0, count: d * d), logDet = 0.0
+        #expect(gmm_precision_cholesky_from_covariance(cov, d, &U, &logDet) == GMM_OK)
+        // U upper triangular, and Uᵀ Σ U = I.
+        for i in 0..<d { for j in 0..<i { #expect(U[i * d + j] == 0) } }
+        for i in 0..<d {
+            for j in 0..<d {
+                var s = 0.0
+                for p in 0..<d { for q in 0..<d { s += U[p * d + i] * cov[p * d + q] * U[q * d + j] } }
+                #expect(abs(s - (i == j ? 1 : 0)) < 1e-12)
+            }
+        }
+        #expect(close(logDet, (0..<d).reduce(0.0) { $0 + log(U[$1 * d + $1]) }, 1e-14))
+        // Back to the covariance, and the same factor from the precision matrix.
+        var back = [Double](repeating: 0, count: d * d)
+        #expect(gmm_covariance_from_precision_cholesky(U, d, &back) == GMM_OK)
+        #expect(maxRelativeDifference(back, cov) < 1e-12)
+        var prec = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0..<d { prec[i * d + j] = (0..<d).reduce(0.0) { $0 + U[i * d + $1] * U[j * d + $1] } } }
+        var V = [Double](repeating: 0, count: d * d), logDet2 = 0.0
+        #expect(gmm_precision_cholesky_from_precision(prec, d, &V, &logDet2) == GMM_OK)
+        #expect(maxRelativeDifference(U, V) < 1e-10)
+        #expect(close(logDet, logDet2, 1e-12))
+    }
+
+    @Test func notPositiveDefiniteIsReported() {
+        let cov: [Double] = [1, 2, 2, 1]
+        var U = [Double](repeating: 0, count: 4), logDet = 0.0
+        #expect(gmm_precision_cholesky_from_covariance(cov, 2, &U, &logDet) == GMM_ERR_NOT_PD)
+        #expect(gmm_precision_cholesky_from_covariance([0.0], 1, &U, &logDet) == GMM_ERR_NOT_PD)
+    }
+}
