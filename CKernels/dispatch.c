@@ -9,6 +9,7 @@ static const gmm_kernel_table ref_table = {
     .isa = "ref",
     .logprob = {gmm_logprob_full_ref, gmm_logprob_diag_ref},
     .lse = gmm_lse_resp_ref,
+    .hard = gmm_hard_assign_ref,
     .accum = {gmm_accum_full_ref, gmm_accum_diag_ref},
 };
 

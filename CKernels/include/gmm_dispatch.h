@@ -14,6 +14,7 @@ typedef struct gmm_kernel_table {
     const char *isa;                          /* "ref" or "avx2" */
     gmm_logprob_fn logprob[GMM_COV_COUNT];
     gmm_lse_fn lse;
+    gmm_hard_fn hard;
     gmm_accum_fn accum[GMM_COV_COUNT];
 } gmm_kernel_table;
 

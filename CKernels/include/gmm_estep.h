@@ -22,6 +22,17 @@ typedef gmm_status (*gmm_logprob_fn)(const double *GMM_RESTRICT Xt, size_t ldx, 
 typedef gmm_status (*gmm_lse_fn)(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
                                  double *GMM_RESTRICT lse);
 
+/** Hard assignment (k-means): in place, logp[k*ldl + n] becomes 1 at the first maximum over k
+ *  and 0 elsewhere (0 for every padding column n in [B, ldl)); best[n] is that maximum and
+ *  label[n] its component, for n < B. */
+typedef gmm_status (*gmm_hard_fn)(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                                  double *GMM_RESTRICT best, int32_t *GMM_RESTRICT label);
+
+gmm_status gmm_hard_assign_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                               double *GMM_RESTRICT best, int32_t *GMM_RESTRICT label);
+gmm_status gmm_hard_assign_avx2(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                                double *GMM_RESTRICT best, int32_t *GMM_RESTRICT label);
+
 gmm_status gmm_logprob_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                 size_t K, const double *GMM_RESTRICT means,
                                 const double *GMM_RESTRICT prec_chol,

@@ -10,6 +10,9 @@
 /* Rows per block: the transposed block, its centred and weighted copies and the K x B
  * responsibilities stay within L2 (1 MiB) for d <= 64. */
 static size_t block_rows(size_t d) { return d > 32 ? 128 : GMM_BLOCK_MAX; }
+/* Leading dimension of the transposed block: not a power of two, so the d (or K) rows of a
+ * block do not all fall into the same few L1 sets. */
+static size_t block_ld(size_t d) { return block_rows(d) + 4; }
 
 static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
@@ -32,8 +35,9 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
 }
 
 size_t gmm_pass_thread_scratch_size(size_t d, size_t K) {
-    size_t ld = block_rows(d); /* already a multiple of 4 */
-    return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld);
+    size_t ld = block_ld(d);
+    /* Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32, in doubles). */
+    return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld) + round8(ld / 2 + 1);
 }
 
 int gmm_pass_thread_count(int threads) {
@@ -78,18 +82,29 @@ static void transpose_block(const double *X, size_t ldX, size_t rows, size_t d, 
         for (size_t r = rows; r < ldx; r++) Xt[i * ldx + r] = 0.0;
 }
 
-/* Hard assignment (k-means): one-hot responsibilities at the argmax; best[n] = max value. */
-static void harden(double *logp, size_t ldl, size_t rows, size_t K, double *best) {
+/* Statistics of one-hot responsibilities (k-means): each point updates only its own
+ * component, O(d) or O(d^2) per point instead of O(K d^2), reading the original rows.
+ * Point order, so deterministic. */
+static void accumulate_hard(const double *X, size_t ldX, size_t rows, size_t d,
+                            const int32_t *label, const double *shift, gmm_covariance cov,
+                            double *nk, double *s1, double *s2, double *a) {
     for (size_t n = 0; n < rows; n++) {
-        size_t arg = 0;
-        double m = logp[n];
-        for (size_t k = 1; k < K; k++)
-            if (logp[k * ldl + n] > m) { m = logp[k * ldl + n]; arg = k; }
-        for (size_t k = 0; k < K; k++) logp[k * ldl + n] = (k == arg) ? 1.0 : 0.0;
-        best[n] = m;
+        const size_t k = (size_t)label[n];
+        const double *x = X + n * ldX, *s = shift + k * d;
+        nk[k] += 1.0;
+        for (size_t i = 0; i < d; i++) {
+            a[i] = x[i] - s[i];
+            s1[k * d + i] += a[i];
+        }
+        if (cov == GMM_COV_DIAG) {
+            for (size_t i = 0; i < d; i++) s2[k * d + i] += a[i] * a[i];
+        } else {
+            for (size_t i = 0; i < d; i++) {
+                double *row = s2 + k * d * d + i * d;
+                for (size_t j = i; j < d; j++) row[j] += a[i] * a[j];
+            }
+        }
     }
-    for (size_t k = 0; k < K; k++)
-        for (size_t n = rows; n < ldl; n++) logp[k * ldl + n] = 0.0;
 }
 
 /* SplitMix64 finalizer: a counter-based generator, so each row's draws depend only on
@@ -129,7 +144,8 @@ static int32_t argmax_column(const double *g, size_t ldg, size_t K, size_t n) {
 gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch) {
     if (!model || !req || !stats || !scratch || !req->X || model->d == 0 || model->K == 0 ||
-        req->ldX < model->d || (unsigned)model->covariance >= GMM_COV_COUNT || req->n == 0)
+        req->ldX < model->d || (unsigned)model->covariance >= GMM_COV_COUNT || req->n == 0 ||
+        (req->hard && req->random_resp))
         return GMM_ERR_ARGUMENT;
     const gmm_kernel_table *kt = req->kernels ? req->kernels : gmm_kernels_active();
     const size_t d = model->d, K = model->K, n = req->n;
@@ -137,7 +153,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const gmm_logprob_fn logprob = kt->logprob[cov];
     const gmm_lse_fn lse = kt->lse;
     const gmm_accum_fn accum = kt->accum[cov];
-    const size_t B = block_rows(d), ld = B;
+    const size_t B = block_rows(d), ld = block_ld(d);
     const size_t nblocks = (n + B - 1) / B;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate);
     const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate);
@@ -157,6 +173,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
 #endif
         double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
         double *pl = logp + round8(K * ld);
+        int32_t *lab = (int32_t *)(pl + round8(ld));
         double *st = stats + (size_t)s * ss;
         memset(st, 0, ss * sizeof(double));
         const size_t b0 = (size_t)s * nblocks / slots, b1 = ((size_t)s + 1) * nblocks / slots;
@@ -164,14 +181,13 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
             transpose_block(req->X + r0 * req->ldX, req->ldX, rows, d, Xt, ld);
             gmm_status e = GMM_OK;
-            if (req->random_resp)
+            if (req->random_resp) {
                 random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
-            else
+            } else {
                 e = logprob(Xt, ld, rows, d, K, model->means, model->prec_chol, model->log_norm,
                             work, logp, ld);
-            if (e == GMM_OK && !req->random_resp) {
-                if (req->hard) harden(logp, ld, rows, K, pl);
-                else e = lse(logp, ld, rows, K, pl);
+                if (e == GMM_OK)
+                    e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : lse(logp, ld, rows, K, pl);
             }
             if (e != GMM_OK) {
 #ifdef _OPENMP
@@ -187,9 +203,13 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             if (req->resp)
                 for (size_t r = 0; r < rows; r++)
                     for (size_t k = 0; k < K; k++) req->resp[(r0 + r) * K + k] = logp[k * ld + r];
-            if (req->labels)
+            if (req->labels && req->hard) memcpy(req->labels + r0, lab, rows * sizeof(int32_t));
+            else if (req->labels)
                 for (size_t r = 0; r < rows; r++) req->labels[r0 + r] = argmax_column(logp, ld, K, r);
-            if (req->accumulate)
+            if (req->accumulate && req->hard)
+                accumulate_hard(req->X + r0 * req->ldX, req->ldX, rows, d, lab, shift, cov, st + 1,
+                                st + 1 + K, st + 1 + K + K * d, work);
+            else if (req->accumulate)
                 accum(Xt, ld, rows, d, K, logp, ld, shift, work, st + 1, st + 1 + K, st + 1 + K + K * d);
         }
     }

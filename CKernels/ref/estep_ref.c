@@ -79,3 +79,23 @@ gmm_status gmm_lse_resp_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, siz
         for (size_t n = B; n < ldl; n++) logp[k * ldl + n] = 0.0;
     return GMM_OK;
 }
+
+gmm_status gmm_hard_assign_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                               double *GMM_RESTRICT best, int32_t *GMM_RESTRICT label) {
+    if (B > ldl || K == 0) return GMM_ERR_ARGUMENT;
+    for (size_t n = 0; n < B; n++) {
+        size_t arg = 0;
+        double m = logp[n];
+        for (size_t k = 1; k < K; k++)
+            if (logp[k * ldl + n] > m) {
+                m = logp[k * ldl + n];
+                arg = k;
+            }
+        for (size_t k = 0; k < K; k++) logp[k * ldl + n] = (k == arg) ? 1.0 : 0.0;
+        best[n] = m;
+        label[n] = (int32_t)arg;
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t n = B; n < ldl; n++) logp[k * ldl + n] = 0.0;
+    return GMM_OK;
+}

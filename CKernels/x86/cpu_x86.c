@@ -5,6 +5,7 @@ static const gmm_kernel_table avx2_table = {
     .isa = "avx2",
     .logprob = {gmm_logprob_full_avx2, gmm_logprob_diag_avx2},
     .lse = gmm_lse_resp_avx2,
+    .hard = gmm_hard_assign_avx2,
     .accum = {gmm_accum_full_avx2, gmm_accum_diag_avx2},
 };
 

@@ -160,3 +160,37 @@ GMM_AVX2 gmm_status gmm_lse_resp_avx2(double *GMM_RESTRICT logp, size_t ldl, siz
         for (size_t n = Bp; n < ldl; n++) logp[k * ldl + n] = 0.0;
     return GMM_OK;
 }
+
+GMM_AVX2 gmm_status gmm_hard_assign_avx2(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                                         double *GMM_RESTRICT best, int32_t *GMM_RESTRICT label) {
+    const size_t Bp = gmm_round4(B);
+    if (Bp > ldl || K == 0) return GMM_ERR_ARGUMENT;
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+    for (size_t n = 0; n < Bp; n += 4) {
+        /* Running maximum and its index (as a double); strict > keeps the first maximum. */
+        __m256d m = _mm256_loadu_pd(logp + n), arg = _mm256_setzero_pd();
+        for (size_t k = 1; k < K; k++) {
+            __m256d v = _mm256_loadu_pd(logp + k * ldl + n);
+            __m256d gt = _mm256_cmp_pd(v, m, _CMP_GT_OQ);
+            m = _mm256_blendv_pd(m, v, gt);
+            arg = _mm256_blendv_pd(arg, _mm256_set1_pd((double)k), gt);
+        }
+        __m256d valid = _mm256_castsi256_pd(
+            _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(B > n ? B - n : 0)), lane));
+        for (size_t k = 0; k < K; k++) {
+            __m256d hit = _mm256_and_pd(_mm256_cmp_pd(arg, _mm256_set1_pd((double)k), _CMP_EQ_OQ), valid);
+            _mm256_storeu_pd(logp + k * ldl + n, _mm256_and_pd(hit, one));
+        }
+        double mb[4], ab[4];
+        _mm256_storeu_pd(mb, m);
+        _mm256_storeu_pd(ab, arg);
+        for (size_t q = 0; q < 4 && n + q < B; q++) {
+            best[n + q] = mb[q];
+            label[n + q] = (int32_t)ab[q];
+        }
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t n = Bp; n < ldl; n++) logp[k * ldl + n] = 0.0;
+    return GMM_OK;
+}

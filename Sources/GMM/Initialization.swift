@@ -43,7 +43,8 @@ struct Initializer {
             let totals = engine.run(unit, mode: PassMode(accumulate: true, randomSeed: rng.next(), shift: shift))
             return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: shift)
         case .kmeans:
-            let centers = try lloyd(from: kmeansPlusPlusRows(rng: &rng).flatMap { data.row($0) }, rng: &rng)
+            let seeds = kmeansPlusPlusRows(rng: &rng).flatMap { data.row($0) }
+            let centers = try lloyd(from: seeds, rng: &rng)
             let unit = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: engine.covariance)
             let totals = engine.run(unit, mode: PassMode(accumulate: true, hard: true))
             return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: centers)

@@ -37,19 +37,19 @@ extension GaussianMixtureParameters {
     }
 }
 
-/// A seeded random mixture for demos, tests and benchmarks: means uniform in [−10, 10]ᵈ,
+/// A seeded random mixture for demos, tests and benchmarks: means uniform in [−spread, spread]ᵈ,
 /// full covariances A Aᵀ/d + ½I with A standard normal, weights uniform in [1, 2] normalized.
 public struct SyntheticMixture: Sendable {
     /// The true parameters (full covariance).
     public let parameters: GaussianMixtureParameters
 
-    public init(components K: Int, features d: Int, seed: UInt64) {
+    public init(components K: Int, features d: Int, spread: Double = 10, seed: UInt64) {
         precondition(K >= 1 && d >= 1, "SyntheticMixture needs K >= 1 and d >= 1")
         var rng = SeededGenerator(seed: seed)
         var weights = (0..<K).map { _ in 1 + rng.nextUnit() }
         let sum = weights.reduce(0, +)
         weights = weights.map { $0 / sum }
-        let means = Matrix<Double>(rows: K, columns: d, elements: (0..<K * d).map { _ in 20 * rng.nextUnit() - 10 })
+        let means = Matrix<Double>(rows: K, columns: d, elements: (0..<K * d).map { _ in spread * (2 * rng.nextUnit() - 1) })
         var covariances = [Double](repeating: 0, count: K * d * d)
         var a = [Double](repeating: 0, count: d * d)
         for k in 0..<K {

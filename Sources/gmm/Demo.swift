@@ -10,6 +10,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Number of points.") var points = 1_000_000
     @Option(help: "Number of features d.") var features = 16
     @Option(help: "Number of components K (data and model).") var components = 16
+    @Option(help: "Means are uniform in [-spread, spread]^d: smaller overlaps more.") var spread = 2.0
     @Option(help: "Covariance type: full or diag.") var covariance: String = "full"
     @Option(help: "Maximum EM iterations.") var maxIter = 100
     @Option(help: "Convergence tolerance on the mean log-likelihood.") var tol = 1e-3
@@ -22,7 +23,7 @@ struct Demo: ParsableCommand {
         }
         let clock = ContinuousClock()
         let t0 = clock.now
-        let data = SyntheticMixture(components: components, features: features, seed: seed).sample(points, seed: seed &+ 1)
+        let data = SyntheticMixture(components: components, features: features, spread: spread, seed: seed).sample(points, seed: seed &+ 1)
         let generated = (clock.now - t0)
         log("generated \(points) × \(features) points from \(components) random full-covariance components in \(format(generated.inSeconds, 2)) s")
         var gm = GaussianMixture(components: components, covarianceType: type, tolerance: tol, maxIterations: maxIter, seed: seed, threads: threads)

@@ -84,6 +84,33 @@ struct KernelParityTests {
         }
     }
 
+    @Test(arguments: parityComponents)
+    func hardAssignment(K: Int) throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        for B in parityBlockSizes {
+            let c = KernelCase(d: 3, K: K, B: B, seed: UInt64(B * 31 + K))
+            var outputs: [([Double], [Double], [Int32])] = []
+            var work = [Double](repeating: 0, count: 2 * c.d * c.ld)
+            var input = [Double](repeating: 0, count: c.K * c.ld)
+            _ = gmm_kernels_ref().pointee.logprob.1!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.diag, c.logNorm, &work, &input, c.ld)
+            if B > 2 { for k in 0..<K { input[k * c.ld + 2] = -1 } }  // a tie: the first maximum wins
+            for table in [gmm_kernels_ref()!, avx2] {
+                var logp = input
+                var best = [Double](repeating: 0, count: B), label = [Int32](repeating: -1, count: B)
+                #expect(table.pointee.hard(&logp, c.ld, c.B, c.K, &best, &label) == GMM_OK)
+                outputs.append((logp, best, label))
+            }
+            let (r, v) = (outputs[0], outputs[1])
+            #expect(r.0 == v.0 && r.1 == v.1 && r.2 == v.2, "K=\(K) B=\(B)")
+            for n in 0..<c.ld {
+                let column = (0..<K).map { r.0[$0 * c.ld + n] }
+                #expect(column.reduce(0, +) == (n < B ? 1 : 0))
+                if n < B { #expect(column[Int(r.2[n])] == 1) }
+            }
+            if B > 2 { #expect(r.2[2] == 0) }
+        }
+    }
+
     @Test func responsibilitiesPadWithZerosAndRowsSumToOne() throws {
         let avx2 = try #require(gmm_kernels_avx2())
         for table in [gmm_kernels_ref()!, avx2] {
