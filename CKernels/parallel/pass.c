@@ -157,19 +157,22 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const size_t nblocks = (n + B - 1) / B;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate);
     const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate);
-    const size_t tss = gmm_pass_thread_scratch_size(d, K);
     const double *shift = req->shift ? req->shift : model->means;
-    const int threads = gmm_pass_thread_count(req->threads);
     int failed = 0;
+    unsigned long long seen = 0; /* bit t: thread t processed a slot */
 
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads)
+    const size_t tss = gmm_pass_thread_scratch_size(d, K);
+#pragma omp parallel for schedule(static) num_threads(gmm_pass_thread_count(req->threads)) reduction(|: seen)
 #endif
     for (long s = 0; s < (long)slots; s++) {
 #ifdef _OPENMP
-        double *scr = scratch + (size_t)omp_get_thread_num() * tss;
+        const int tid = omp_get_thread_num();
+        double *scr = scratch + (size_t)tid * tss;
+        seen |= 1ull << (tid & 63);
 #else
         double *scr = scratch;
+        seen = 1;
 #endif
         double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
         double *pl = logp + round8(K * ld);
@@ -213,6 +216,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 accum(Xt, ld, rows, d, K, logp, ld, shift, work, st + 1, st + 1 + K, st + 1 + K + K * d);
         }
     }
+    if (req->threads_used) *req->threads_used = __builtin_popcountll(seen);
     if (failed) return (gmm_status)failed;
     /* Fixed-order reduction: the totals do not depend on which thread summed which slot. */
     for (size_t s = 1; s < slots; s++) {

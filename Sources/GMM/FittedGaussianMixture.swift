@@ -17,18 +17,23 @@ public struct FittedGaussianMixture: Sendable {
     public let converged: Bool
     /// EM iterations of the best start (`n_iter_`).
     public let iterations: Int
+    /// Distinct threads that took part in the fit's last pass over the data (0 when the
+    /// model was not fitted here).
+    public let fitThreads: Int
     /// Threads used to evaluate (`nil`: OpenMP's default).
     public var threads: Int?
     /// Kernel implementation used to evaluate.
     public var isa: KernelISA
 
     public init(parameters: GaussianMixtureParameters, lowerBound: Double = -.infinity, lowerBounds: [Double] = [],
-                converged: Bool = false, iterations: Int = 0, threads: Int? = nil, isa: KernelISA = .automatic) {
+                converged: Bool = false, iterations: Int = 0, fitThreads: Int = 0, threads: Int? = nil,
+                isa: KernelISA = .automatic) {
         self.parameters = parameters
         self.lowerBound = lowerBound
         self.lowerBounds = lowerBounds
         self.converged = converged
         self.iterations = iterations
+        self.fitThreads = fitThreads
         self.threads = threads
         self.isa = isa
     }

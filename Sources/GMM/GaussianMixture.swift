@@ -95,7 +95,15 @@ public struct GaussianMixture: Sendable {
         let run = best!
         return FittedGaussianMixture(parameters: run.parameters, lowerBound: run.lowerBound,
                                      lowerBounds: run.lowerBounds, converged: run.converged,
-                                     iterations: run.iterations, threads: threads, isa: isa)
+                                     iterations: run.iterations, fitThreads: engine.lastThreadsUsed,
+                                     threads: threads, isa: isa)
+    }
+
+    /// Fits and returns the labels of `X` from a final E-step with the best parameters, so
+    /// that they agree with `fit(X).predict(X)` (scikit-learn's `fit_predict`).
+    public func fitPredict(_ X: Matrix<Double>, progress: ((FitProgress) -> Void)? = nil) throws -> (model: FittedGaussianMixture, labels: [Int32]) {
+        let model = try fit(X, progress: progress)
+        return (model, try model.predict(X))
     }
 
     private func validate(_ X: Matrix<Double>) throws {

@@ -96,6 +96,8 @@ final class PassEngine {
     let kernels: UnsafePointer<gmm_kernel_table>
     private let stats: AlignedStorage<Double>
     private let scratch: AlignedStorage<Double>
+    /// Distinct threads that took part in the latest pass.
+    private(set) var lastThreadsUsed = 0
 
     init(data: Matrix<Double>, components: Int, covariance: CovarianceType, threads: Int?, isa: KernelISA) {
         self.data = data
@@ -117,6 +119,7 @@ final class PassEngine {
     /// One pass of `model` over the data (see gmm_pass in CKernels/include/gmm_driver.h).
     func run(_ model: GaussianModelBuffers, mode: PassMode = PassMode(), outputs: PassOutputs = PassOutputs()) -> PassTotals {
         precondition(model.d == d && model.K == K && model.covariance == covariance, "PassEngine: model shape mismatch")
+        var threadsUsed: Int32 = 0
         let status: gmm_status = data.withUnsafeBufferPointer { x in
             model.means.withUnsafeBufferPointer { mu in
                 model.precisionCholesky.withUnsafeBufferPointer { u in
@@ -139,13 +142,17 @@ final class PassEngine {
                             request.labels = outputs.labels
                             request.threads = threads
                             request.kernels = kernels
-                            return gmm_pass(&view, &request, stats.pointer, scratch.pointer)
+                            return withUnsafeMutablePointer(to: &threadsUsed) { used in
+                                request.threads_used = used
+                                return gmm_pass(&view, &request, stats.pointer, scratch.pointer)
+                            }
                         }
                     }
                 }
             }
         }
         precondition(status == GMM_OK, "gmm_pass rejected its arguments (status \(status.rawValue))")
+        lastThreadsUsed = Int(threadsUsed)
         let s2Count = covariance == .full ? K * d * d : K * d
         let base = stats.pointer
         return PassTotals(

@@ -45,7 +45,7 @@ struct Demo: ParsableCommand {
           mean log-likelihood  \(String(format: "%.6f", model.lowerBound))
           seconds / iteration  \(format(emSeconds / Double(max(1, model.iterations)), 4))
           fit seconds          \(format(total, 2)) (initialization \(format(total - emSeconds, 2)))
-          threads              \(NativeRuntime.threadCount(requested: threads)) (OpenMP: \(NativeRuntime.builtWithOpenMP ? "yes" : "no"))
+          threads              \(model.fitThreads) (OpenMP: \(NativeRuntime.builtWithOpenMP ? "yes" : "no"))
           kernel ISA           \(gm.isa.resolvedName)
         """)
     }

@@ -48,6 +48,16 @@ struct EMPropertyTests {
         #expect(one.lowerBounds == two.lowerBounds)
         #expect(one.parameters == two.parameters)
         #expect(try one.scoreSamples(X) == (try two.scoreSamples(X)))
+        #expect(one.fitThreads == 1)
+        #expect(two.fitThreads == 2, "the 2-thread fit must really run on two threads")
+    }
+
+    @Test func fitPredictAgreesWithPredict() throws {
+        let X = blobs(n: 500, d: 2, k: 3, seed: 4)
+        let gm = GaussianMixture(components: 3, maxIterations: 3, seed: 7)
+        let (model, labels) = try gm.fitPredict(X)
+        #expect(labels == (try model.predict(X)))
+        #expect(labels.count == 500 && Set(labels).isSubset(of: [0, 1, 2]))
     }
 
     @Test func moreThanOneOpenMPThreadRuns() {
