@@ -90,7 +90,10 @@ public struct GaussianMixture: Sendable {
                 progress?(FitProgress(initialization: start, iteration: iteration, lowerBound: bound,
                                       change: change, seconds: seconds))
             }
-            if best == nil || run.lowerBound > best!.lowerBound { best = run }
+            // scikit-learn's rule, including its preference for the latest start while every
+            // bound is still −∞ (max_iter = 0).
+            if let kept = best, !(run.lowerBound > kept.lowerBound || kept.lowerBound == -.infinity) { continue }
+            best = run
         }
         let run = best!
         return FittedGaussianMixture(parameters: run.parameters, lowerBound: run.lowerBound,
