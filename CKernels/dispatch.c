@@ -7,6 +7,8 @@
 
 static const gmm_kernel_table ref_table = {
     .isa = "ref",
+    .load_f64 = gmm_load_block_f64_ref,
+    .load_f32 = gmm_load_block_f32_ref,
     .logprob = {gmm_logprob_full_ref, gmm_logprob_diag_ref},
     .lse = gmm_lse_resp_ref,
     .hard = gmm_hard_assign_ref,

@@ -5,6 +5,7 @@
 #define GMM_DISPATCH_H
 #include "gmm_estep.h"
 #include "gmm_mstep.h"
+#include "gmm_layout.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -12,6 +13,7 @@ extern "C" {
 
 typedef struct gmm_kernel_table {
     const char *isa;                          /* "ref" or "avx2" */
+    gmm_load_block_fn load_f64, load_f32;
     gmm_logprob_fn logprob[GMM_COV_COUNT];
     gmm_lse_fn lse;
     gmm_hard_fn hard;

@@ -14,7 +14,9 @@
 extern "C" {
 #endif
 
-/** Model parameters read by a pass (see gmm_types.h for the layouts). */
+/** Model parameters read by a pass (see gmm_types.h for the layouts). Tied and spherical
+ *  covariances arrive expanded to full (K copies of the shared U) and diagonal (the scalar
+ *  repeated d times), so they run through the same kernels. */
 typedef struct gmm_model_view {
     size_t d, K;
     gmm_covariance covariance;
@@ -25,17 +27,21 @@ typedef struct gmm_model_view {
 
 /** What a pass computes. Output pointers may be NULL when not wanted. */
 typedef struct gmm_pass_request {
-    const double *X;          /* n rows of d features, row stride ldX (>= d) */
+    const void *X;            /* n rows of d features, row stride ldX (>= d) elements */
+    int x_float32;            /* nonzero: X holds floats (widened per block), else doubles */
     size_t n, ldX;
-    int accumulate;           /* nonzero: fill stats (see gmm_pass_stats_size) */
+    const double *weights;    /* n non-negative sample weights, or NULL for all ones */
+    int accumulate;           /* nonzero: fill the statistics (see gmm_pass_stats_size) */
     int hard;                 /* nonzero: responsibilities are one-hot at the argmax (k-means);
                                  loglik_sum is then the sum of the max log-density */
     int random_resp;          /* nonzero: skip the E-step; responsibilities are uniform random
                                  numbers normalized per row, a pure function of (seed, row), so
                                  scikit-learn's init_params='random' needs no N x K array */
     uint64_t seed;
+    size_t lowest;            /* track the rows with the `lowest` smallest log-likelihoods
+                                 (positive weight only), e.g. to re-seed collapsed components */
     const double *shift;      /* K*d shift for accumulation; NULL means the model's means */
-    double *resp;             /* n*K responsibilities, row-major */
+    double *resp;             /* n*K responsibilities, row-major (unweighted) */
     double *lse;              /* n per-point log-likelihoods */
     int32_t *labels;          /* n argmax components */
     int threads;              /* 0: OpenMP's default */
@@ -43,10 +49,15 @@ typedef struct gmm_pass_request {
     const gmm_kernel_table *kernels; /* NULL: gmm_kernels_active() */
 } gmm_pass_request;
 
-/** Layout of the statistics that a pass returns: [loglik_sum, nk[K], s1[K*d], s2[...]]. */
-size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate);
+/** Doubles of statistics one slot holds:
+ *    [0]                 sum_n w_n loglik_n
+ *    then, if accumulate: nk[K], s1[K*d], s2[K*d*d (full) or K*d (diag)] (weighted by w)
+ *    then, if lowest > 0: `lowest` pairs (loglik, row) in ascending order; empty pairs hold
+ *    (+inf, -1). */
+size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate, size_t lowest);
 /** Number of deterministic reduction slots for a problem (independent of threads). */
-size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate);
+size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
+                           size_t lowest);
 /** Doubles of per-thread scratch a pass needs. */
 size_t gmm_pass_thread_scratch_size(size_t d, size_t K);
 /** Threads a pass with `threads` (0: default) would use. */

@@ -16,15 +16,18 @@ static size_t block_ld(size_t d) { return block_rows(d) + 4; }
 
 static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
-size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate) {
-    if (!accumulate) return 1;
-    size_t s2 = covariance == GMM_COV_FULL ? K * d * d : K * d;
-    return 1 + K + K * d + s2;
+static size_t s2_size(size_t d, size_t K, gmm_covariance covariance) {
+    return covariance == GMM_COV_FULL ? K * d * d : K * d;
 }
 
-size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate) {
+size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate, size_t lowest) {
+    return 1 + (accumulate ? K + K * d + s2_size(d, K, covariance) : 0) + 2 * lowest;
+}
+
+size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
+                           size_t lowest) {
     size_t blocks = (n + block_rows(d) - 1) / block_rows(d);
-    size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate) * sizeof(double);
+    size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate, lowest) * sizeof(double);
     /* Enough slots to balance many threads, bounded so the partial sums stay under ~32 MiB. */
     size_t slots = 64;
     size_t cap = ((size_t)32 << 20) / bytes;
@@ -60,12 +63,8 @@ int gmm_built_with_openmp(void) {
 int gmm_parallel_probe(int threads) {
 #ifdef _OPENMP
     unsigned long long seen = 0;
-#pragma omp parallel num_threads(gmm_pass_thread_count(threads))
-    {
-        unsigned long long bit = 1ull << (omp_get_thread_num() & 63);
-#pragma omp atomic
-        seen |= bit;
-    }
+#pragma omp parallel num_threads(gmm_pass_thread_count(threads)) reduction(|: seen)
+    seen |= 1ull << (omp_get_thread_num() & 63);
     return __builtin_popcountll(seen);
 #else
     (void)threads;
@@ -73,35 +72,28 @@ int gmm_parallel_probe(int threads) {
 #endif
 }
 
-static void transpose_block(const double *X, size_t ldX, size_t rows, size_t d, double *Xt, size_t ldx) {
-    for (size_t r = 0; r < rows; r++) {
-        const double *x = X + r * ldX;
-        for (size_t i = 0; i < d; i++) Xt[i * ldx + r] = x[i];
-    }
-    for (size_t i = 0; i < d; i++)
-        for (size_t r = rows; r < ldx; r++) Xt[i * ldx + r] = 0.0;
-}
-
 /* Statistics of one-hot responsibilities (k-means): each point updates only its own
- * component, O(d) or O(d^2) per point instead of O(K d^2), reading the original rows.
- * Point order, so deterministic. */
-static void accumulate_hard(const double *X, size_t ldX, size_t rows, size_t d,
-                            const int32_t *label, const double *shift, gmm_covariance cov,
-                            double *nk, double *s1, double *s2, double *a) {
+ * component, O(d) or O(d^2) per point instead of O(K d^2), reading the widened block. Point
+ * order, so deterministic. */
+static void accumulate_hard(const double *Xt, size_t ldx, size_t rows, size_t d,
+                            const int32_t *label, const double *w, const double *shift,
+                            gmm_covariance cov, double *nk, double *s1, double *s2, double *a) {
     for (size_t n = 0; n < rows; n++) {
         const size_t k = (size_t)label[n];
-        const double *x = X + n * ldX, *s = shift + k * d;
-        nk[k] += 1.0;
+        const double *s = shift + k * d;
+        const double wn = w ? w[n] : 1.0;
+        nk[k] += wn;
         for (size_t i = 0; i < d; i++) {
-            a[i] = x[i] - s[i];
-            s1[k * d + i] += a[i];
+            a[i] = Xt[i * ldx + n] - s[i];
+            s1[k * d + i] += wn * a[i];
         }
         if (cov == GMM_COV_DIAG) {
-            for (size_t i = 0; i < d; i++) s2[k * d + i] += a[i] * a[i];
+            for (size_t i = 0; i < d; i++) s2[k * d + i] += wn * a[i] * a[i];
         } else {
             for (size_t i = 0; i < d; i++) {
                 double *row = s2 + k * d * d + i * d;
-                for (size_t j = i; j < d; j++) row[j] += a[i] * a[j];
+                const double wa = wn * a[i];
+                for (size_t j = i; j < d; j++) row[j] += wa * a[j];
             }
         }
     }
@@ -141,6 +133,24 @@ static int32_t argmax_column(const double *g, size_t ldg, size_t K, size_t n) {
     return arg;
 }
 
+/* Ascending list of (value, row) pairs, L long, ordered by value then row: a total order, so
+ * merging the slots' lists gives the same list whatever thread filled which slot. */
+static int pair_before(double v, double row, const double *pair) {
+    return v < pair[0] || (v == pair[0] && row < pair[1]);
+}
+
+static void lowest_insert(double *list, size_t L, double v, double row) {
+    if (!pair_before(v, row, list + 2 * (L - 1))) return;
+    size_t p = L - 1;
+    while (p > 0 && pair_before(v, row, list + 2 * (p - 1))) {
+        list[2 * p] = list[2 * (p - 1)];
+        list[2 * p + 1] = list[2 * (p - 1) + 1];
+        p--;
+    }
+    list[2 * p] = v;
+    list[2 * p + 1] = row;
+}
+
 gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch) {
     if (!model || !req || !stats || !scratch || !req->X || model->d == 0 || model->K == 0 ||
@@ -150,14 +160,16 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const gmm_kernel_table *kt = req->kernels ? req->kernels : gmm_kernels_active();
     const size_t d = model->d, K = model->K, n = req->n;
     const gmm_covariance cov = model->covariance;
-    const gmm_logprob_fn logprob = kt->logprob[cov];
-    const gmm_lse_fn lse = kt->lse;
-    const gmm_accum_fn accum = kt->accum[cov];
+    const gmm_load_block_fn load = req->x_float32 ? kt->load_f32 : kt->load_f64;
+    const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
     const size_t B = block_rows(d), ld = block_ld(d);
     const size_t nblocks = (n + B - 1) / B;
-    const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate);
-    const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate);
+    const size_t L = req->lowest;
+    const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
+    const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate, L);
+    const size_t lowest_at = ss - 2 * L;
     const double *shift = req->shift ? req->shift : model->means;
+    const double *weights = req->weights;
     int failed = 0;
     unsigned long long seen = 0; /* bit t: thread t processed a slot */
 
@@ -179,18 +191,22 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         int32_t *lab = (int32_t *)(pl + round8(ld));
         double *st = stats + (size_t)s * ss;
         memset(st, 0, ss * sizeof(double));
+        for (size_t p = 0; p < L; p++) {
+            st[lowest_at + 2 * p] = INFINITY;
+            st[lowest_at + 2 * p + 1] = -1.0;
+        }
         const size_t b0 = (size_t)s * nblocks / slots, b1 = ((size_t)s + 1) * nblocks / slots;
         for (size_t b = b0; b < b1; b++) {
             const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
-            transpose_block(req->X + r0 * req->ldX, req->ldX, rows, d, Xt, ld);
-            gmm_status e = GMM_OK;
-            if (req->random_resp) {
+            const double *w = weights ? weights + r0 : NULL;
+            gmm_status e = load((const char *)req->X + r0 * req->ldX * elem, req->ldX, rows, d, Xt, ld);
+            if (e == GMM_OK && req->random_resp) {
                 random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
-            } else {
-                e = logprob(Xt, ld, rows, d, K, model->means, model->prec_chol, model->log_norm,
-                            work, logp, ld);
+            } else if (e == GMM_OK) {
+                e = kt->logprob[cov](Xt, ld, rows, d, K, model->means, model->prec_chol,
+                                     model->log_norm, work, logp, ld);
                 if (e == GMM_OK)
-                    e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : lse(logp, ld, rows, K, pl);
+                    e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
             }
             if (e != GMM_OK) {
 #ifdef _OPENMP
@@ -200,8 +216,10 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 break;
             }
             double sum = 0.0;
-            for (size_t r = 0; r < rows; r++) sum += pl[r];
+            for (size_t r = 0; r < rows; r++) sum += w ? w[r] * pl[r] : pl[r];
             st[0] += sum;
+            for (size_t r = 0; L && r < rows; r++)
+                if (!w || w[r] > 0) lowest_insert(st + lowest_at, L, pl[r], (double)(r0 + r));
             if (req->lse) memcpy(req->lse + r0, pl, rows * sizeof(double));
             if (req->resp)
                 for (size_t r = 0; r < rows; r++)
@@ -209,11 +227,16 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             if (req->labels && req->hard) memcpy(req->labels + r0, lab, rows * sizeof(int32_t));
             else if (req->labels)
                 for (size_t r = 0; r < rows; r++) req->labels[r0 + r] = argmax_column(logp, ld, K, r);
-            if (req->accumulate && req->hard)
-                accumulate_hard(req->X + r0 * req->ldX, req->ldX, rows, d, lab, shift, cov, st + 1,
-                                st + 1 + K, st + 1 + K + K * d, work);
-            else if (req->accumulate)
-                accum(Xt, ld, rows, d, K, logp, ld, shift, work, st + 1, st + 1 + K, st + 1 + K + K * d);
+            if (!req->accumulate) continue;
+            double *nk = st + 1, *s1 = nk + K, *s2 = s1 + K * d;
+            if (req->hard) {
+                accumulate_hard(Xt, ld, rows, d, lab, w, shift, cov, nk, s1, s2, work);
+                continue;
+            }
+            if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */
+                for (size_t k = 0; k < K; k++)
+                    for (size_t r = 0; r < rows; r++) logp[k * ld + r] *= w[r];
+            kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);
         }
     }
     if (req->threads_used) *req->threads_used = __builtin_popcountll(seen);
@@ -221,7 +244,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     /* Fixed-order reduction: the totals do not depend on which thread summed which slot. */
     for (size_t s = 1; s < slots; s++) {
         const double *src = stats + s * ss;
-        for (size_t i = 0; i < ss; i++) stats[i] += src[i];
+        for (size_t i = 0; i < lowest_at; i++) stats[i] += src[i];
+        for (size_t p = 0; p < L; p++) lowest_insert(stats + lowest_at, L, src[lowest_at + 2 * p], src[lowest_at + 2 * p + 1]);
     }
     return GMM_OK;
 }

@@ -3,6 +3,8 @@
 
 static const gmm_kernel_table avx2_table = {
     .isa = "avx2",
+    .load_f64 = gmm_load_block_f64_avx2,
+    .load_f32 = gmm_load_block_f32_avx2,
     .logprob = {gmm_logprob_full_avx2, gmm_logprob_diag_avx2},
     .lse = gmm_lse_resp_avx2,
     .hard = gmm_hard_assign_avx2,

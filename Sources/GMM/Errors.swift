@@ -2,8 +2,9 @@
 /// failures are thrown; the messages follow scikit-learn's wording (with the location added)
 /// so that its users recognise them.
 public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A covariance matrix stopped being positive definite (or a variance became ≤ 0).
-    case illDefinedCovariance(component: Int)
+    /// A covariance matrix stopped being positive definite (or a variance became ≤ 0);
+    /// `nil` names the shared covariance of a tied model.
+    case illDefinedCovariance(component: Int?)
     /// Fewer samples than components.
     case tooFewSamples(samples: Int, components: Int)
     /// Fewer than two samples in all.
@@ -22,7 +23,7 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
     public var description: String {
         switch self {
         case .illDefinedCovariance(let k):
-            return "\(Self.illDefinedAdvice) (component \(k))"
+            return "\(Self.illDefinedAdvice) (\(k.map { "component \($0)" } ?? "shared tied covariance"))"
         case .tooFewSamples(let n, let k):
             return "Expected n_samples >= n_components but got n_components = \(k), n_samples = \(n)"
         case .notEnoughSamples(let n):

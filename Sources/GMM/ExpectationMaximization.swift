@@ -19,12 +19,14 @@ struct EMRun<Parameters> {
 
 /// scikit-learn's loop: `lower_bound` is the mean log-likelihood of the E-step of each
 /// iteration (so it lags the parameters by one M-step), and the run has converged when
-/// |lower_bound − previous| < tol.
+/// |lower_bound − previous| < tol. A warm start passes the previous fit's bound as the first
+/// "previous" (scikit-learn's warm_start).
 func expectationMaximization<F: MixtureEMFamily>(
     _ family: F, from start: F.Parameters, maxIterations: Int, tolerance: Double,
+    initialLowerBound: Double = -.infinity,
     onIteration: (_ iteration: Int, _ lowerBound: Double, _ change: Double, _ seconds: Double) -> Void
 ) throws -> EMRun<F.Parameters> {
-    var run = EMRun(parameters: start, lowerBound: -.infinity, lowerBounds: [], converged: false, iterations: 0)
+    var run = EMRun(parameters: start, lowerBound: initialLowerBound, lowerBounds: [], converged: false, iterations: 0)
     run.lowerBounds.reserveCapacity(maxIterations)
     let clock = ContinuousClock()
     for iteration in 1...max(1, maxIterations) where maxIterations > 0 {

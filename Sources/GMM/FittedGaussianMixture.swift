@@ -17,6 +17,8 @@ public struct FittedGaussianMixture: Sendable {
     public let converged: Bool
     /// EM iterations of the best start (`n_iter_`).
     public let iterations: Int
+    /// Components re-seeded during the fit (`DegeneratePolicy.reseed`), in order.
+    public let reseeds: [ReseedEvent]
     /// Distinct threads that took part in the fit's last pass over the data (0 when the
     /// model was not fitted here).
     public let fitThreads: Int
@@ -26,16 +28,24 @@ public struct FittedGaussianMixture: Sendable {
     public var isa: KernelISA
 
     public init(parameters: GaussianMixtureParameters, lowerBound: Double = -.infinity, lowerBounds: [Double] = [],
-                converged: Bool = false, iterations: Int = 0, fitThreads: Int = 0, threads: Int? = nil,
+                converged: Bool = false, iterations: Int = 0, reseeds: [ReseedEvent] = [], fitThreads: Int = 0, threads: Int? = nil,
                 isa: KernelISA = .automatic) {
         self.parameters = parameters
         self.lowerBound = lowerBound
         self.lowerBounds = lowerBounds
         self.converged = converged
         self.iterations = iterations
+        self.reseeds = reseeds
         self.fitThreads = fitThreads
         self.threads = threads
         self.isa = isa
+    }
+
+    /// What happened to each component during the fit: how many times it was re-seeded.
+    public var reseedCounts: [Int] {
+        var counts = [Int](repeating: 0, count: components)
+        for event in reseeds { counts[event.component] += 1 }
+        return counts
     }
 
     public var covarianceType: CovarianceType { parameters.covarianceType }
@@ -47,7 +57,7 @@ public struct FittedGaussianMixture: Sendable {
     public var precisionsCholesky: [Double] { parameters.precisionsCholesky }
 
     /// Most probable component of each row.
-    public func predict(_ X: Matrix<Double>) throws -> [Int32] {
+    public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
         var labels = [Int32](repeating: 0, count: X.rows)
         try labels.withUnsafeMutableBufferPointer { l in
             _ = try evaluate(X, PassOutputs(labels: l.baseAddress))
@@ -56,7 +66,7 @@ public struct FittedGaussianMixture: Sendable {
     }
 
     /// Responsibilities: an N×K matrix whose rows sum to 1.
-    public func predictProbabilities(_ X: Matrix<Double>) throws -> Matrix<Double> {
+    public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double> {
         var out = Matrix<Double>(rows: X.rows, columns: components)
         try out.withUnsafeMutableBufferPointer { r in
             _ = try evaluate(X, PassOutputs(responsibilities: r.baseAddress))
@@ -65,7 +75,7 @@ public struct FittedGaussianMixture: Sendable {
     }
 
     /// log Σₖ πₖ N(xₙ | μₖ, Σₖ) per row.
-    public func scoreSamples(_ X: Matrix<Double>) throws -> [Double] {
+    public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double] {
         var out = [Double](repeating: 0, count: X.rows)
         try out.withUnsafeMutableBufferPointer { s in
             _ = try evaluate(X, PassOutputs(logLikelihoods: s.baseAddress))
@@ -74,25 +84,36 @@ public struct FittedGaussianMixture: Sendable {
     }
 
     /// Mean log-likelihood per row.
-    public func score(_ X: Matrix<Double>) throws -> Double {
+    public func score<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
         try evaluate(X, PassOutputs()) / Double(X.rows)
     }
 
     /// Bayesian information criterion: −2·score·N + p·ln N.
-    public func bic(_ X: Matrix<Double>) throws -> Double {
-        -2 * (try score(X)) * Double(X.rows) + Double(freeParameters) * log(Double(X.rows))
+    public func bic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
+        information(.bic, score: try score(X), rows: X.rows)
     }
 
     /// Akaike information criterion: −2·score·N + 2p.
-    public func aic(_ X: Matrix<Double>) throws -> Double {
-        -2 * (try score(X)) * Double(X.rows) + 2 * Double(freeParameters)
+    public func aic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
+        information(.aic, score: try score(X), rows: X.rows)
+    }
+
+    /// BIC or AIC from a mean log-likelihood over `rows` points.
+    func information(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
+        let n = Double(rows), p = Double(freeParameters)
+        return -2 * score * n + (criterion == .bic ? p * log(n) : 2 * p)
+    }
+
+    /// `n` seeded draws from the fitted mixture and their component labels.
+    public func sample(_ n: Int, seed: UInt64) -> (points: Matrix<Double>, labels: [Int32]) {
+        parameters.sample(n, seed: seed)
     }
 
     /// Number of free parameters p.
     public var freeParameters: Int { covarianceType.freeParameters(components: components, features: features) }
 
     /// One pass over X; returns the sum of per-row log-likelihoods.
-    private func evaluate(_ X: Matrix<Double>, _ outputs: PassOutputs) throws -> Double {
+    private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {
         guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
         guard X.rows > 0 else { return 0 }
         try X.checkFinite()

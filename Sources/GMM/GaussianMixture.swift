@@ -32,7 +32,7 @@ public struct FitProgress: Sendable {
 /// ```swift
 /// var gm = GaussianMixture(components: 3)
 /// gm.seed = 42
-/// let model = try gm.fit(X)           // X: Matrix<Double>, one row per point
+/// let model = try gm.fit(X)           // X: Matrix<Double> or Matrix<Float>, one row per point
 /// let labels = try model.predict(X)
 /// ```
 public struct GaussianMixture: Sendable {
@@ -56,11 +56,13 @@ public struct GaussianMixture: Sendable {
     public var threads: Int?
     /// Kernel implementation.
     public var isa: KernelISA
+    /// What to do when a component collapses (default `.fail`, as scikit-learn).
+    public var onDegenerate: DegeneratePolicy
 
     public init(components: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
                 regCovar: Double = 1e-6, maxIterations: Int = 100, initializations: Int = 1,
                 initialization: InitializationMethod = .kmeans, seed: UInt64? = nil,
-                threads: Int? = nil, isa: KernelISA = .automatic) {
+                threads: Int? = nil, isa: KernelISA = .automatic, onDegenerate: DegeneratePolicy = .fail) {
         self.components = components
         self.covarianceType = covarianceType
         self.tolerance = tolerance
@@ -71,22 +73,59 @@ public struct GaussianMixture: Sendable {
         self.seed = seed
         self.threads = threads
         self.isa = isa
+        self.onDegenerate = onDegenerate
     }
 
-    /// Fits the mixture to `X` (one row per point). Throws `GaussianMixtureError` for invalid
-    /// settings or data and for ill-defined covariances; not converging is reported in the
-    /// result (`converged`), as scikit-learn warns rather than fails.
-    public func fit(_ X: Matrix<Double>, progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
-        try validate(X)
+    /// Fits the mixture to `X` (one row per point; Float data stay Float, with float64 sums).
+    /// `sampleWeights` (one non-negative weight per row) make every sum weighted: Nₖ = Σ wγ,
+    /// weighted means and covariances, and the lower bound is the weighted mean
+    /// log-likelihood. Throws `GaussianMixtureError` for invalid settings or data and for
+    /// ill-defined covariances (unless `onDegenerate` is `.reseed`); not converging is
+    /// reported in the result (`converged`), as scikit-learn warns rather than fails.
+    public func fit<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]? = nil,
+                                         progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
+        try run(X, sampleWeights: sampleWeights, continuing: nil, progress: progress)
+    }
+
+    /// Continues `previous` on `X` (scikit-learn's `warm_start`): one start from its
+    /// parameters, with its lower bound as the first "previous" value for the convergence test.
+    public func fit<Element: GMMScalar>(_ X: Matrix<Element>, continuing previous: FittedGaussianMixture,
+                                         sampleWeights: [Double]? = nil,
+                                         progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
+        var warm = self
+        warm.initialization = .parameters(previous.parameters)
+        warm.initializations = 1
+        return try warm.run(X, sampleWeights: sampleWeights, continuing: previous, progress: progress)
+    }
+
+    /// Fits and returns the labels of `X` from a final E-step with the best parameters, so
+    /// that they agree with `fit(X).predict(X)` (scikit-learn's `fit_predict`).
+    public func fitPredict<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]? = nil,
+                                                progress: ((FitProgress) -> Void)? = nil) throws -> (model: FittedGaussianMixture, labels: [Int32]) {
+        let model = try fit(X, sampleWeights: sampleWeights, progress: progress)
+        return (model, try model.predict(X))
+    }
+
+    private func run<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?, continuing previous: FittedGaussianMixture?,
+                                          progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
+        try validate(X, sampleWeights: sampleWeights)
         var rng = SeededGenerator(seed: seed ?? UInt64.random(in: .min ... .max))
-        let engine = PassEngine(data: X, components: components, covariance: covarianceType, threads: threads, isa: isa)
-        let family = GaussianEMFamily(engine: engine, regCovar: regCovar)
+        let source = DataSource(X)
+        let engine = PassEngine(data: source, weights: sampleWeights, components: components, covariance: covarianceType,
+                                threads: threads, isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0)
+        let log = ReseedLog()
+        let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
+                                      policy: onDegenerate, log: log,
+                                      weightSum: sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows))
         let initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
         var best: EMRun<GaussianMixtureParameters>?
         for start in 0..<initializations {
+            log.initialization = start
+            log.iteration = 0
             let parameters = try initializer.parameters(for: initialization, rng: &rng)
             let run = try expectationMaximization(family, from: parameters, maxIterations: maxIterations,
-                                                  tolerance: tolerance) { iteration, bound, change, seconds in
+                                                  tolerance: tolerance, initialLowerBound: previous?.lowerBound ?? -.infinity) {
+                iteration, bound, change, seconds in
                 progress?(FitProgress(initialization: start, iteration: iteration, lowerBound: bound,
                                       change: change, seconds: seconds))
             }
@@ -98,18 +137,11 @@ public struct GaussianMixture: Sendable {
         let run = best!
         return FittedGaussianMixture(parameters: run.parameters, lowerBound: run.lowerBound,
                                      lowerBounds: run.lowerBounds, converged: run.converged,
-                                     iterations: run.iterations, fitThreads: engine.lastThreadsUsed,
-                                     threads: threads, isa: isa)
+                                     iterations: run.iterations, reseeds: log.events,
+                                     fitThreads: engine.lastThreadsUsed, threads: threads, isa: isa)
     }
 
-    /// Fits and returns the labels of `X` from a final E-step with the best parameters, so
-    /// that they agree with `fit(X).predict(X)` (scikit-learn's `fit_predict`).
-    public func fitPredict(_ X: Matrix<Double>, progress: ((FitProgress) -> Void)? = nil) throws -> (model: FittedGaussianMixture, labels: [Int32]) {
-        let model = try fit(X, progress: progress)
-        return (model, try model.predict(X))
-    }
-
-    private func validate(_ X: Matrix<Double>) throws {
+    private func validate<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?) throws {
         typealias E = GaussianMixtureError
         guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter must be an int in the range [1, inf). Got \(components) instead.") }
         guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
@@ -120,26 +152,20 @@ public struct GaussianMixture: Sendable {
         guard X.columns >= 1 else { throw E.invalidArgument("Found array with 0 feature(s) (shape=(\(X.rows), 0)) while a minimum of 1 is required by GaussianMixture.") }
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows) }
         try X.checkFinite()
-        guard X.rows >= components else { throw E.tooFewSamples(samples: X.rows, components: components) }
+        var samples = X.rows
+        if let w = sampleWeights {
+            guard w.count == X.rows else { throw E.invalidArgument("sample_weight has \(w.count) values, but X has \(X.rows) rows.") }
+            for (row, value) in w.enumerated() where !(value >= 0 && value.isFinite) {
+                throw E.invalidArgument("sample_weight[\(row)] = \(value): weights must be finite and non-negative.")
+            }
+            samples = w.lazy.filter { $0 > 0 }.count
+            guard samples > 0 else { throw E.invalidArgument("sample_weight is zero for every row.") }
+        }
+        guard samples >= components else { throw E.tooFewSamples(samples: samples, components: components) }
         if case .parameters(let p) = initialization {
             guard p.features == X.columns else { throw E.featureMismatch(expected: p.features, got: X.columns) }
             guard p.components == components, p.covarianceType == covarianceType else {
                 throw E.invalidArgument("The initial parameters have \(p.components) '\(p.covarianceType.rawValue)' components, but the estimator asks for \(components) '\(covarianceType.rawValue)' components.")
-            }
-        }
-    }
-}
-
-extension Matrix where Element == Double {
-    /// Throws `.nonFiniteInput` naming the first NaN or infinite value (row, column).
-    func checkFinite() throws {
-        try withUnsafeBufferPointer { x in
-            // Fast path: a sum of x·0 is NaN exactly when some value is NaN or infinite.
-            var probe = 0.0
-            for v in x { probe += v * 0 }
-            guard probe.isNaN else { return }
-            for (index, v) in x.enumerated() where !v.isFinite {
-                throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns, isNaN: v.isNaN)
             }
         }
     }

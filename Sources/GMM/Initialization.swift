@@ -6,7 +6,8 @@ import Darwin
 
 /// Starting parameters for EM (scikit-learn's `_initialize_parameters`). The heavy loops
 /// (distances, Lloyd's assignment and the first M-step) run through the same C drivers as
-/// EM: k-means is a hard-assignment pass of unit-precision diagonal Gaussians.
+/// EM: k-means is a hard-assignment pass of unit-precision diagonal Gaussians. Sample weights
+/// carry through: weighted k-means++ and Lloyd, weighted first M-step.
 struct Initializer {
     let engine: PassEngine
     let family: GaussianEMFamily
@@ -19,7 +20,7 @@ struct Initializer {
     static let kmeansMaxIterations = 300
     static let kmeansTolerance = 1e-4
 
-    var data: Matrix<Double> { engine.data }
+    var data: DataSource { engine.data }
     var K: Int { engine.K }
     var d: Int { engine.d }
 
@@ -34,7 +35,7 @@ struct Initializer {
             var rows: [Int] = []
             while rows.count < K {
                 let r = Int.random(in: 0..<data.rows, using: &rng)
-                if chosen.insert(r).inserted { rows.append(r) }
+                if weight(r) > 0, chosen.insert(r).inserted { rows.append(r) }
             }
             return try oneHot(rows: rows)
         case .random:
@@ -43,19 +44,20 @@ struct Initializer {
             let totals = engine.run(unit, mode: PassMode(accumulate: true, randomSeed: rng.next(), shift: shift))
             return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: shift)
         case .kmeans:
-            let seeds = kmeansPlusPlusRows(rng: &rng).flatMap { data.row($0) }
-            let centers = try lloyd(from: seeds, rng: &rng)
+            let centers = try lloyd(from: kmeansPlusPlusRows(rng: &rng).flatMap { data.row($0) }, rng: &rng)
             let unit = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: engine.covariance)
             let totals = engine.run(unit, mode: PassMode(accumulate: true, hard: true))
             return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: centers)
         }
     }
 
-    /// One-hot responsibilities on the given rows: the M-step with Nₖ = 1 about the rows
-    /// themselves (means ≈ the rows, covariances ≈ reg_covar·I, equal weights).
+    private func weight(_ row: Int) -> Double { engine.weights?[row] ?? 1 }
+
+    /// One-hot responsibilities on the given rows: the M-step with Nₖ = wᵣ about the rows
+    /// themselves (means ≈ the rows, covariances ≈ reg_covar·I, weights ∝ wᵣ).
     private func oneHot(rows: [Int]) throws -> GaussianMixtureParameters {
         let shift = rows.flatMap { data.row($0) }
-        let nk = [Double](repeating: 1, count: K)
+        let nk = rows.map(weight)
         let s1 = [Double](repeating: 0, count: K * d)
         let s2 = [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d))
         return try nk.withUnsafeBufferPointer { n in
@@ -65,9 +67,9 @@ struct Initializer {
         }
     }
 
-    /// Per-feature mean and (population) variance, from one K = 1 pass about the first row.
+    /// Per-feature (weighted) mean and population variance, from one K = 1 pass about the first row.
     func columnMoments() -> (mean: [Double], variance: [Double]) {
-        let one = PassEngine(data: data, components: 1, covariance: .diag, threads: threads, isa: isa)
+        let one = PassEngine(data: data, weights: engine.weights, components: 1, covariance: .diag, threads: threads, isa: isa)
         let shift = data.row(0)
         let t = one.run(GaussianModelBuffers(centers: shift, d: d, K: 1, covariance: .diag),
                         mode: PassMode(accumulate: true, hard: true, shift: shift))
@@ -81,24 +83,25 @@ struct Initializer {
     }
 
     /// Greedy k-means++ (as scikit-learn: 2 + ⌊ln K⌋ candidates per step, keep the one that
-    /// lowers the potential most). Returns row indices into `data`.
+    /// lowers the weighted potential most; draws ∝ w·D²). Returns row indices into the data.
     func kmeansPlusPlusRows(rng: inout SeededGenerator) -> [Int] {
         let n = data.rows
         let sampled: [Int]? = n > Self.seedingSampleLimit
             ? (0..<Self.seedingSampleLimit).map { _ in Int.random(in: 0..<n, using: &rng) } : nil
-        let candidates: Matrix<Double> = sampled.map { rows in
-            Matrix(rows: rows.count, columns: d) { out in
+        let candidates: DataSource = sampled.map { rows in
+            DataSource(Matrix<Double>(rows: rows.count, columns: d) { out in
                 for (r, source) in rows.enumerated() {
-                    data.withUnsafeBufferPointer { x in
-                        for i in 0..<d { out[r * d + i] = x[source * d + i] }
-                    }
+                    let x = data.row(source)
+                    for i in 0..<d { out[r * d + i] = x[i] }
                 }
-            }
+            })
         } ?? data
         let m = candidates.rows
+        let w: [Double] = sampled.map { $0.map(weight) } ?? engine.weights ?? [Double](repeating: 1, count: m)
         let one = PassEngine(data: candidates, components: 1, covariance: .diag, threads: threads, isa: isa)
         var distances = [Double](repeating: 0, count: m)
         var trial = [Double](repeating: 0, count: m)
+        var cumulative = [Double](repeating: 0, count: m)
         // Squared distances of every candidate row to row `r`, via log N = −½‖x − c‖².
         func squaredDistances(to r: Int, into out: inout [Double]) {
             let model = GaussianModelBuffers(centers: candidates.row(r), d: d, K: 1, covariance: .diag)
@@ -107,28 +110,27 @@ struct Initializer {
                 for i in 0..<m { o[i] = max(0, -2 * o[i]) }
             }
         }
-        var chosen = [Int.random(in: 0..<m, using: &rng)]
+        // A row drawn with probability ∝ mass[i] (uniformly among positive weights if all mass is 0).
+        func draw(_ mass: (Int) -> Double) -> Int {
+            var total = 0.0
+            for i in 0..<m { total += mass(i); cumulative[i] = total }
+            guard total > 0 else { return draw { w[$0] > 0 ? 1 : 0 } }
+            let target = rng.nextUnit() * total
+            var lo = 0, hi = m - 1
+            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] <= target { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        var chosen = [draw { w[$0] }]
         squaredDistances(to: chosen[0], into: &distances)
         let trials = 2 + Int(log(Double(K)))
-        var cumulative = [Double](repeating: 0, count: m)
+        var bestDistances = distances
         while chosen.count < K {
-            var total = 0.0
-            for i in 0..<m { total += distances[i]; cumulative[i] = total }
             var bestRow = -1, bestPotential = Double.infinity
-            var bestDistances = distances
             for _ in 0..<trials {
-                let row: Int
-                if total > 0 {
-                    let target = rng.nextUnit() * total
-                    var lo = 0, hi = m - 1
-                    while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] <= target { lo = mid + 1 } else { hi = mid } }
-                    row = lo
-                } else {
-                    row = Int.random(in: 0..<m, using: &rng)  // all points coincide with the centers
-                }
+                let row = draw { w[$0] * distances[$0] }
                 squaredDistances(to: row, into: &trial)
                 var potential = 0.0
-                for i in 0..<m { trial[i] = min(trial[i], distances[i]); potential += trial[i] }
+                for i in 0..<m { trial[i] = min(trial[i], distances[i]); potential += w[i] * trial[i] }
                 if potential < bestPotential { bestPotential = potential; bestRow = row; swap(&bestDistances, &trial) }
             }
             chosen.append(bestRow)
@@ -141,7 +143,7 @@ struct Initializer {
     /// squared center shift is below 1e-4 × the mean feature variance (scikit-learn's rule).
     /// An emptied cluster is moved to a random data point.
     func lloyd(from start: [Double], rng: inout SeededGenerator) throws -> [Double] {
-        let kmeans = PassEngine(data: data, components: K, covariance: .diag, threads: threads, isa: isa)
+        let kmeans = PassEngine(data: data, weights: engine.weights, components: K, covariance: .diag, threads: threads, isa: isa)
         let variance = columnMoments().variance
         let tolerance = Self.kmeansTolerance * variance.reduce(0, +) / Double(d)
         var centers = start
@@ -153,8 +155,10 @@ struct Initializer {
                 if t.nk[k] > 0 {
                     for i in 0..<d { next[k * d + i] = centers[k * d + i] + t.s1[k * d + i] / t.nk[k] }
                 } else {
-                    let r = Int.random(in: 0..<data.rows, using: &rng)
-                    for i in 0..<d { next[k * d + i] = data[r, i] }
+                    var r = Int.random(in: 0..<data.rows, using: &rng)
+                    while weight(r) == 0 { r = Int.random(in: 0..<data.rows, using: &rng) }
+                    let x = data.row(r)
+                    for i in 0..<d { next[k * d + i] = x[i] }
                 }
             }
             var shift = 0.0

@@ -35,12 +35,8 @@ public enum NativeRuntime {
 }
 
 extension CovarianceType {
-    var native: gmm_covariance {
-        switch self {
-        case .full: return GMM_COV_FULL
-        case .diag: return GMM_COV_DIAG
-        }
-    }
+    /// The kernel family in C terms (tied runs as full, spherical as diagonal).
+    var native: gmm_covariance { kernelFamily == .full ? GMM_COV_FULL : GMM_COV_DIAG }
 }
 
 enum LinearAlgebra {
@@ -68,6 +64,8 @@ struct PassMode {
     var hard = false
     var randomSeed: UInt64? = nil
     var shift: [Double]? = nil
+    /// Track this many rows with the lowest log-likelihood (for re-seeding).
+    var lowest = 0
 }
 
 /// Optional per-point outputs of a pass (caller-owned, sized n, n·K and n).
@@ -79,63 +77,104 @@ struct PassOutputs {
 
 /// Sufficient statistics returned by a pass (views into the workspace, valid until the next pass).
 struct PassTotals {
+    /// Σₙ wₙ log p(xₙ).
     let logLikelihoodSum: Double
     let nk: UnsafeBufferPointer<Double>
     let s1: UnsafeBufferPointer<Double>
     let s2: UnsafeBufferPointer<Double>
+    /// Rows with the lowest log-likelihoods, ascending (only as many as were asked for and exist).
+    let lowestRows: [Int]
 }
 
-/// A dataset bound to preallocated pass buffers: every pass of a fit reuses them, so the
-/// iteration loop allocates nothing of size N or N·K.
+/// A data matrix of either element type, seen by the kernels as raw rows.
+struct DataSource: @unchecked Sendable {
+    let rows: Int
+    let columns: Int
+    let isFloat32: Bool
+    let pointer: UnsafeRawPointer
+    private let owner: AnyObject  // keeps the matrix storage alive
+    private let widenedRow: @Sendable (Int) -> [Double]
+
+    init<Element: GMMScalar>(_ matrix: Matrix<Element>) {
+        rows = matrix.rows
+        columns = matrix.columns
+        isFloat32 = Element.isFloat32
+        pointer = UnsafeRawPointer(matrix.storage.pointer)
+        owner = matrix.storage
+        widenedRow = { matrix.doubleRow($0) }
+    }
+
+    /// One row widened to Double.
+    func row(_ index: Int) -> [Double] { widenedRow(index) }
+}
+
+/// A dataset (and optional sample weights) bound to preallocated pass buffers: every pass of a
+/// fit reuses them, so the iteration loop allocates nothing of size N or N·K.
 final class PassEngine {
-    let data: Matrix<Double>
+    let data: DataSource
+    let weights: [Double]?
     let d: Int
     let K: Int
+    /// The kernel family (.full or .diag) of the models this engine runs.
     let covariance: CovarianceType
     let threads: Int32
     let kernels: UnsafePointer<gmm_kernel_table>
+    let lowestCapacity: Int
     private let stats: AlignedStorage<Double>
     private let scratch: AlignedStorage<Double>
     /// Distinct threads that took part in the latest pass.
     private(set) var lastThreadsUsed = 0
 
-    init(data: Matrix<Double>, components: Int, covariance: CovarianceType, threads: Int?, isa: KernelISA) {
+    init(data: DataSource, weights: [Double]? = nil, components: Int, covariance: CovarianceType,
+         threads: Int?, isa: KernelISA, lowestCapacity: Int = 0) {
         self.data = data
+        self.weights = weights
         d = data.columns
         K = components
-        self.covariance = covariance
+        self.covariance = covariance.kernelFamily
         self.threads = Int32(threads ?? 0)
+        self.lowestCapacity = lowestCapacity
         kernels = isa.table
-        let n = data.rows
-        let (dd, kk, cov) = (d, K, covariance.native)
-        let statsCount = [Int32(0), 1].map { accumulate in
-            gmm_pass_slot_count(n, dd, kk, cov, accumulate) * gmm_pass_stats_size(dd, kk, cov, accumulate)
+        let (n, dd, kk, cov) = (data.rows, d, K, covariance.native)
+        let statsCount = [Int32(0), 1].flatMap { accumulate in
+            [0, lowestCapacity].map { lowest in
+                gmm_pass_slot_count(n, dd, kk, cov, accumulate, lowest) * gmm_pass_stats_size(dd, kk, cov, accumulate, lowest)
+            }
         }.max()!
         stats = AlignedStorage(count: statsCount)
         let workers = Int(gmm_pass_thread_count(self.threads))
         scratch = AlignedStorage(count: workers * gmm_pass_thread_scratch_size(d, K))
     }
 
+    convenience init<Element: GMMScalar>(data: Matrix<Element>, components: Int, covariance: CovarianceType,
+                                         threads: Int?, isa: KernelISA) {
+        self.init(data: DataSource(data), components: components, covariance: covariance, threads: threads, isa: isa)
+    }
+
     /// One pass of `model` over the data (see gmm_pass in CKernels/include/gmm_driver.h).
     func run(_ model: GaussianModelBuffers, mode: PassMode = PassMode(), outputs: PassOutputs = PassOutputs()) -> PassTotals {
         precondition(model.d == d && model.K == K && model.covariance == covariance, "PassEngine: model shape mismatch")
+        precondition(mode.lowest <= lowestCapacity, "PassEngine: lowest-row capacity exceeded")
         var threadsUsed: Int32 = 0
-        let status: gmm_status = data.withUnsafeBufferPointer { x in
-            model.means.withUnsafeBufferPointer { mu in
-                model.precisionCholesky.withUnsafeBufferPointer { u in
-                    model.logNorm.withUnsafeBufferPointer { c in
-                        (mode.shift ?? []).withUnsafeBufferPointer { shift in
+        let status: gmm_status = model.means.withUnsafeBufferPointer { mu in
+            model.precisionCholesky.withUnsafeBufferPointer { u in
+                model.logNorm.withUnsafeBufferPointer { c in
+                    (mode.shift ?? []).withUnsafeBufferPointer { shift in
+                        (weights ?? []).withUnsafeBufferPointer { w in
                             var view = gmm_model_view(d: d, K: K, covariance: covariance.native,
                                                       means: mu.baseAddress, prec_chol: u.baseAddress,
                                                       log_norm: c.baseAddress)
                             var request = gmm_pass_request()
-                            request.X = x.baseAddress
+                            request.X = data.pointer
+                            request.x_float32 = data.isFloat32 ? 1 : 0
                             request.n = data.rows
                             request.ldX = d
+                            request.weights = weights == nil ? nil : w.baseAddress
                             request.accumulate = mode.accumulate ? 1 : 0
                             request.hard = mode.hard ? 1 : 0
                             request.random_resp = mode.randomSeed == nil ? 0 : 1
                             request.seed = mode.randomSeed ?? 0
+                            request.lowest = mode.lowest
                             request.shift = mode.shift == nil ? nil : shift.baseAddress
                             request.resp = outputs.responsibilities
                             request.lse = outputs.logLikelihoods
@@ -153,12 +192,14 @@ final class PassEngine {
         }
         precondition(status == GMM_OK, "gmm_pass rejected its arguments (status \(status.rawValue))")
         lastThreadsUsed = Int(threadsUsed)
-        let s2Count = covariance == .full ? K * d * d : K * d
         let base = stats.pointer
+        let accumulated = mode.accumulate ? K + K * d + covariance.storageCount(components: K, features: d) : 0
+        let lowest = base + 1 + accumulated
         return PassTotals(
             logLikelihoodSum: base[0],
             nk: UnsafeBufferPointer(start: base + 1, count: mode.accumulate ? K : 0),
             s1: UnsafeBufferPointer(start: base + 1 + K, count: mode.accumulate ? K * d : 0),
-            s2: UnsafeBufferPointer(start: base + 1 + K + K * d, count: mode.accumulate ? s2Count : 0))
+            s2: UnsafeBufferPointer(start: base + 1 + K + K * d, count: mode.accumulate ? accumulated - K - K * d : 0),
+            lowestRows: (0..<mode.lowest).compactMap { p in lowest[2 * p + 1] >= 0 ? Int(lowest[2 * p + 1]) : nil })
     }
 }

@@ -8,14 +8,21 @@ import Darwin
 public enum CovarianceType: String, Sendable, CaseIterable, Codable {
     /// Each component has its own general covariance matrix.
     case full
+    /// All components share one general covariance matrix.
+    case tied
     /// Each component has its own diagonal covariance matrix.
     case diag
+    /// Each component has its own single variance.
+    case spherical
 
-    /// Number of stored covariance values for K components in d dimensions.
+    /// Number of stored covariance (or precision-factor) values, in scikit-learn's shapes:
+    /// full (K, d, d), tied (d, d), diag (K, d), spherical (K).
     public func storageCount(components K: Int, features d: Int) -> Int {
         switch self {
         case .full: return K * d * d
+        case .tied: return d * d
         case .diag: return K * d
+        case .spherical: return K
         }
     }
 
@@ -24,18 +31,25 @@ public enum CovarianceType: String, Sendable, CaseIterable, Codable {
         let covariance: Int
         switch self {
         case .full: covariance = K * d * (d + 1) / 2
+        case .tied: covariance = d * (d + 1) / 2
         case .diag: covariance = K * d
+        case .spherical: covariance = K
         }
         return covariance + K * d + K - 1
     }
+
+    /// The kernel family that evaluates this type: tied runs as full (U shared by all
+    /// components), spherical as diagonal (one precision repeated over the features).
+    var kernelFamily: CovarianceType { self == .full || self == .tied ? .full : .diag }
 }
 
 /// The parameters of a Gaussian mixture: weights πₖ, means μₖ and covariances Σₖ, together with
 /// the precision Cholesky factors Uₖ (upper triangular, Uₖ Uₖᵀ = Σₖ⁻¹; scikit-learn's
 /// `precisions_cholesky_`) that the kernels evaluate densities with.
 ///
-/// Layouts (row-major, flat): `covariances` and `precisionsCholesky` are K·d·d for `.full`
-/// and K·d for `.diag` (variances and 1/σ respectively).
+/// Layouts (row-major, flat) follow scikit-learn's shapes: `covariances` and
+/// `precisionsCholesky` hold K·d·d values for `.full`, d·d for `.tied`, K·d for `.diag`
+/// (variances and 1/σ) and K for `.spherical`.
 public struct GaussianMixtureParameters: Sendable, Equatable {
     public let covarianceType: CovarianceType
     public let weights: [Double]
@@ -56,35 +70,40 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     }
 
     /// Parameters from weights, means and precision matrices (Σₖ⁻¹), as scikit-learn's
-    /// `precisions_init`: full K·d·d, diag K·d (1/variance).
+    /// `precisions_init`: full (K, d, d), tied (d, d), diag (K, d) and spherical (K) of
+    /// 1/variance.
     public init(weights: [Double], means: Matrix<Double>, precisions: [Double], covarianceType: CovarianceType) throws {
         try Self.checkShapes(weights: weights, means: means, values: precisions, covarianceType, name: "precisions")
         let K = weights.count, d = means.columns
         var U = [Double](repeating: 0, count: precisions.count)
         var cov = [Double](repeating: 0, count: precisions.count)
         var logDet = [Double](repeating: 0, count: K)
-        for k in 0..<K {
-            switch covarianceType {
-            case .full:
-                let ok: Bool = precisions.withUnsafeBufferPointer { p in
+        switch covarianceType {
+        case .full, .tied:
+            for b in 0..<(covarianceType == .full ? K : 1) {
+                let o = b * d * d
+                let ld: Double? = precisions.withUnsafeBufferPointer { p in
                     U.withUnsafeMutableBufferPointer { u in
                         cov.withUnsafeMutableBufferPointer { c in
-                            let o = k * d * d
-                            guard let ld = LinearAlgebra.precisionCholesky(precision: p.baseAddress! + o, d: d, into: u.baseAddress! + o)
-                            else { return false }
-                            logDet[k] = ld
-                            return LinearAlgebra.covariance(precisionCholesky: u.baseAddress! + o, d: d, into: c.baseAddress! + o)
+                            guard let ld = LinearAlgebra.precisionCholesky(precision: p.baseAddress! + o, d: d, into: u.baseAddress! + o),
+                                  LinearAlgebra.covariance(precisionCholesky: u.baseAddress! + o, d: d, into: c.baseAddress! + o)
+                            else { return nil }
+                            return ld
                         }
                     }
                 }
-                guard ok else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
-            case .diag:
-                for i in 0..<d {
-                    let p = precisions[k * d + i]
+                guard let ld else { throw GaussianMixtureError.illDefinedCovariance(component: covarianceType == .full ? b : nil) }
+                if covarianceType == .full { logDet[b] = ld } else { logDet = Array(repeating: ld, count: K) }
+            }
+        case .diag, .spherical:
+            let perComponent = covarianceType == .diag ? d : 1
+            for k in 0..<K {
+                for j in 0..<perComponent {
+                    let p = precisions[k * perComponent + j]
                     guard p > 0, p.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
-                    U[k * d + i] = p.squareRoot()
-                    cov[k * d + i] = 1 / p
-                    logDet[k] += log(U[k * d + i])
+                    U[k * perComponent + j] = p.squareRoot()
+                    cov[k * perComponent + j] = 1 / p
+                    logDet[k] += Double(d / perComponent) * log(p.squareRoot())
                 }
             }
         }
@@ -94,32 +113,44 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
 
     /// Factorizes covariances whose shapes are already known to be right (an M-step's, or
     /// checked ones). Fails where scikit-learn's factorization does, and also where a variance
-    /// is below the rounding floor (16·eps·|μᵢ|)²: the M-step's 10·eps in Nₖ leaves such
+    /// is below the rounding floor (16·eps·|μ|)²: the M-step's 10·eps in Nₖ leaves such
     /// round-off variances on a component collapsed onto identical points, which scikit-learn's
     /// expanded formula happens to turn into ≤ 0 and the shifted one faithfully keeps.
     init(checkedShapesWeights weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
         let K = weights.count, d = means.columns
         var U = [Double](repeating: 0, count: covariances.count)
         var logDet = [Double](repeating: 0, count: K)
-        try covariances.withUnsafeBufferPointer { c in
-            try U.withUnsafeMutableBufferPointer { u in
-                for k in 0..<K {
-                    let variances = (0..<d).map { i in covarianceType == .full ? c[k * d * d + i * d + i] : c[k * d + i] }
-                    for i in 0..<d where !(variances[i] > Self.roundingFloor(mean: means[k, i])) {
+        // Largest |μ| per feature over the components that share a covariance block.
+        func meanScale(_ k: Int?, _ i: Int) -> Double {
+            k.map { abs(means[$0, i]) } ?? (0..<K).reduce(0) { max($0, abs(means[$1, i])) }
+        }
+        switch covarianceType {
+        case .full, .tied:
+            for b in 0..<(covarianceType == .full ? K : 1) {
+                let component: Int? = covarianceType == .full ? b : nil
+                let o = b * d * d
+                for i in 0..<d where !(covariances[o + i * d + i] > Self.roundingFloor(mean: meanScale(component, i))) {
+                    throw GaussianMixtureError.illDefinedCovariance(component: component)
+                }
+                let ld: Double? = covariances.withUnsafeBufferPointer { c in
+                    U.withUnsafeMutableBufferPointer { u in
+                        LinearAlgebra.precisionCholesky(covariance: c.baseAddress! + o, d: d, into: u.baseAddress! + o)
+                    }
+                }
+                guard let ld else { throw GaussianMixtureError.illDefinedCovariance(component: component) }
+                if covarianceType == .full { logDet[b] = ld } else { logDet = Array(repeating: ld, count: K) }
+            }
+        case .diag, .spherical:
+            let perComponent = covarianceType == .diag ? d : 1
+            for k in 0..<K {
+                for j in 0..<perComponent {
+                    let v = covariances[k * perComponent + j]
+                    let scale = perComponent == d ? abs(means[k, j]) : (0..<d).reduce(0) { max($0, abs(means[k, $1])) }
+                    guard v > Self.roundingFloor(mean: scale), v.isFinite else {
                         throw GaussianMixtureError.illDefinedCovariance(component: k)
                     }
-                    switch covarianceType {
-                    case .full:
-                        guard let ld = LinearAlgebra.precisionCholesky(covariance: c.baseAddress! + k * d * d, d: d, into: u.baseAddress! + k * d * d)
-                        else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
-                        logDet[k] = ld
-                    case .diag:
-                        for i in 0..<d {
-                            guard variances[i].isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
-                            u[k * d + i] = 1 / variances[i].squareRoot()
-                            logDet[k] += log(u[k * d + i])
-                        }
-                    }
+                    U[k * perComponent + j] = 1 / v.squareRoot()
+                    logDet[k] += Double(d / perComponent) * log(U[k * perComponent + j])
                 }
             }
         }
@@ -129,7 +160,7 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
 
     /// Variances at or below this are round-off, not spread (and always ≤ 0 is).
     static func roundingFloor(mean: Double) -> Double {
-        let r = 16 * Double.ulpOfOne * abs(mean)
+        let r = 16 * Double.ulpOfOne * mean
         return r * r
     }
 
@@ -168,12 +199,13 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     }
 }
 
-/// Flat buffers the kernels read: means, precision factors and the per-component constant
+/// Flat buffers the kernels read: means, precision factors (tied expanded to one copy per
+/// component, spherical to one value per feature) and the per-component constant
 /// log πₖ − d/2 log 2π + Σ log Uₖ[i,i].
 struct GaussianModelBuffers {
     let d: Int
     let K: Int
-    let covariance: CovarianceType
+    let covariance: CovarianceType  // the kernel family: .full or .diag
     let means: [Double]
     let precisionCholesky: [Double]
     let logNorm: [Double]
@@ -181,9 +213,13 @@ struct GaussianModelBuffers {
     init(_ p: GaussianMixtureParameters) {
         d = p.features
         K = p.components
-        covariance = p.covarianceType
+        covariance = p.covarianceType.kernelFamily
         means = p.means.elements
-        precisionCholesky = p.precisionsCholesky
+        switch p.covarianceType {
+        case .full, .diag: precisionCholesky = p.precisionsCholesky
+        case .tied: precisionCholesky = Array((0..<K).map { _ in p.precisionsCholesky }.joined())
+        case .spherical: precisionCholesky = p.precisionsCholesky.flatMap { Array(repeating: $0, count: p.features) }
+        }
         let halfLog2Pi = 0.5 * Double(d) * log(2 * Double.pi)
         logNorm = (0..<K).map { log(p.weights[$0]) - halfLog2Pi + p.logDeterminants[$0] }
     }
@@ -192,12 +228,12 @@ struct GaussianModelBuffers {
     init(centers: [Double], d: Int, K: Int, covariance: CovarianceType) {
         self.d = d
         self.K = K
-        self.covariance = covariance
+        self.covariance = covariance.kernelFamily
         means = centers
-        var U = [Double](repeating: 0, count: covariance.storageCount(components: K, features: d))
-        switch covariance {
+        var U = [Double](repeating: 0, count: self.covariance.storageCount(components: K, features: d))
+        switch self.covariance {
         case .full: for k in 0..<K { for i in 0..<d { U[k * d * d + i * d + i] = 1 } }
-        case .diag: for i in U.indices { U[i] = 1 }
+        default: for i in U.indices { U[i] = 1 }
         }
         precisionCholesky = U
         logNorm = [Double](repeating: 0, count: K)

@@ -19,9 +19,9 @@ extension GaussianMixtureParameters {
                 labels[r] = Int32(k)
                 for i in 0..<d { z[i] = rng.nextGaussian() }
                 switch covarianceType {
-                case .full:
+                case .full, .tied:
                     // Solve Uᵀ y = z: Uᵀ is lower triangular, Uᵀ[i][j] = U[j][i].
-                    let o = k * d * d
+                    let o = covarianceType == .full ? k * d * d : 0
                     for i in 0..<d {
                         var s = z[i]
                         for j in 0..<i { s -= precisionsCholesky[o + j * d + i] * z[j] }
@@ -29,6 +29,8 @@ extension GaussianMixtureParameters {
                     }
                 case .diag:
                     for i in 0..<d { z[i] /= precisionsCholesky[k * d + i] }
+                case .spherical:
+                    for i in 0..<d { z[i] /= precisionsCholesky[k] }
                 }
                 for i in 0..<d { out[r * d + i] = mu[k * d + i] + z[i] }
             }

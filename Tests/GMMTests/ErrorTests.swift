@@ -27,7 +27,11 @@ struct ErrorTests {
         }
     }
 
-    @Test(arguments: CovarianceType.allCases)
+    static let startCovariances: [CovarianceType: [Double]] = [
+        .full: [4, 0, 0, 4, 1, 0, 0, 1], .diag: [4, 4, 1, 1], .spherical: [4, 1],
+    ]
+
+    @Test(arguments: [CovarianceType.full, .diag, .spherical])
     func collapsedComponentIsIllDefined(type: CovarianceType) throws {
         // Component 1 starts on ten identical points far from the rest: with reg_covar = 0
         // its covariance becomes exactly zero after the first M-step.
@@ -37,7 +41,7 @@ struct ErrorTests {
         let d = 2
         let start = try GaussianMixtureParameters(
             weights: [0.8, 0.2], means: Matrix([[3.0, 2.0], [1000.0, 1000.0]]),
-            covariances: type == .full ? [4, 0, 0, 4, 1, 0, 0, 1] : [4, 4, 1, 1], covarianceType: type)
+            covariances: Self.startCovariances[type]!, covarianceType: type)
         #expect(start.features == d)
         let error = GaussianMixtureError.illDefinedCovariance(component: 1)
         #expect(throws: error) {
@@ -48,11 +52,13 @@ struct ErrorTests {
         _ = try GaussianMixture(components: 2, covarianceType: type, initialization: .parameters(start)).fit(X)
     }
 
-    @Test func identicalPointsWithoutRegularizationFail() {
+    @Test(arguments: CovarianceType.allCases)
+    func identicalPointsWithoutRegularizationFail(type: CovarianceType) {
         let X = Matrix(Array(repeating: [2.0, -1.0, 0.5], count: 20))
-        #expect(throws: GaussianMixtureError.illDefinedCovariance(component: 0)) {
-            try GaussianMixture(components: 1, regCovar: 0).fit(X)
+        #expect(throws: GaussianMixtureError.illDefinedCovariance(component: type == .tied ? nil : 0)) {
+            try GaussianMixture(components: 1, covarianceType: type, regCovar: 0).fit(X)
         }
+        #expect("\(GaussianMixtureError.illDefinedCovariance(component: nil))".hasSuffix("(shared tied covariance)"))
     }
 
     @Test func invalidSettingsAreRejected() {

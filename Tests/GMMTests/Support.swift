@@ -28,6 +28,8 @@ struct SklearnFixture: Decodable {
     let lower_bounds: [Double], lower_bound: Double, n_iter: Int, converged: Bool
     let weights: [Double], means: [Double], covariances: [Double], precisions_cholesky: [Double]
     let score: Double, score_samples: [Double], predict: [Int32], bic: Double, aic: Double
+    let float32: Bool
+    let sklearn_float32_lower_bounds: [Double]?
 
     static func load(_ name: String) throws -> SklearnFixture {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -36,6 +38,8 @@ struct SklearnFixture: Decodable {
     }
 
     var data: Matrix<Double> { Matrix(rows: n, columns: d, elements: X) }
+    /// The same values as Float (exact for float32 fixtures).
+    var data32: Matrix<Float> { Matrix(rows: n, columns: d, elements: X.map { Float($0) }) }
     var type: CovarianceType { CovarianceType(rawValue: covariance_type)! }
 
     func initialParameters() throws -> GaussianMixtureParameters {

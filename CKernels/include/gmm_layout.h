@@ -1,0 +1,29 @@
+/* Block loading: rows of the caller's data (float64 or float32, row-major) become the
+ * transposed float64 block the E- and M-step kernels read. float32 data are widened here, a
+ * block at a time, so the dataset is never converted as a whole and every sum is float64. */
+#ifndef GMM_LAYOUT_H
+#define GMM_LAYOUT_H
+#include "gmm_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Xt[i*ldx + r] = X[r*ldX + i] for r < rows, i < d; columns [rows, ldx) are set to 0.
+ *  X points to doubles (…_f64) or floats (…_f32). */
+typedef gmm_status (*gmm_load_block_fn)(const void *GMM_RESTRICT X, size_t ldX, size_t rows,
+                                        size_t d, double *GMM_RESTRICT Xt, size_t ldx);
+
+gmm_status gmm_load_block_f64_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
+                                  double *GMM_RESTRICT Xt, size_t ldx);
+gmm_status gmm_load_block_f32_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
+                                  double *GMM_RESTRICT Xt, size_t ldx);
+gmm_status gmm_load_block_f64_avx2(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
+                                   double *GMM_RESTRICT Xt, size_t ldx);
+gmm_status gmm_load_block_f32_avx2(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
+                                   double *GMM_RESTRICT Xt, size_t ldx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,78 @@
+/// Information criterion used to rank models (lower is better).
+public enum SelectionCriterion: String, Sendable, CaseIterable {
+    case bic
+    case aic
+}
+
+/// One candidate of a model-selection grid.
+public struct SelectionCandidate: Sendable {
+    public let components: Int
+    public let covarianceType: CovarianceType
+    /// The criterion's value on the data, or nil when the fit failed.
+    public let value: Double?
+    /// Mean log-likelihood of the fitted model on the data.
+    public let score: Double?
+    public let converged: Bool
+    public let iterations: Int
+    /// Why the fit failed (e.g. an ill-defined covariance), if it did.
+    public let failure: String?
+}
+
+/// The result of a model-selection grid: every candidate, ranked, and the best model.
+public struct ModelSelection: Sendable {
+    public let criterion: SelectionCriterion
+    /// Candidates in ascending order of the criterion; failed fits last, in grid order.
+    public let ranking: [SelectionCandidate]
+    /// The best model (the first of `ranking`).
+    public let best: FittedGaussianMixture
+}
+
+extension GaussianMixture {
+    /// Fits every (component count × covariance type) of the grid on the same data with this
+    /// estimator's other settings, and ranks them by BIC or AIC. A candidate whose fit fails
+    /// (too few samples, an ill-defined covariance) is listed with its error, not thrown;
+    /// when every candidate fails the first error is thrown.
+    public func select<Element: GMMScalar>(_ X: Matrix<Element>, components grid: [Int],
+                                            covarianceTypes: [CovarianceType] = CovarianceType.allCases,
+                                            criterion: SelectionCriterion = .bic,
+                                            progress: ((SelectionCandidate) -> Void)? = nil) throws -> ModelSelection {
+        guard !grid.isEmpty, !covarianceTypes.isEmpty else {
+            throw GaussianMixtureError.invalidArgument("Model selection needs at least one component count and one covariance type.")
+        }
+        var candidates: [(SelectionCandidate, FittedGaussianMixture?)] = []
+        var firstError: Error?
+        for type in covarianceTypes {
+            for k in grid {
+                var estimator = self
+                estimator.components = k
+                estimator.covarianceType = type
+                let candidate: SelectionCandidate
+                var model: FittedGaussianMixture?
+                do {
+                    let fitted = try estimator.fit(X)
+                    let score = try fitted.score(X)
+                    let value = fitted.information(criterion, score: score, rows: X.rows)
+                    candidate = SelectionCandidate(components: k, covarianceType: type, value: value, score: score,
+                                                   converged: fitted.converged, iterations: fitted.iterations, failure: nil)
+                    model = fitted
+                } catch {
+                    firstError = firstError ?? error
+                    candidate = SelectionCandidate(components: k, covarianceType: type, value: nil, score: nil,
+                                                   converged: false, iterations: 0, failure: "\(error)")
+                }
+                progress?(candidate)
+                candidates.append((candidate, model))
+            }
+        }
+        let ranked = candidates.enumerated().sorted { a, b in
+            switch (a.element.0.value, b.element.0.value) {
+            case let (x?, y?): return x < y || (x == y && a.offset < b.offset)
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.offset < b.offset
+            }
+        }.map(\.element)
+        guard let best = ranked.first?.1 else { throw firstError! }
+        return ModelSelection(criterion: criterion, ranking: ranked.map(\.0), best: best)
+    }
+}

@@ -1,0 +1,33 @@
+/// Element types the engine reads data in. Float data are fitted in place: each block is
+/// widened to Double inside the kernels, so sums and parameters are always float64 while the
+/// dataset keeps half the memory.
+public protocol GMMScalar: BinaryFloatingPoint, Sendable {
+    /// True for 32-bit storage.
+    static var isFloat32: Bool { get }
+}
+
+extension Double: GMMScalar {
+    public static var isFloat32: Bool { false }
+}
+
+extension Float: GMMScalar {
+    public static var isFloat32: Bool { true }
+}
+
+extension Matrix where Element: GMMScalar {
+    /// Throws `.nonFiniteInput` naming the first NaN or infinite value (row, column).
+    func checkFinite() throws {
+        try withUnsafeBufferPointer { x in
+            // Fast path: a sum of x·0 is NaN exactly when some value is NaN or infinite.
+            var probe: Element = 0
+            for v in x { probe += v * 0 }
+            guard probe.isNaN else { return }
+            for (index, v) in x.enumerated() where !v.isFinite {
+                throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns, isNaN: v.isNaN)
+            }
+        }
+    }
+
+    /// Row `index` widened to Double.
+    func doubleRow(_ index: Int) -> [Double] { row(index).map { Double($0) } }
+}
