@@ -1,5 +1,5 @@
 /* AVX2 block loading: 4 rows x 4 features at a time, transposed in registers (float32 rows
- * are widened with vcvtps2pd on the way). Same contract as ref/layout_ref.c. */
+ * are read 8 wide and widened with vcvtps2pd on the way). Same contract as ref/layout_ref.c. */
 #include "gmm_layout.h"
 #include "vmath_avx2.h"
 
@@ -47,6 +47,16 @@ GMM_AVX2 gmm_status gmm_load_block_f32_avx2(const void *GMM_RESTRICT X, size_t l
     for (; r + 4 <= rows; r += 4) {
         const float *p = x + r * ldX;
         size_t i = 0;
+        for (; i + 8 <= d; i += 8) { /* 8 floats per row: two widened 4 x 4 tiles */
+            __m256 a = _mm256_loadu_ps(p + i), b = _mm256_loadu_ps(p + ldX + i);
+            __m256 c = _mm256_loadu_ps(p + 2 * ldX + i), e = _mm256_loadu_ps(p + 3 * ldX + i);
+            store_transposed(_mm256_cvtps_pd(_mm256_castps256_ps128(a)), _mm256_cvtps_pd(_mm256_castps256_ps128(b)),
+                             _mm256_cvtps_pd(_mm256_castps256_ps128(c)), _mm256_cvtps_pd(_mm256_castps256_ps128(e)),
+                             Xt + i * ldx + r, ldx);
+            store_transposed(_mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)), _mm256_cvtps_pd(_mm256_extractf128_ps(b, 1)),
+                             _mm256_cvtps_pd(_mm256_extractf128_ps(c, 1)), _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)),
+                             Xt + (i + 4) * ldx + r, ldx);
+        }
         for (; i + 4 <= d; i += 4)
             store_transposed(_mm256_cvtps_pd(_mm_loadu_ps(p + i)), _mm256_cvtps_pd(_mm_loadu_ps(p + ldX + i)),
                              _mm256_cvtps_pd(_mm_loadu_ps(p + 2 * ldX + i)),

@@ -111,6 +111,32 @@ struct KernelParityTests {
         }
     }
 
+    @Test(arguments: parityDimensions)
+    func blockLoadingTransposesAndWidens(d: Int) throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        var rng = SeededGenerator(seed: UInt64(d))
+        for rows in parityBlockSizes {
+            let ldX = d + 3, ldx = (rows + 3) / 4 * 4 + 4
+            let x64 = (0..<rows * ldX).map { _ in rng.nextGaussian() }
+            let x32 = x64.map { Float($0) }
+            for (load, values) in [(\gmm_kernel_table.load_f64, x64.map { $0 }), (\gmm_kernel_table.load_f32, x32.map { Double($0) })] {
+                var outputs: [[Double]] = []
+                for table in [gmm_kernels_ref()!, avx2] {
+                    var Xt = [Double](repeating: .nan, count: d * ldx)
+                    let status = load == \gmm_kernel_table.load_f64
+                        ? table.pointee[keyPath: load]!(x64, ldX, rows, d, &Xt, ldx)
+                        : table.pointee[keyPath: load]!(x32, ldX, rows, d, &Xt, ldx)
+                    #expect(status == GMM_OK)
+                    outputs.append(Xt)
+                }
+                #expect(outputs[0] == outputs[1], "d=\(d) rows=\(rows)")
+                for i in 0..<d {
+                    for r in 0..<ldx { #expect(outputs[1][i * ldx + r] == (r < rows ? values[r * ldX + i] : 0)) }
+                }
+            }
+        }
+    }
+
     @Test func responsibilitiesPadWithZerosAndRowsSumToOne() throws {
         let avx2 = try #require(gmm_kernels_avx2())
         for table in [gmm_kernels_ref()!, avx2] {
