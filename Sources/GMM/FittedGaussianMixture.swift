@@ -99,7 +99,7 @@ public struct FittedGaussianMixture: Sendable {
     }
 
     /// BIC or AIC from a mean log-likelihood over `rows` points.
-    func information(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
+    public func information(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
         let n = Double(rows), p = Double(freeParameters)
         return -2 * score * n + (criterion == .bic ? p * log(n) : 2 * p)
     }

@@ -4,10 +4,14 @@ import Glibc
 import Darwin
 #endif
 
-/// 64-byte aligned, owned storage for a matrix; shared between copies until one mutates.
+/// Matrix storage: 64-byte aligned memory it owns, or memory it borrows (a memory-mapped
+/// file, rows of another matrix) and keeps alive through `owner`. Borrowed memory is never
+/// written: a matrix copies it before its first mutation.
 final class AlignedStorage<Element>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Element>
     let count: Int
+    let isBorrowed: Bool
+    private let owner: AnyObject?
 
     init(count: Int) {
         self.count = count
@@ -17,6 +21,15 @@ final class AlignedStorage<Element>: @unchecked Sendable {
             fatalError("swift-gmm: cannot allocate \(bytes) bytes")
         }
         pointer = raw.bindMemory(to: Element.self, capacity: max(1, count))
+        isBorrowed = false
+        owner = nil
+    }
+
+    init(borrowing pointer: UnsafeMutablePointer<Element>, count: Int, owner: AnyObject) {
+        self.pointer = pointer
+        self.count = count
+        isBorrowed = true
+        self.owner = owner
     }
 
     func copy() -> AlignedStorage {
@@ -25,7 +38,7 @@ final class AlignedStorage<Element>: @unchecked Sendable {
         return other
     }
 
-    deinit { free(pointer) }
+    deinit { if !isBorrowed { free(pointer) } }
 }
 
 /// A dense row-major matrix of floating-point values in 64-byte aligned memory, with value
@@ -98,7 +111,22 @@ public struct Matrix<Element: BinaryFloatingPoint & Sendable>: Sendable {
     }
 
     private mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        if !isKnownUniquelyReferenced(&storage) || storage.isBorrowed { storage = storage.copy() }
+    }
+
+    init(rows: Int, columns: Int, storage: AlignedStorage<Element>) {
+        precondition(storage.count >= rows * columns, "Matrix: storage too small")
+        self.rows = rows
+        self.columns = columns
+        self.storage = storage
+    }
+
+    /// Rows `range` as a matrix that shares this one's memory (no copy).
+    public func rows(_ range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "Matrix row range out of bounds")
+        let view = AlignedStorage(borrowing: storage.pointer + range.lowerBound * columns,
+                                  count: range.count * columns, owner: storage)
+        return Matrix(rows: range.count, columns: columns, storage: view)
     }
 }
 

@@ -1,19 +1,43 @@
 extension GaussianMixtureParameters {
+    /// Rows per independently seeded chunk of `sample`: chunk c draws from a generator seeded
+    /// by (seed, c), so a sample can be produced in pieces (streamed to a file) and still be
+    /// the same as one drawn whole.
+    public static let sampleChunkRows = 1 << 16
+
     /// `n` seeded draws from the mixture: a component from the weights, then
     /// x = μₖ + Uₖ⁻ᵀ z with z ~ N(0, I), since Uₖ⁻ᵀ Uₖ⁻¹ = Σₖ (forward substitution, no
     /// further factorization). Returns the points and their component labels.
     public func sample(_ n: Int, seed: UInt64) -> (points: Matrix<Double>, labels: [Int32]) {
         precondition(n >= 0, "sample: n must be non-negative")
-        var rng = SeededGenerator(seed: seed)
+        var labels = [Int32](repeating: 0, count: n)
+        let points = Matrix<Double>(rows: n, columns: features) { out in
+            labels.withUnsafeMutableBufferPointer { l in
+                sampleChunks(n, seed: seed) { start, count, chunk, chunkLabels in
+                    (out.baseAddress! + start * features).update(from: chunk.baseAddress!, count: count * features)
+                    (l.baseAddress! + start).update(from: chunkLabels.baseAddress!, count: count)
+                }
+            }
+        }
+        return (points, labels)
+    }
+
+    /// Draws `n` points chunk by chunk (see `sampleChunkRows`), handing each chunk's rows
+    /// (row-major, d per row) and labels to `body` in order.
+    public func sampleChunks(_ n: Int, seed: UInt64,
+                             _ body: (_ start: Int, _ count: Int, _ points: UnsafeBufferPointer<Double>, _ labels: UnsafeBufferPointer<Int32>) throws -> Void) rethrows {
         let K = components, d = features
         var cumulative = [Double](repeating: 0, count: K)
         var total = 0.0
         for k in 0..<K { total += weights[k]; cumulative[k] = total }
-        var labels = [Int32](repeating: 0, count: n)
-        var z = [Double](repeating: 0, count: d)
         let mu = means.elements
-        let points = Matrix<Double>(rows: n, columns: d) { out in
-            for r in 0..<n {
+        var z = [Double](repeating: 0, count: d)
+        var points = [Double](repeating: 0, count: Self.sampleChunkRows * d)
+        var labels = [Int32](repeating: 0, count: Self.sampleChunkRows)
+        var start = 0, chunk: UInt64 = 0
+        while start < n {
+            let count = min(Self.sampleChunkRows, n - start)
+            var rng = SeededGenerator(seed: seed ^ (chunk &* 0x9E37_79B9_7F4A_7C15))
+            for r in 0..<count {
                 let u = rng.nextUnit() * total
                 let k = cumulative.firstIndex { u < $0 } ?? K - 1
                 labels[r] = Int32(k)
@@ -32,10 +56,16 @@ extension GaussianMixtureParameters {
                 case .spherical:
                     for i in 0..<d { z[i] /= precisionsCholesky[k] }
                 }
-                for i in 0..<d { out[r * d + i] = mu[k * d + i] + z[i] }
+                for i in 0..<d { points[r * d + i] = mu[k * d + i] + z[i] }
             }
+            try points.withUnsafeBufferPointer { p in
+                try labels.withUnsafeBufferPointer { l in
+                    try body(start, count, UnsafeBufferPointer(rebasing: p[0..<(count * d)]), UnsafeBufferPointer(rebasing: l[0..<count]))
+                }
+            }
+            start += count
+            chunk += 1
         }
-        return (points, labels)
     }
 }
 

@@ -1,9 +1,53 @@
 import ArgumentParser
+import Foundation
+import GMM
 
 @main
 struct GMMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gmm",
         abstract: "Fit Gaussian mixture models by EM with vectorized, multithreaded kernels.",
-        subcommands: [Demo.self])
+        discussion: """
+        Data files: .npy (float64/float32, memory-mapped) or CSV (comma, tab or whitespace; \
+        optional header; '-' reads standard input). Outputs: .npy or .csv by extension, \
+        written atomically. Models: JSON ("swift-gmm/1", scikit-learn-shaped fields).
+
+        Examples:
+          gmm generate -n 100000 -d 2 -k 3 --seed 1 -o X.npy --labels truth.npy
+          gmm fit X.npy -k 3 -o model.json --labels labels.npy
+          gmm predict model.json X.npy -o labels.npy --proba proba.npy
+          gmm score model.json X.npy
+          gmm select X.npy -k 1...8 --covariance all -o best.json
+          gmm plot model.json X.npy -o fit.svg
+        """,
+        subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Info.self,
+                      Generate.self, Plot.self, Demo.self])
+
+    /// Runs the command; data, model and numerical errors become one line on stderr and
+    /// exit code 1 (usage errors keep ArgumentParser's messages, exit code 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as DataFileError {
+            fail(error.description)
+        } catch let error as GaussianMixtureError {
+            fail(error.description)
+        } catch let error as CommandError {
+            fail(error.message)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("gmm: error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// A failure the command itself detects (bad option value, missing input), with its message.
+struct CommandError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written in full or not at all: bytes go to a temporary file beside the target,
+/// which `commit()` flushes (fsync) and renames over the target. A writer that is dropped
+/// (or fails) before `commit()` removes its temporary file, so no partial output is left.
+public final class AtomicOutput {
+    public let path: String
+    private let temporaryPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var committed = false
+    private static let bufferSize = 1 << 20
+
+    public init(path: String) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !name.isEmpty else { throw DataFileError.cannotWrite(path: path, reason: "no file name") }
+        temporaryPath = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataFileError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        buffer.reserveCapacity(Self.bufferSize)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > Self.bufferSize { try flush() }
+        if bytes.count >= Self.bufferSize {
+            try writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Flushes, syncs and renames the temporary file to `path`.
+    public func commit() throws {
+        try flush()
+        guard fsync(fd) == 0 else { throw failure() }
+        close(fd)
+        fd = -1
+        guard rename(temporaryPath, path) == 0 else { throw failure() }
+        committed = true
+    }
+
+    private func flush() throws {
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw failure() }
+            offset += n
+        }
+    }
+
+    private func failure() -> DataFileError {
+        DataFileError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(temporaryPath) }
+    }
+}

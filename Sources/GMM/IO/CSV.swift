@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Delimited text: comma-, tab- or whitespace-separated numbers, one row per line, with an
+/// optional header line (detected when its fields are not all numbers). Blank lines are
+/// skipped; every error names the line (1-based) and column (1-based).
+public enum CSV {
+    /// Reads `path` ("-" for standard input) into a float64 matrix.
+    public static func read(_ path: String) throws -> Matrix<Double> {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw DataFileError.cannotRead(path: path, reason: String(cString: strerror(ENOENT)))
+            }
+            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw DataFileError.cannotRead(path: path, reason: "\(error.localizedDescription)")
+            }
+        }
+        let name = path == "-" ? "<stdin>" : path
+        return try data.withUnsafeBytes { try parse(UnsafeRawBufferPointer($0), name: name) }
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer, name: String) throws -> Matrix<Double> {
+        var values: [Double] = []
+        var columns = -1
+        var delimiter: UInt8?  // nil: runs of spaces/tabs
+        var lineNumber = 0
+        var sawHeaderCandidate = false
+        var field = [CChar](repeating: 0, count: 64)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            var stop = end
+            if stop > start, bytes[stop - 1] == 0x0D { stop -= 1 }
+            defer { start = end + 1 }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<stop])
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            if columns < 0 {
+                delimiter = line.contains(0x2C) ? 0x2C : (line.contains(0x09) && !line.contains(0x20) ? 0x09 : nil)
+            }
+            let fields = split(line, delimiter)
+            var row: [Double] = []
+            row.reserveCapacity(fields.count)
+            var bad: (column: Int, text: String)?
+            for (c, f) in fields.enumerated() {
+                let trimmed = trim(UnsafeRawBufferPointer(rebasing: line[f]))
+                if let v = number(trimmed, &field) {
+                    guard v.isFinite else {
+                        throw DataFileError.nonFinite(path: name, line: lineNumber, column: c + 1, text: String(decoding: trimmed, as: UTF8.self))
+                    }
+                    row.append(v)
+                } else {
+                    bad = bad ?? (c + 1, String(decoding: trimmed, as: UTF8.self))
+                }
+            }
+            if let bad {
+                // A first line that is not all numbers is a header.
+                if columns < 0 && !sawHeaderCandidate && values.isEmpty {
+                    sawHeaderCandidate = true
+                    continue
+                }
+                throw DataFileError.notANumber(path: name, line: lineNumber, column: bad.column, text: bad.text)
+            }
+            if columns < 0 { columns = row.count }
+            guard row.count == columns else {
+                throw DataFileError.raggedRow(path: name, line: lineNumber, expected: columns, got: row.count)
+            }
+            values.append(contentsOf: row)
+        }
+        guard columns > 0, !values.isEmpty else { throw DataFileError.empty(path: name) }
+        return Matrix(rows: values.count / columns, columns: columns, elements: values)
+    }
+
+    private static func split(_ line: UnsafeRawBufferPointer, _ delimiter: UInt8?) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        if let delimiter {
+            var s = 0
+            for i in 0..<line.count where line[i] == delimiter { out.append(s..<i); s = i + 1 }
+            out.append(s..<line.count)
+        } else {
+            var i = 0
+            while i < line.count {
+                while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+                guard i < line.count else { break }
+                let s = i
+                while i < line.count, line[i] != 0x20 && line[i] != 0x09 { i += 1 }
+                out.append(s..<i)
+            }
+        }
+        return out
+    }
+
+    private static func trim(_ f: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var a = 0, b = f.count
+        while a < b, f[a] == 0x20 || f[a] == 0x09 || f[a] == 0x22 { a += 1 }  // spaces, tabs, quotes
+        while b > a, f[b - 1] == 0x20 || f[b - 1] == 0x09 || f[b - 1] == 0x22 { b -= 1 }
+        return UnsafeRawBufferPointer(rebasing: f[a..<b])
+    }
+
+    /// strtod over the whole field, or nil (empty fields and trailing junk are not numbers).
+    private static func number(_ f: UnsafeRawBufferPointer, _ scratch: inout [CChar]) -> Double? {
+        guard !f.isEmpty, f.count < 512 else { return nil }
+        if scratch.count <= f.count { scratch = [CChar](repeating: 0, count: f.count + 1) }
+        return scratch.withUnsafeMutableBufferPointer { buffer -> Double? in
+            for i in 0..<f.count { buffer[i] = CChar(bitPattern: f[i]) }
+            buffer[f.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let v = strtod(buffer.baseAddress!, &end)
+            return end == buffer.baseAddress! + f.count ? v : nil
+        }
+    }
+
+    /// Writes a matrix as comma-separated lines (shortest round-trip decimals), atomically.
+    public static func write<T: GMMScalar & LosslessStringConvertible>(_ matrix: Matrix<T>, to path: String) throws {
+        let out = try AtomicOutput(path: path)
+        try matrix.withUnsafeBufferPointer { x in
+            var line = ""
+            for r in 0..<matrix.rows {
+                line.removeAll(keepingCapacity: true)
+                for c in 0..<matrix.columns {
+                    if c > 0 { line += "," }
+                    line += String(x[r * matrix.columns + c])
+                }
+                line += "\n"
+                try out.write(line)
+            }
+        }
+        try out.commit()
+    }
+
+    /// Writes integer labels, one per line, atomically.
+    public static func write(labels: [Int32], to path: String) throws {
+        let out = try AtomicOutput(path: path)
+        for l in labels { try out.write("\(l)\n") }
+        try out.commit()
+    }
+}

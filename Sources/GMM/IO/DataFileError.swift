@@ -1,0 +1,78 @@
+/// Problems with input or output files, each naming the file and, where it applies, the
+/// line, column or row. Messages are one line, for command-line use.
+public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    case cannotRead(path: String, reason: String)
+    case empty(path: String)
+    case raggedRow(path: String, line: Int, expected: Int, got: Int)
+    case notANumber(path: String, line: Int, column: Int, text: String)
+    case nonFinite(path: String, line: Int, column: Int, text: String)
+    case npyHeader(path: String, reason: String)
+    case npyTruncated(path: String, expectedBytes: Int, actualBytes: Int)
+    case npyUnsupportedDType(path: String, descr: String)
+    case npyFortranOrder(path: String)
+    case cannotWrite(path: String, reason: String)
+    case model(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let path, let reason):
+            return "\(path): cannot read: \(reason)"
+        case .empty(let path):
+            return "\(path): no data (the file is empty)"
+        case .raggedRow(let path, let line, let expected, let got):
+            return "\(path): line \(line) has \(got) values, expected \(expected) (as on the first data line)"
+        case .notANumber(let path, let line, let column, let text):
+            return "\(path): line \(line), column \(column): '\(text)' is not a number"
+        case .nonFinite(let path, let line, let column, let text):
+            return "\(path): line \(line), column \(column): '\(text)' is not a finite number (NaN and infinity cannot be fitted)"
+        case .npyHeader(let path, let reason):
+            return "\(path): not a valid .npy file: \(reason)"
+        case .npyTruncated(let path, let expected, let actual):
+            return "\(path): truncated .npy: the header promises \(expected) data bytes but the file holds \(actual)"
+        case .npyUnsupportedDType(let path, let descr):
+            return "\(path): unsupported .npy dtype '\(descr)' (supported: '<f8' float64 and '<f4' float32, little-endian)"
+        case .npyFortranOrder(let path):
+            return "\(path): .npy arrays in Fortran order are not supported (save np.ascontiguousarray(X))"
+        case .cannotWrite(let path, let reason):
+            return "\(path): cannot write: \(reason)"
+        case .model(let path, let reason):
+            return "\(path): invalid model: \(reason)"
+        }
+    }
+}
+
+/// A data matrix in the element type it was stored in.
+public enum DataMatrix: Sendable {
+    case float64(Matrix<Double>)
+    case float32(Matrix<Float>)
+
+    public var rows: Int {
+        switch self {
+        case .float64(let m): return m.rows
+        case .float32(let m): return m.rows
+        }
+    }
+
+    public var columns: Int {
+        switch self {
+        case .float64(let m): return m.columns
+        case .float32(let m): return m.columns
+        }
+    }
+
+    /// Rows `range` without copying.
+    public func rows(_ range: Range<Int>) -> DataMatrix {
+        switch self {
+        case .float64(let m): return .float64(m.rows(range))
+        case .float32(let m): return .float32(m.rows(range))
+        }
+    }
+
+    /// All values as Double (copies).
+    public var doubleElements: [Double] {
+        switch self {
+        case .float64(let m): return m.elements
+        case .float32(let m): return m.elements.map(Double.init)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// The model file format "swift-gmm/1": JSON with scikit-learn-shaped fields, so numpy users
+/// can load it (`np.array(m["means"])`), plus how the fit went and its settings.
+///
+/// Fields: `format`, `covariance_type`, `n_components`, `n_features`, `weights` [K], `means`
+/// [K][d], `covariances` (full [K][d][d], tied [d][d], diag [K][d], spherical [K]),
+/// `precisions_cholesky` (same shapes, scikit-learn's `precisions_cholesky_`), `converged`,
+/// `n_iter`, `lower_bound` (null when not finite), `lower_bounds` [n_iter], `reseeds`, and the
+/// fit settings `tol`, `reg_covar`, `max_iter`, `n_init`, `init`, `seed`. Numbers are written
+/// with shortest round-trip decimals, so a saved model reloads bit for bit.
+public enum ModelFile {
+    public static let format = "swift-gmm/1"
+
+    /// Fit settings recorded beside a model.
+    public struct Settings: Sendable, Equatable {
+        public var tol: Double
+        public var regCovar: Double
+        public var maxIter: Int
+        public var nInit: Int
+        public var initMethod: String
+        public var seed: UInt64?
+
+        public init(tol: Double, regCovar: Double, maxIter: Int, nInit: Int, initMethod: String, seed: UInt64?) {
+            self.tol = tol
+            self.regCovar = regCovar
+            self.maxIter = maxIter
+            self.nInit = nInit
+            self.initMethod = initMethod
+            self.seed = seed
+        }
+    }
+
+    /// The JSON text of a model.
+    public static func json(_ model: FittedGaussianMixture, settings: Settings?) -> String {
+        let p = model.parameters
+        let K = p.components, d = p.features, type = p.covarianceType
+        var fields: [(String, String)] = [
+            ("format", quote(format)),
+            ("covariance_type", quote(type.rawValue)),
+            ("n_components", "\(K)"),
+            ("n_features", "\(d)"),
+            ("weights", list(p.weights)),
+            ("means", "[" + (0..<K).map { list(p.means.row($0)) }.joined(separator: ", ") + "]"),
+            ("covariances", nested(p.covariances, type, K, d)),
+            ("precisions_cholesky", nested(p.precisionsCholesky, type, K, d)),
+            ("converged", "\(model.converged)"),
+            ("n_iter", "\(model.iterations)"),
+            ("lower_bound", number(model.lowerBound)),
+            ("lower_bounds", list(model.lowerBounds)),
+            ("reseeds", "[" + model.reseeds.map {
+                "{\"init\": \($0.initialization), \"iter\": \($0.iteration), \"component\": \($0.component), \"row\": \($0.row)}"
+            }.joined(separator: ", ") + "]"),
+        ]
+        if let s = settings {
+            fields += [("tol", number(s.tol)), ("reg_covar", number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
+                       ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
+        }
+        return "{\n" + fields.map { "  \(quote($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// Writes a model atomically.
+    public static func write(_ model: FittedGaussianMixture, settings: Settings?, to path: String) throws {
+        let out = try AtomicOutput(path: path)
+        try out.write(json(model, settings: settings))
+        try out.commit()
+    }
+
+    /// Reads a model: at least `covariance_type`, `weights`, `means` and `covariances` (or
+    /// `precisions_cholesky`); fit results default to "not fitted here".
+    public static func read(_ path: String) throws -> FittedGaussianMixture {
+        func fail(_ reason: String) -> DataFileError { .model(path: path, reason: reason) }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FileManager.default.fileExists(atPath: path)
+                ? DataFileError.cannotRead(path: path, reason: "unreadable")
+                : DataFileError.cannotRead(path: path, reason: String(cString: strerror(ENOENT)))
+        }
+        guard !data.isEmpty else { throw DataFileError.empty(path: path) }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw fail("not JSON (\(error.localizedDescription))") }
+        guard let m = object as? [String: Any] else { throw fail("the top level must be a JSON object") }
+        if let f = m["format"] as? String, f != format { throw fail("unsupported format '\(f)' (expected '\(format)')") }
+        guard let typeName = m["covariance_type"] as? String else { throw fail("missing 'covariance_type'") }
+        guard let type = CovarianceType(rawValue: typeName) else {
+            throw fail("'covariance_type' must be full, tied, diag or spherical (got '\(typeName)')")
+        }
+        let weights = try numbers(m["weights"], "weights", fail)
+        let K = weights.count
+        guard K >= 1 else { throw fail("'weights' is empty") }
+        guard let meanRows = m["means"] as? [Any], meanRows.count == K else { throw fail("'means' must be a list of \(K) rows (one per weight)") }
+        let means = try meanRows.enumerated().map { try numbers($0.element, "means[\($0.offset)]", fail) }
+        let d = means[0].count
+        guard d >= 1, means.allSatisfy({ $0.count == d }) else { throw fail("'means' rows must all have the same, non-zero length") }
+        if let n = m["n_features"] as? Int, n != d { throw fail("'n_features' is \(n) but the means have \(d) features") }
+        if let n = m["n_components"] as? Int, n != K { throw fail("'n_components' is \(n) but there are \(K) weights") }
+        let meanMatrix = Matrix(rows: K, columns: d, elements: means.flatMap { $0 })
+        let expected = type.storageCount(components: K, features: d)
+        let parameters: GaussianMixtureParameters
+        do {
+            if m["covariances"] != nil {
+                let cov = try flatten(m["covariances"], "covariances", fail)
+                guard cov.count == expected else { throw fail("'covariances' for '\(typeName)' needs \(expected) values, got \(cov.count)") }
+                parameters = try GaussianMixtureParameters(weights: weights, means: meanMatrix, covariances: cov, covarianceType: type)
+            } else if m["precisions_cholesky"] != nil {
+                let u = try flatten(m["precisions_cholesky"], "precisions_cholesky", fail)
+                guard u.count == expected else { throw fail("'precisions_cholesky' for '\(typeName)' needs \(expected) values, got \(u.count)") }
+                parameters = try GaussianMixtureParameters(weights: weights, means: meanMatrix,
+                                                           precisions: precisions(fromCholesky: u, type, K, d), covarianceType: type)
+            } else {
+                throw fail("needs 'covariances' or 'precisions_cholesky'")
+            }
+        } catch let e as GaussianMixtureError {
+            throw fail("\(e)")
+        }
+        let lowerBounds = (m["lower_bounds"] as? [Any]).map { $0.compactMap { ($0 as? NSNumber)?.doubleValue } } ?? []
+        return FittedGaussianMixture(parameters: parameters,
+                                     lowerBound: (m["lower_bound"] as? NSNumber)?.doubleValue ?? -.infinity,
+                                     lowerBounds: lowerBounds,
+                                     converged: m["converged"] as? Bool ?? false,
+                                     iterations: m["n_iter"] as? Int ?? 0)
+    }
+
+    /// P = U Uᵀ per block (any square factor works: the kernels' own U is rebuilt from P).
+    private static func precisions(fromCholesky u: [Double], _ type: CovarianceType, _ K: Int, _ d: Int) -> [Double] {
+        switch type {
+        case .diag, .spherical:
+            return u.map { $0 * $0 }
+        case .full, .tied:
+            var p = [Double](repeating: 0, count: u.count)
+            for b in 0..<(u.count / (d * d)) {
+                let o = b * d * d
+                for i in 0..<d { for j in 0..<d { p[o + i * d + j] = (0..<d).reduce(0) { $0 + u[o + i * d + $1] * u[o + j * d + $1] } } }
+            }
+            return p
+        }
+    }
+
+    private static func numbers(_ value: Any?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
+        guard let list = value as? [Any] else { throw fail("'\(name)' must be a list of numbers") }
+        return try list.map { item in
+            guard let n = item as? NSNumber, n.doubleValue.isFinite else {
+                throw fail("'\(name)' must hold finite numbers only")
+            }
+            return n.doubleValue
+        }
+    }
+
+    private static func flatten(_ value: Any?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
+        if let n = value as? NSNumber {
+            guard n.doubleValue.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
+            return [n.doubleValue]
+        }
+        guard let list = value as? [Any] else { throw fail("'\(name)' must be a (nested) list of numbers") }
+        return try list.flatMap { try flatten($0, name, fail) }
+    }
+
+    private static func nested(_ values: [Double], _ type: CovarianceType, _ K: Int, _ d: Int) -> String {
+        func matrix(_ o: Int) -> String { "[" + (0..<d).map { list(Array(values[(o + $0 * d)..<(o + ($0 + 1) * d)])) }.joined(separator: ", ") + "]" }
+        switch type {
+        case .full: return "[" + (0..<K).map { matrix($0 * d * d) }.joined(separator: ", ") + "]"
+        case .tied: return matrix(0)
+        case .diag: return "[" + (0..<K).map { list(Array(values[($0 * d)..<(($0 + 1) * d)])) }.joined(separator: ", ") + "]"
+        case .spherical: return list(values)
+        }
+    }
+
+    private static func list(_ values: [Double]) -> String { "[" + values.map(number).joined(separator: ", ") + "]" }
+    private static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    private static func quote(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

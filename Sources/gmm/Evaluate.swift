@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import GMM
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label each row with its most probable component (and optionally write the responsibilities).",
+        discussion: """
+        The data are streamed in blocks of 65536 rows: memory beyond the outputs stays O(block x K).
+
+        Example:
+          gmm predict model.json X.npy -o labels.npy --proba proba.npy
+        """)
+
+    @Argument(help: "Model (JSON).") var model: String
+    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
+    @Option(name: .short, help: "Labels output (.npy int64 or .csv).") var output: String
+    @Option(help: "Responsibilities output, N x K (.npy or .csv).") var proba: String?
+    @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+
+    func run() throws {
+        var fitted = try ModelFile.read(model)
+        fitted.threads = threads
+        try checkWritable(output)
+        try checkWritable(proba)
+        let X = try loadData(data)
+        guard X.columns == fitted.features else {
+            throw CommandError("\(data): the data have \(X.columns) features, but the model \(model) expects \(fitted.features)")
+        }
+        let labelWriter = try ArrayWriter(path: output, rows: X.rows, columns: nil, element: .int64)
+        let probaWriter = try proba.map { try ArrayWriter(path: $0, rows: X.rows, columns: fitted.components) }
+        for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
+            let rows = X.rows(start..<min(X.rows, start + streamChunkRows))
+            if let probaWriter {
+                let P = try naming(data) { try fitted.predictProbabilities(rows) }
+                let K = P.columns
+                try P.withUnsafeBufferPointer { p in
+                    try probaWriter.append(p)
+                    try labelWriter.append(labels: (0..<P.rows).map { r in
+                        Int32((0..<K).max { p[r * K + $0] < p[r * K + $1] }!)  // first maximum, as argmax
+                    })
+                }
+            } else {
+                try labelWriter.append(labels: try naming(data) { try fitted.predict(rows) })
+            }
+        }
+        try probaWriter?.commit()
+        try labelWriter.commit()
+    }
+}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mean log-likelihood, BIC and AIC of a model on data.",
+        discussion: """
+        Example:
+          gmm score model.json X.npy --per-sample logp.npy --json
+        """)
+
+    @Argument(help: "Model (JSON).") var model: String
+    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
+    @Option(help: "Write each row's log-likelihood (.npy or .csv).") var perSample: String?
+    @Flag(help: "Print a JSON object instead of text.") var json = false
+    @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+
+    func run() throws {
+        var fitted = try ModelFile.read(model)
+        fitted.threads = threads
+        try checkWritable(perSample)
+        let X = try loadData(data)
+        guard X.columns == fitted.features else {
+            throw CommandError("\(data): the data have \(X.columns) features, but the model \(model) expects \(fitted.features)")
+        }
+        let score: Double
+        if let perSample {
+            let writer = try ArrayWriter(path: perSample, rows: X.rows, columns: nil)
+            var total = 0.0
+            for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
+                let s = try naming(data) { try fitted.scoreSamples(X.rows(start..<min(X.rows, start + streamChunkRows))) }
+                total += s.reduce(0, +)
+                try s.withUnsafeBufferPointer { try writer.append($0) }
+            }
+            try writer.commit()
+            score = total / Double(X.rows)
+        } else {
+            score = try naming(data) { try fitted.score(X) }
+        }
+        let bic = fitted.information(.bic, score: score, rows: X.rows)
+        let aic = fitted.information(.aic, score: score, rows: X.rows)
+        if json {
+            print("{\"n_samples\": \(X.rows), \"score\": \(score), \"bic\": \(bic), \"aic\": \(aic)}")
+        } else {
+            print("""
+            samples              \(X.rows)
+            mean log-likelihood  \(score)
+            BIC                  \(bic)
+            AIC                  \(aic)
+            """)
+        }
+    }
+}
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw seeded samples from a model.",
+        discussion: """
+        Example:
+          gmm sample model.json -n 100000 --seed 3 -o samples.npy --labels components.npy
+        """)
+
+    @Argument(help: "Model (JSON).") var model: String
+    @Option(name: .short, help: "Number of samples.") var n: Int
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(name: .short, help: "Samples output, n x d (.npy or .csv).") var output: String
+    @Option(help: "Component of each sample (.npy or .csv).") var labels: String?
+
+    func run() throws {
+        guard n >= 1 else { throw CommandError("-n must be at least 1 (got \(n))") }
+        let fitted = try ModelFile.read(model)
+        let points = try ArrayWriter(path: output, rows: n, columns: fitted.features)
+        let labelWriter = try labels.map { try ArrayWriter(path: $0, rows: n, columns: nil, element: .int64) }
+        try fitted.parameters.sampleChunks(n, seed: seed) { _, _, x, l in
+            try points.append(x)
+            try labelWriter?.append(labels: Array(l))
+        }
+        try labelWriter?.commit()
+        try points.commit()
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import GMM
+
+/// Loads a data file: .npy by its magic string (memory-mapped, element type kept), anything
+/// else as delimited text; "-" reads CSV from standard input.
+func loadData(_ path: String) throws -> DataMatrix {
+    if path == "-" { return .float64(try CSV.read(path)) }
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw DataFileError.cannotRead(path: path, reason: "No such file or directory")
+    }
+    if path.lowercased().hasSuffix(".npy") || hasNPYMagic(path) { return try NPY.read(path) }
+    return .float64(try CSV.read(path))
+}
+
+private func hasNPYMagic(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    let head = handle.readData(ofLength: 6)
+    return head == Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])
+}
+
+/// Loads one non-negative weight per row from a 1-D .npy or a one-column CSV.
+func loadWeights(_ path: String, rows: Int) throws -> [Double] {
+    let data = try loadData(path)
+    guard data.columns == 1 || data.rows == 1 else {
+        throw CommandError("\(path): sample weights must be one column (got \(data.rows) x \(data.columns))")
+    }
+    let w = data.doubleElements
+    guard w.count == rows else { throw CommandError("\(path): \(w.count) sample weights for \(rows) data rows") }
+    return w
+}
+
+enum OutputKind {
+    case npy, csv
+
+    init(_ path: String) throws {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".npy") { self = .npy } else if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") || lower.hasSuffix(".tsv") {
+            self = .csv
+        } else {
+            throw CommandError("\(path): unknown output type (use a .npy or .csv file name)")
+        }
+    }
+}
+
+/// Fails early, before any long computation, if `path` cannot be written.
+func checkWritable(_ path: String?) throws {
+    guard let path else { return }
+    _ = try AtomicOutput(path: path)  // creates and removes a temporary file beside the target
+}
+
+/// Streams rows of doubles or integer labels into a .npy or .csv output, atomically.
+final class ArrayWriter {
+    enum Element { case float64, float32, int64 }
+    private enum Sink { case npy(NPY.Writer), csv(AtomicOutput) }
+    private let sink: Sink
+    private let columns: Int
+    private let element: Element
+
+    /// `columns == nil` writes a 1-D array.
+    init(path: String, rows: Int, columns: Int?, element: Element = .float64) throws {
+        self.columns = columns ?? 1
+        self.element = element
+        switch try OutputKind(path) {
+        case .npy:
+            let descr = element == .int64 ? "<i8" : element == .float32 ? "<f4" : "<f8"
+            sink = .npy(try NPY.Writer(path: path, descr: descr, shape: columns.map { [rows, $0] } ?? [rows]))
+        case .csv:
+            sink = .csv(try AtomicOutput(path: path))
+        }
+    }
+
+    /// Appends rows of values (narrowed to float32 when the output is float32).
+    func append(_ values: UnsafeBufferPointer<Double>) throws {
+        switch sink {
+        case .npy(let w):
+            if element == .float32 { try w.append(values.map { Float($0) }) } else { try w.append(UnsafeRawBufferPointer(values)) }
+        case .csv(let out):
+            var text = ""
+            for r in 0..<(values.count / columns) {
+                text += (0..<columns).map { c -> String in
+                    let v = values[r * columns + c]
+                    return element == .float32 ? "\(Float(v))" : "\(v)"
+                }.joined(separator: ",") + "\n"
+            }
+            try out.write(text)
+        }
+    }
+
+    func append(labels: [Int32]) throws {
+        switch sink {
+        case .npy(let w): try w.append(labels.map(Int64.init))
+        case .csv(let out): try out.write(labels.map { "\($0)\n" }.joined())
+        }
+    }
+
+    func commit() throws {
+        switch sink {
+        case .npy(let w): try w.commit()
+        case .csv(let out): try out.commit()
+        }
+    }
+}
+
+func writeMatrix(_ m: Matrix<Double>, to path: String) throws {
+    let w = try ArrayWriter(path: path, rows: m.rows, columns: m.columns)
+    try m.withUnsafeBufferPointer { try w.append($0) }
+    try w.commit()
+}
+
+func writeVector(_ v: [Double], to path: String) throws {
+    let w = try ArrayWriter(path: path, rows: v.count, columns: nil)
+    try v.withUnsafeBufferPointer { try w.append($0) }
+    try w.commit()
+}
+
+func writeLabels(_ labels: [Int32], to path: String) throws {
+    let w = try ArrayWriter(path: path, rows: labels.count, columns: nil, element: .int64)
+    try w.append(labels: labels)
+    try w.commit()
+}
+
+/// Rows per chunk when streaming evaluations to files.
+let streamChunkRows = 1 << 16
+
+/// Library errors about data gain the file's name.
+func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
+    do { return try body() } catch let e as GaussianMixtureError {
+        switch e {
+        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples:
+            throw CommandError("\(path): \(e)")
+        default:
+            throw e
+        }
+    }
+}
+
+extension DataMatrix {
+    func fit(_ gm: GaussianMixture, weights: [Double]?, continuing: FittedGaussianMixture? = nil,
+             progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
+        switch self {
+        case .float64(let X): return try continuing.map { try gm.fit(X, continuing: $0, sampleWeights: weights, progress: progress) }
+            ?? gm.fit(X, sampleWeights: weights, progress: progress)
+        case .float32(let X): return try continuing.map { try gm.fit(X, continuing: $0, sampleWeights: weights, progress: progress) }
+            ?? gm.fit(X, sampleWeights: weights, progress: progress)
+        }
+    }
+}
+
+extension FittedGaussianMixture {
+    func predict(_ X: DataMatrix) throws -> [Int32] {
+        switch X {
+        case .float64(let m): return try predict(m)
+        case .float32(let m): return try predict(m)
+        }
+    }
+
+    func predictProbabilities(_ X: DataMatrix) throws -> Matrix<Double> {
+        switch X {
+        case .float64(let m): return try predictProbabilities(m)
+        case .float32(let m): return try predictProbabilities(m)
+        }
+    }
+
+    func scoreSamples(_ X: DataMatrix) throws -> [Double] {
+        switch X {
+        case .float64(let m): return try scoreSamples(m)
+        case .float32(let m): return try scoreSamples(m)
+        }
+    }
+
+    func score(_ X: DataMatrix) throws -> Double {
+        switch X {
+        case .float64(let m): return try score(m)
+        case .float32(let m): return try score(m)
+        }
+    }
+}
+
+/// Parses component counts: "4", "1...10", "1..10", "2-6" or "2,4,8".
+func parseComponents(_ text: String) throws -> [Int] {
+    func int(_ s: Substring) throws -> Int {
+        guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else {
+            throw CommandError("-k: '\(text)' is not a component count, a range like 1...10, or a list like 2,4,8")
+        }
+        return v
+    }
+    for separator in ["...", "..", "-"] {
+        if let r = text.range(of: separator) {
+            let a = try int(text[..<r.lowerBound]), b = try int(text[r.upperBound...])
+            guard a <= b else { throw CommandError("-k: empty range '\(text)'") }
+            return Array(a...b)
+        }
+    }
+    return try text.split(separator: ",").map(int)
+}
+
+func parseCovariance(_ text: String) throws -> CovarianceType {
+    guard let t = CovarianceType(rawValue: text.lowercased()) else {
+        throw CommandError("--covariance: '\(text)' is not one of full, diag, tied, spherical")
+    }
+    return t
+}
+
+func parseInit(_ text: String) throws -> InitializationMethod {
+    switch text.lowercased() {
+    case "kmeans", "k-means": return .kmeans
+    case "k-means++", "kmeans++": return .kmeansPlusPlus
+    case "random": return .random
+    case "random-from-data", "random_from_data": return .randomFromData
+    default: throw CommandError("--init: '\(text)' is not one of kmeans, k-means++, random, random-from-data")
+    }
+}
+
+func initName(_ method: InitializationMethod) -> String {
+    switch method {
+    case .kmeans: return "kmeans"
+    case .kmeansPlusPlus: return "k-means++"
+    case .random: return "random"
+    case .randomFromData: return "random_from_data"
+    case .parameters: return "parameters"
+    }
+}
+
+func printError(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

@@ -1,0 +1,313 @@
+import ArgumentParser
+import Foundation
+import GMM
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw the data coloured by component, with 1σ/2σ ellipses and means, and the lower-bound trace, as SVG.",
+        discussion: """
+        With more than two features the data are projected on their first two principal axes. \
+        At most 4000 points (a seeded sample) are drawn.
+
+        Example:
+          gmm plot model.json X.npy -o fit.svg
+        """)
+
+    @Argument(help: "Model (JSON).") var model: String
+    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
+    @Option(name: .short, help: "SVG output.") var output: String
+    @Option(help: "Most points to draw.") var points = 4000
+    @Option(help: "Seed for the drawn sample.") var seed: UInt64 = 0
+
+    func run() throws {
+        guard output.lowercased().hasSuffix(".svg") else { throw CommandError("\(output): the plot output must be an .svg file") }
+        let fitted = try ModelFile.read(model)
+        try checkWritable(output)
+        let X = try loadData(data)
+        guard X.columns == fitted.features else {
+            throw CommandError("\(data): the data have \(X.columns) features, but the model \(model) expects \(fitted.features)")
+        }
+        // A seeded sample of rows, widened to Double.
+        var rng = SeededGenerator(seed: seed)
+        let rows = X.rows <= points ? Array(0..<X.rows) : (0..<points).map { _ in Int.random(in: 0..<X.rows, using: &rng) }
+        let d = X.columns
+        let sample = Matrix<Double>(rows: rows.count, columns: d) { out in
+            for (i, r) in rows.enumerated() {
+                let row = X.rows(r..<(r + 1)).doubleElements
+                for j in 0..<d { out[i * d + j] = row[j] }
+            }
+        }
+        let labels = try naming(data) { try fitted.predict(sample) }
+        let svg = PlotRenderer(model: fitted, sample: sample, labels: labels, totalRows: X.rows, dataName: data).svg()
+        let out = try AtomicOutput(path: output)
+        try out.write(svg)
+        try out.commit()
+    }
+}
+
+/// Builds the SVG: scatter panel (left), legend, lower-bound panel and summary (right).
+struct PlotRenderer {
+    let model: FittedGaussianMixture
+    let sample: Matrix<Double>
+    let labels: [Int32]
+    let totalRows: Int
+    let dataName: String
+
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                          "#bcbd22", "#17becf", "#393b79", "#ad494a", "#8ca252", "#bd9e39", "#7b4173", "#3182bd",
+                          "#e6550d", "#31a354", "#756bb1", "#636363"]
+
+    func color(_ k: Int) -> String { Self.palette[k % Self.palette.count] }
+
+    func svg() -> String {
+        let p = model.parameters
+        let d = p.features, K = p.components
+        let axes = projection()
+        let (axisNames, P) = (axes.names, axes.matrix)  // P: 2 x d
+        func project(_ x: [Double]) -> (Double, Double) {
+            var a = 0.0, b = 0.0
+            for j in 0..<d { a += P[j] * x[j]; b += P[d + j] * x[j] }
+            return (a, b)
+        }
+        let projected = (0..<sample.rows).map { project(sample.row($0)) }
+        let centers = (0..<K).map { project(p.means.row($0)) }
+        let covs = (0..<K).map { k -> (Double, Double, Double) in
+            let S = covariance(p, k)
+            var a = 0.0, b = 0.0, c = 0.0
+            for i in 0..<d {
+                for j in 0..<d {
+                    a += P[i] * S[i * d + j] * P[j]
+                    b += P[i] * S[i * d + j] * P[d + j]
+                    c += P[d + i] * S[i * d + j] * P[d + j]
+                }
+            }
+            return (a, b, c)
+        }
+        // Ellipses as polygons in data space (axes may be scaled differently).
+        let ellipses = (0..<K).map { k in [1.0, 2.0].map { r in ellipse(center: centers[k], cov: covs[k], radius: r) } }
+        var xs = projected.map(\.0) + centers.map(\.0), ys = projected.map(\.1) + centers.map(\.1)
+        for e in ellipses.flatMap({ $0 }) { xs += e.map(\.0); ys += e.map(\.1) }
+        let frame = Frame(x: 70, y: 70, width: 620, height: 520, xs: xs, ys: ys)
+
+        var s = SVG(width: 1280, height: 660)
+        s.text(640, 34, "\(K)-component \(p.covarianceType.rawValue)-covariance Gaussian mixture on \(dataName) (\(totalRows) points, \(sample.rows) drawn)",
+               size: 20, anchor: "middle", weight: "bold")
+        frame.axes(&s, xLabel: axisNames.0, yLabel: axisNames.1)
+        s.open("<g clip-path=\"url(#scatter)\">")
+        for (i, pt) in projected.enumerated() {
+            s.raw("<circle cx=\"\(f(frame.px(pt.0)))\" cy=\"\(f(frame.py(pt.1)))\" r=\"2.2\" fill=\"\(color(Int(labels[i])))\" fill-opacity=\"0.55\"/>")
+        }
+        for k in 0..<K {
+            for (r, e) in ellipses[k].enumerated() {
+                let pts = e.map { "\(f(frame.px($0.0))),\(f(frame.py($0.1)))" }.joined(separator: " ")
+                s.raw("<polygon points=\"\(pts)\" fill=\"none\" stroke=\"\(color(k))\" stroke-width=\"\(r == 0 ? 2.5 : 1.5)\"\(r == 1 ? " stroke-dasharray=\"7 5\"" : "")/>")
+            }
+            let (cx, cy) = (frame.px(centers[k].0), frame.py(centers[k].1))
+            s.raw("<path d=\"M\(f(cx - 7)),\(f(cy - 7))L\(f(cx + 7)),\(f(cy + 7))M\(f(cx - 7)),\(f(cy + 7))L\(f(cx + 7)),\(f(cy - 7))\" stroke=\"black\" stroke-width=\"3\"/>")
+        }
+        s.close("</g>")
+        s.raw("<defs><clipPath id=\"scatter\"><rect x=\"\(frame.x)\" y=\"\(frame.y)\" width=\"\(frame.width)\" height=\"\(frame.height)\"/></clipPath></defs>")
+
+        // Legend: one row per component (up to 20), then a key for the marks.
+        var ly = 80.0
+        s.text(720, ly - 10, "component (weight)", size: 14, weight: "bold")
+        for k in 0..<min(K, 20) {
+            ly += 22
+            s.raw("<rect x=\"720\" y=\"\(f(ly - 12))\" width=\"14\" height=\"14\" fill=\"\(color(k))\"/>")
+            s.text(742, ly, "\(k)  (\(String(format: "%.3f", p.weights[k])))", size: 14)
+        }
+        if K > 20 { ly += 22; s.text(720, ly, "… \(K - 20) more", size: 14) }
+        ly += 34
+        s.text(720, ly, "solid 1σ, dashed 2σ, × mean", size: 13)
+
+        // Lower-bound trace.
+        let trace = model.lowerBounds
+        if trace.count >= 1 {
+            let tx = trace.indices.map { Double($0 + 1) }
+            let tframe = Frame(x: 1010, y: 90, width: 250, height: 260, xs: tx + [0.5, Double(trace.count) + 0.5], ys: trace)
+            s.text(1135, 74, "lower bound per iteration", size: 15, anchor: "middle", weight: "bold")
+            tframe.axes(&s, xLabel: "iteration", yLabel: "mean log-likelihood", integerX: true)
+            let pts = zip(tx, trace).map { "\(f(tframe.px($0))),\(f(tframe.py($1)))" }.joined(separator: " ")
+            s.raw("<polyline points=\"\(pts)\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>")
+            for (x, y) in zip(tx, trace) where trace.count <= 60 {
+                s.raw("<circle cx=\"\(f(tframe.px(x)))\" cy=\"\(f(tframe.py(y)))\" r=\"3\" fill=\"#1f77b4\"/>")
+            }
+        } else {
+            s.text(1135, 200, "no per-iteration trace in the model", size: 14, anchor: "middle")
+        }
+        var sy = 440.0
+        for line in [
+            "iterations: \(model.iterations)   converged: \(model.converged ? "yes" : "no")",
+            "final lower bound: " + (model.lowerBound.isFinite ? String(format: "%.6f", model.lowerBound) : "-"),
+            "features: \(d)" + (d > 2 ? " (projected on 2 principal axes)" : ""),
+        ] {
+            s.text(930, sy, line, size: 14)
+            sy += 22
+        }
+        return s.finish()
+    }
+
+    /// The two plotted axes: the features themselves for d ≤ 2, else the data's first two
+    /// principal axes (Jacobi eigen-decomposition of the sample covariance).
+    func projection() -> (names: (String, String), matrix: [Double]) {
+        let d = sample.columns
+        if d == 1 { return (("x0", "—"), [1, 0]) }
+        if d == 2 { return (("x0", "x1"), [1, 0, 0, 1]) }
+        let n = sample.rows
+        var mean = [Double](repeating: 0, count: d)
+        for r in 0..<n { for j in 0..<d { mean[j] += sample[r, j] / Double(n) } }
+        var C = [Double](repeating: 0, count: d * d)
+        for r in 0..<n {
+            for i in 0..<d { for j in i..<d { C[i * d + j] += (sample[r, i] - mean[i]) * (sample[r, j] - mean[j]) } }
+        }
+        for i in 0..<d { for j in i..<d { C[i * d + j] /= Double(max(1, n - 1)); C[j * d + i] = C[i * d + j] } }
+        let (values, vectors) = jacobiEigen(C, d)
+        let order = values.indices.sorted { values[$0] > values[$1] }
+        let v1 = (0..<d).map { vectors[$0 * d + order[0]] }, v2 = (0..<d).map { vectors[$0 * d + order[1]] }
+        return (("PC1", "PC2"), v1 + v2)
+    }
+
+    func covariance(_ p: GaussianMixtureParameters, _ k: Int) -> [Double] {
+        let d = p.features
+        switch p.covarianceType {
+        case .full: return Array(p.covariances[(k * d * d)..<((k + 1) * d * d)])
+        case .tied: return p.covariances
+        case .diag: return (0..<d * d).map { $0 / d == $0 % d ? p.covariances[k * d + $0 / d] : 0 }
+        case .spherical: return (0..<d * d).map { $0 / d == $0 % d ? p.covariances[k] : 0 }
+        }
+    }
+
+    func ellipse(center: (Double, Double), cov: (Double, Double, Double), radius: Double) -> [(Double, Double)] {
+        let (a, b, c) = cov
+        let mid = (a + c) / 2, half = (((a - c) / 2) * ((a - c) / 2) + b * b).squareRoot()
+        let l1 = max(mid + half, 0), l2 = max(mid - half, 0)
+        let theta = 0.5 * atan2(2 * b, a - c)
+        return (0..<72).map { i in
+            let t = Double(i) / 72 * 2 * Double.pi
+            let u = radius * l1.squareRoot() * cos(t), v = radius * l2.squareRoot() * sin(t)
+            return (center.0 + u * cos(theta) - v * sin(theta), center.1 + u * sin(theta) + v * cos(theta))
+        }
+    }
+}
+
+/// Eigenvalues and eigenvectors (columns) of a symmetric matrix by cyclic Jacobi rotations.
+func jacobiEigen(_ matrix: [Double], _ n: Int) -> ([Double], [Double]) {
+    var a = matrix
+    var v = (0..<n * n).map { $0 / n == $0 % n ? 1.0 : 0.0 }
+    for _ in 0..<100 {
+        var off = 0.0
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { off += a[i * n + j] * a[i * n + j] } }
+        if off < 1e-22 { break }
+        for p in 0..<n {
+            for q in (p + 1)..<max(p + 1, n) where a[p * n + q] != 0 {
+                let theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q])
+                let t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
+                let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                for k in 0..<n {
+                    let akp = a[k * n + p], akq = a[k * n + q]
+                    a[k * n + p] = c * akp - s * akq
+                    a[k * n + q] = s * akp + c * akq
+                }
+                for k in 0..<n {
+                    let apk = a[p * n + k], aqk = a[q * n + k]
+                    a[p * n + k] = c * apk - s * aqk
+                    a[q * n + k] = s * apk + c * aqk
+                }
+                for k in 0..<n {
+                    let vkp = v[k * n + p], vkq = v[k * n + q]
+                    v[k * n + p] = c * vkp - s * vkq
+                    v[k * n + q] = s * vkp + c * vkq
+                }
+            }
+        }
+    }
+    return ((0..<n).map { a[$0 * n + $0] }, v)
+}
+
+/// A plotting rectangle with data bounds and 1-2-5 ticks.
+struct Frame {
+    let x: Double, y: Double, width: Double, height: Double
+    let x0: Double, x1: Double, y0: Double, y1: Double
+
+    init(x: Double, y: Double, width: Double, height: Double, xs: [Double], ys: [Double]) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+        func bounds(_ v: [Double]) -> (Double, Double) {
+            let finite = v.filter(\.isFinite)
+            var lo = finite.min() ?? 0, hi = finite.max() ?? 1
+            if hi - lo < 1e-12 * max(1, abs(hi)) { lo -= 0.5; hi += 0.5 }
+            let pad = (hi - lo) * 0.04
+            return (lo - pad, hi + pad)
+        }
+        (x0, x1) = bounds(xs)
+        (y0, y1) = bounds(ys)
+    }
+
+    func px(_ v: Double) -> Double { x + (v - x0) / (x1 - x0) * width }
+    func py(_ v: Double) -> Double { y + height - (v - y0) / (y1 - y0) * height }
+
+    static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> (values: [Double], step: Double) {
+        let raw = (hi - lo) / Double(count)
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var i = ceil(lo / step), out: [Double] = []
+        while i * step <= hi + step * 1e-9 { out.append(abs(i) < 1e-9 ? 0 : i * step); i += 1 }
+        return (out, step)
+    }
+
+    func axes(_ s: inout SVG, xLabel: String, yLabel: String, integerX: Bool = false) {
+        s.raw("<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" fill=\"white\" stroke=\"#444\" stroke-width=\"1.2\"/>")
+        let xt = Frame.ticks(x0, x1), yt = Frame.ticks(y0, y1)
+        for t in xt.values where !integerX || t == t.rounded() {
+            let X = px(t)
+            s.raw("<line x1=\"\(f(X))\" y1=\"\(f(y + height))\" x2=\"\(f(X))\" y2=\"\(f(y + height + 6))\" stroke=\"#444\"/>")
+            s.raw("<line x1=\"\(f(X))\" y1=\"\(f(y))\" x2=\"\(f(X))\" y2=\"\(f(y + height))\" stroke=\"#e4e4e4\"/>")
+            s.text(X, y + height + 22, label(t, step: xt.step), size: 13, anchor: "middle")
+        }
+        for t in yt.values {
+            let Y = py(t)
+            s.raw("<line x1=\"\(f(x - 6))\" y1=\"\(f(Y))\" x2=\"\(f(x))\" y2=\"\(f(Y))\" stroke=\"#444\"/>")
+            s.raw("<line x1=\"\(f(x))\" y1=\"\(f(Y))\" x2=\"\(f(x + width))\" y2=\"\(f(Y))\" stroke=\"#e4e4e4\"/>")
+            s.text(x - 10, Y + 4, label(t, step: yt.step), size: 13, anchor: "end")
+        }
+        s.text(x + width / 2, y + height + 44, xLabel, size: 15, anchor: "middle")
+        // The y label sits left of the widest tick label.
+        let widest = yt.values.map { label($0, step: yt.step).count }.max() ?? 2
+        let lx = x - 22 - Double(widest) * 7.5
+        s.raw("<text x=\"\(f(lx))\" y=\"\(f(y + height / 2))\" font-size=\"15\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(lx)) \(f(y + height / 2)))\">\(SVG.escape(yLabel))</text>")
+    }
+
+    /// Enough decimals to tell neighbouring ticks apart.
+    private func label(_ t: Double, step: Double) -> String {
+        if abs(t) >= 1e6 || (abs(t) < 1e-4 && t != 0) { return String(format: "%.3e", t) }
+        let decimals = max(0, Int(-floor(log10(step))))
+        return String(format: "%.\(decimals)f", t)
+    }
+}
+
+/// A minimal SVG writer.
+struct SVG {
+    private var parts: [String]
+
+    init(width: Int, height: Int) {
+        parts = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">",
+                 "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"]
+    }
+
+    mutating func raw(_ s: String) { parts.append(s) }
+    mutating func open(_ s: String) { parts.append(s) }
+    mutating func close(_ s: String) { parts.append(s) }
+
+    mutating func text(_ x: Double, _ y: Double, _ content: String, size: Int, anchor: String = "start", weight: String = "normal") {
+        parts.append("<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\">\(SVG.escape(content))</text>")
+    }
+
+    func finish() -> String { (parts + ["</svg>"]).joined(separator: "\n") + "\n" }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
+
+/// Pixel coordinates with two decimals.
+func f(_ v: Double) -> String { String(format: "%.2f", v) }
