@@ -3,25 +3,36 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test demo deps clean
+.PHONY: all build test demo deps test-deps clean roundtrip
 
 all: build
 
-# OpenMP runtime and headers. Package.swift enables OpenMP when it finds them.
+# Debian packages: libomp-dev (OpenMP; Package.swift enables it when it finds omp.h and
+# libomp5.so) and, for the tests that render `gmm plot` output, librsvg2-bin (rsvg-convert).
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q
 deps:
 	@if ! ls /usr/lib/llvm-*/lib/clang/*/include/omp.h >/dev/null 2>&1 \
 	    || ! ls /usr/lib/*-linux-gnu/libomp5.so >/dev/null 2>&1; then \
 	  echo "make: installing libomp-dev (OpenMP runtime)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  $(SUDO) apt-get install -y -q libomp-dev \
-	    || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q libomp-dev; }; \
+	  $(APT_INSTALL) libomp-dev || { $(SUDO) apt-get update -q && $(APT_INSTALL) libomp-dev; }; \
+	fi
+
+test-deps: deps
+	@if ! command -v rsvg-convert >/dev/null 2>&1; then \
+	  echo "make: installing librsvg2-bin (renders SVG plots in the tests)"; \
+	  $(APT_INSTALL) librsvg2-bin || { $(SUDO) apt-get update -q && $(APT_INSTALL) librsvg2-bin; }; \
 	fi
 
 build: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: test-deps
 	$(SWIFT) test
+
+# scikit-learn loads models written by the CLI and must agree on their scores (needs PyPI).
+roundtrip: build
+	@python3 -c "import sklearn" 2>/dev/null || python3 -m pip install -q scikit-learn numpy
+	python3 Benchmarks/sklearn_roundtrip.py
 
 demo: build
 	.build/release/gmm demo

@@ -61,5 +61,11 @@ let package = Package(
             path: "Tests/GMMTests",
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["GMM", "gmm"],
+            path: "Tests/CLITests",
+            exclude: ["Fixtures"]
+        ),
     ]
 )

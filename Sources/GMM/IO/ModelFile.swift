@@ -70,40 +70,38 @@ public enum ModelFile {
     /// `precisions_cholesky`); fit results default to "not fitted here".
     public static func read(_ path: String) throws -> FittedGaussianMixture {
         func fail(_ reason: String) -> DataFileError { .model(path: path, reason: reason) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FileManager.default.fileExists(atPath: path)
-                ? DataFileError.cannotRead(path: path, reason: "unreadable")
-                : DataFileError.cannotRead(path: path, reason: String(cString: strerror(ENOENT)))
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw DataFileError.cannotRead(path: path, reason: FileManager.default.fileExists(atPath: path)
+                                           ? "permission denied or not a file" : "No such file or directory")
         }
-        guard !data.isEmpty else { throw DataFileError.empty(path: path) }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw fail("not JSON (\(error.localizedDescription))") }
-        guard let m = object as? [String: Any] else { throw fail("the top level must be a JSON object") }
-        if let f = m["format"] as? String, f != format { throw fail("unsupported format '\(f)' (expected '\(format)')") }
-        guard let typeName = m["covariance_type"] as? String else { throw fail("missing 'covariance_type'") }
+        guard !bytes.isEmpty else { throw DataFileError.empty(path: path) }
+        let m: JSONValue
+        do { m = try JSONValue.parse(Array(bytes)) } catch let e as JSONValue.ParseError { throw fail("not valid JSON: \(e)") }
+        guard case .object = m else { throw fail("the top level must be a JSON object") }
+        if let f = m["format"]?.string, f != format { throw fail("unsupported format '\(f)' (expected '\(format)')") }
+        guard let typeName = m["covariance_type"]?.string else { throw fail("missing 'covariance_type'") }
         guard let type = CovarianceType(rawValue: typeName) else {
             throw fail("'covariance_type' must be full, tied, diag or spherical (got '\(typeName)')")
         }
         let weights = try numbers(m["weights"], "weights", fail)
         let K = weights.count
         guard K >= 1 else { throw fail("'weights' is empty") }
-        guard let meanRows = m["means"] as? [Any], meanRows.count == K else { throw fail("'means' must be a list of \(K) rows (one per weight)") }
+        guard let meanRows = m["means"]?.array, meanRows.count == K else { throw fail("'means' must be a list of \(K) rows (one per weight)") }
         let means = try meanRows.enumerated().map { try numbers($0.element, "means[\($0.offset)]", fail) }
         let d = means[0].count
         guard d >= 1, means.allSatisfy({ $0.count == d }) else { throw fail("'means' rows must all have the same, non-zero length") }
-        if let n = m["n_features"] as? Int, n != d { throw fail("'n_features' is \(n) but the means have \(d) features") }
-        if let n = m["n_components"] as? Int, n != K { throw fail("'n_components' is \(n) but there are \(K) weights") }
+        if let n = m["n_features"]?.int, n != d { throw fail("'n_features' is \(n) but the means have \(d) features") }
+        if let n = m["n_components"]?.int, n != K { throw fail("'n_components' is \(n) but there are \(K) weights") }
         let meanMatrix = Matrix(rows: K, columns: d, elements: means.flatMap { $0 })
         let expected = type.storageCount(components: K, features: d)
         let parameters: GaussianMixtureParameters
         do {
-            if m["covariances"] != nil {
-                let cov = try flatten(m["covariances"], "covariances", fail)
+            if let covariances = m["covariances"] {
+                let cov = try flatten(covariances, "covariances", fail)
                 guard cov.count == expected else { throw fail("'covariances' for '\(typeName)' needs \(expected) values, got \(cov.count)") }
                 parameters = try GaussianMixtureParameters(weights: weights, means: meanMatrix, covariances: cov, covarianceType: type)
-            } else if m["precisions_cholesky"] != nil {
-                let u = try flatten(m["precisions_cholesky"], "precisions_cholesky", fail)
+            } else if let factors = m["precisions_cholesky"] {
+                let u = try flatten(factors, "precisions_cholesky", fail)
                 guard u.count == expected else { throw fail("'precisions_cholesky' for '\(typeName)' needs \(expected) values, got \(u.count)") }
                 parameters = try GaussianMixtureParameters(weights: weights, means: meanMatrix,
                                                            precisions: precisions(fromCholesky: u, type, K, d), covarianceType: type)
@@ -113,12 +111,11 @@ public enum ModelFile {
         } catch let e as GaussianMixtureError {
             throw fail("\(e)")
         }
-        let lowerBounds = (m["lower_bounds"] as? [Any]).map { $0.compactMap { ($0 as? NSNumber)?.doubleValue } } ?? []
         return FittedGaussianMixture(parameters: parameters,
-                                     lowerBound: (m["lower_bound"] as? NSNumber)?.doubleValue ?? -.infinity,
-                                     lowerBounds: lowerBounds,
-                                     converged: m["converged"] as? Bool ?? false,
-                                     iterations: m["n_iter"] as? Int ?? 0)
+                                     lowerBound: m["lower_bound"]?.number ?? -.infinity,
+                                     lowerBounds: m["lower_bounds"]?.array?.compactMap(\.number) ?? [],
+                                     converged: m["converged"]?.bool ?? false,
+                                     iterations: m["n_iter"]?.int ?? 0)
     }
 
     /// P = U Uᵀ per block (any square factor works: the kernels' own U is rebuilt from P).
@@ -136,23 +133,24 @@ public enum ModelFile {
         }
     }
 
-    private static func numbers(_ value: Any?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
-        guard let list = value as? [Any] else { throw fail("'\(name)' must be a list of numbers") }
+    private static func numbers(_ value: JSONValue?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
+        guard let list = value?.array else { throw fail("'\(name)' must be a list of numbers") }
         return try list.map { item in
-            guard let n = item as? NSNumber, n.doubleValue.isFinite else {
-                throw fail("'\(name)' must hold finite numbers only")
-            }
-            return n.doubleValue
+            guard let n = item.number, n.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
+            return n
         }
     }
 
-    private static func flatten(_ value: Any?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
-        if let n = value as? NSNumber {
-            guard n.doubleValue.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
-            return [n.doubleValue]
+    private static func flatten(_ value: JSONValue, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
+        switch value {
+        case .number(let n):
+            guard n.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
+            return [n]
+        case .array(let list):
+            return try list.flatMap { try flatten($0, name, fail) }
+        default:
+            throw fail("'\(name)' must be a (nested) list of numbers")
         }
-        guard let list = value as? [Any] else { throw fail("'\(name)' must be a (nested) list of numbers") }
-        return try list.flatMap { try flatten($0, name, fail) }
     }
 
     private static func nested(_ values: [Double], _ type: CovarianceType, _ K: Int, _ d: Int) -> String {

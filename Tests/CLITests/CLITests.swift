@@ -1,0 +1,171 @@
+import Foundation
+import GMM
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+@Suite("gmm command line, end to end")
+struct CLITests {
+    /// generate → fit → predict → score → sample → select → info → plot, checking every output.
+    @Test func fullPipeline() throws {
+        let dir = try scratchDirectory()
+        func gmm(_ args: String...) throws -> CLIResult {
+            let r = try GMMBinary.run(args, in: dir)
+            #expect(r.status == 0, "gmm \(args.joined(separator: " ")): \(r.stderr)")
+            return r
+        }
+        try gmm("generate", "-n", "6000", "-d", "3", "-k", "3", "--seed", "4", "--spread", "8", "-o", "X.npy",
+                "--labels", "truth.npy", "--model", "truth.json")
+        guard case .float64(let X) = try NPY.read(dir.appendingPathComponent("X.npy").path) else { Issue.record("X.npy not float64"); return }
+        #expect(X.rows == 6000 && X.columns == 3)
+        let truthHeader = try npyHeader(dir, "truth.npy")
+        #expect(truthHeader.descr == "<i8" && truthHeader.shape == [6000] && !truthHeader.fortranOrder)
+        #expect(try int64Values(dir, "truth.npy") == SyntheticMixture(components: 3, features: 3, spread: 8, seed: 4).sample(6000, seed: 5).labels.map(Int64.init))
+        // The generated data are the library's synthetic mixture, bit for bit.
+        let expected = SyntheticMixture(components: 3, features: 3, spread: 8, seed: 4).sample(6000, seed: 5)
+        #expect(X == expected.points)
+
+        let fit = try gmm("fit", "X.npy", "-k", "3", "--seed", "1", "-o", "model.json", "--labels", "labels.npy", "--json-progress")
+        let progress = fit.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(!progress.isEmpty)
+        for line in progress {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(Set(object?.keys.map { $0 } ?? []) == ["init", "iter", "lower_bound", "change", "seconds"])
+        }
+        let model = try ModelFile.read(dir.appendingPathComponent("model.json").path)
+        #expect(model.components == 3 && model.features == 3 && model.converged)
+        // The CLI fit is the library fit with the same settings, bit for bit through JSON.
+        let library = try GaussianMixture(components: 3, seed: 1).fit(X)
+        #expect(model.parameters == library.parameters)
+        #expect(model.lowerBounds == library.lowerBounds)
+
+        try gmm("predict", "model.json", "X.npy", "-o", "pred.npy", "--proba", "proba.npy")
+        #expect(try npyHeader(dir, "pred.npy").shape == [6000])
+        let probaHeader = try npyHeader(dir, "proba.npy")
+        #expect(probaHeader.descr == "<f8" && probaHeader.shape == [6000, 3] && probaHeader.dataOffset % 64 == 0)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("pred.npy")) == Data(contentsOf: dir.appendingPathComponent("labels.npy")))
+        let labels = try int64Values(dir, "pred.npy")
+        #expect(labels == (try library.predict(X)).map(Int64.init))
+        guard case .float64(let P) = try NPY.read(dir.appendingPathComponent("proba.npy").path) else { Issue.record(); return }
+        #expect(P == (try library.predictProbabilities(X)))
+
+        let score = try gmm("score", "model.json", "X.npy", "--json", "--per-sample", "logp.npy")
+        let s = try JSONSerialization.jsonObject(with: Data(score.stdout.utf8)) as? [String: Double]
+        #expect(close(s?["score"] ?? 0, try library.score(X), 1e-12))
+        #expect(close(s?["bic"] ?? 0, try library.bic(X), 1e-12))
+        #expect(close(s?["aic"] ?? 0, try library.aic(X), 1e-12))
+        guard case .float64(let logp) = try NPY.read(dir.appendingPathComponent("logp.npy").path) else { Issue.record(); return }
+        #expect(logp.elements == (try library.scoreSamples(X)))
+
+        try gmm("sample", "model.json", "-n", "500", "--seed", "9", "-o", "S.csv", "--labels", "SL.npy")
+        let sampleCSV = try CSV.read(dir.appendingPathComponent("S.csv").path)
+        #expect(sampleCSV == model.sample(500, seed: 9).points)
+        #expect(try npyHeader(dir, "SL.npy").shape == [500])
+
+        let select = try gmm("select", "X.npy", "-k", "1...5", "--covariance", "full,diag", "--seed", "2", "-o", "best.json", "-q")
+        let table = select.stdout.split(separator: "\n")
+        #expect(table.count == 11)  // header + 10 candidates
+        #expect(table[1].contains("  3  ") && table[1].contains("full"))
+        #expect(try ModelFile.read(dir.appendingPathComponent("best.json").path).components == 3)
+
+        let info = try gmm("info", "model.json")
+        for field in ["covariance type      full", "components           3", "features             3", "converged            yes"] {
+            #expect(info.stdout.contains(field), "info lacks '\(field)'")
+        }
+
+        try gmm("plot", "model.json", "X.npy", "-o", "fit.svg")
+        try checkSVG(dir.appendingPathComponent("fit.svg"), components: 3, iterations: model.iterations)
+        #expect(try listing(dir).allSatisfy { !$0.hasPrefix(".") }, "no temporary files left behind")
+    }
+
+    /// Parses the SVG, counts its marks, and renders it with rsvg-convert (installed by make).
+    func checkSVG(_ url: URL, components: Int, iterations: Int) throws {
+        let data = try Data(contentsOf: url)
+        final class Counter: NSObject, XMLParserDelegate {
+            var counts: [String: Int] = [:]
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                counts[name, default: 0] += 1
+            }
+        }
+        let parser = XMLParser(data: data)
+        let counter = Counter()
+        parser.delegate = counter
+        #expect(parser.parse(), "the SVG is well-formed XML")
+        #expect(counter.counts["polygon"] == 2 * components, "1σ and 2σ ellipses per component")
+        #expect((counter.counts["circle"] ?? 0) >= 4000, "scatter points")
+        #expect(counter.counts["polyline"] == 1, "lower-bound trace")
+        let png = url.deletingPathExtension().appendingPathExtension("png")
+        let render = Process()
+        render.executableURL = URL(fileURLWithPath: "/usr/bin/rsvg-convert")
+        render.arguments = [url.path, "-o", png.path]
+        try render.run()
+        render.waitUntilExit()
+        #expect(render.terminationStatus == 0)
+        let bytes = try Data(contentsOf: png)
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 20_000, "a real picture was rendered")
+    }
+
+    @Test func progressIsHumanOrQuiet() throws {
+        let dir = try scratchDirectory()
+        try write("1,2\n1.5,2.5\n3,1\n0,0\n5,5\n4,4.5\n", "x.csv", in: dir)
+        let human = try GMMBinary.run(["fit", "x.csv", "-k", "2", "--seed", "1", "-o", "m.json"], in: dir)
+        #expect(human.status == 0)
+        #expect(human.stderr.contains("mean log-likelihood") && human.stderr.contains("ETA"))
+        let quiet = try GMMBinary.run(["fit", "x.csv", "-k", "2", "--seed", "1", "-o", "m2.json", "--quiet"], in: dir)
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("m.json")) == Data(contentsOf: dir.appendingPathComponent("m2.json")))
+    }
+
+    @Test func csvFromStandardInputWithHeaderAndTabs() throws {
+        let dir = try scratchDirectory()
+        let r = try GMMBinary.run(["fit", "-", "-k", "1", "--seed", "1", "-o", "m.json", "-q"], in: dir,
+                                  stdin: "a\tb\n1\t2\n3\t4\n5\t7\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        let m = try ModelFile.read(dir.appendingPathComponent("m.json").path)
+        #expect(zip(m.means.elements, [3, 13.0 / 3]).allSatisfy { close($0, $1, 1e-14) })
+    }
+
+    @Test func numpyWrittenFilesAreRead() throws {
+        guard case .float64(let f8) = try NPY.read(fixtures.appendingPathComponent("f8_4x3.npy").path) else { Issue.record(); return }
+        #expect(f8.rows == 4 && f8.columns == 3)
+        #expect(f8.elements == [1.5, -2.0, 3.25, 0.0, 1e-300, -7.0, 2.5, 4.0, 1e300, -0.125, 6.0, 8.5])
+        guard case .float32(let f4) = try NPY.read(fixtures.appendingPathComponent("f4_4x3.npy").path) else { Issue.record("float32 must stay float32"); return }
+        #expect(f4.elements == [1.5, -2.0, 3.25, 0.0, 0.5, -7.0, 2.5, 4.0, 100.0, -0.125, 6.0, 8.5])
+        guard case .float64(let one) = try NPY.read(fixtures.appendingPathComponent("f8_1d.npy").path) else { Issue.record(); return }
+        #expect(one.rows == 5 && one.columns == 1 && one.elements == [0.5, 1.5, -2.5, 3.0, 4.0])
+        // Our writer produces the very bytes numpy writes.
+        let dir = try scratchDirectory()
+        try NPY.write(f8, to: dir.appendingPathComponent("ours.npy").path)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("ours.npy")) == Data(contentsOf: fixtures.appendingPathComponent("f8_4x3.npy")))
+        try NPY.write(f4, to: dir.appendingPathComponent("ours32.npy").path)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("ours32.npy")) == Data(contentsOf: fixtures.appendingPathComponent("f4_4x3.npy")))
+        try NPY.write(one, to: dir.appendingPathComponent("ours1d.npy").path, oneDimensional: true)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("ours1d.npy")) == Data(contentsOf: fixtures.appendingPathComponent("f8_1d.npy")))
+    }
+
+    @Test func float32FilesAreFittedAsFloat32() throws {
+        let dir = try scratchDirectory()
+        try GMMBinary.run(["generate", "-n", "3000", "-d", "2", "-k", "2", "--seed", "3", "--float32", "-o", "X32.npy"], in: dir)
+        #expect(try npyHeader(dir, "X32.npy").descr == "<f4")
+        let r = try GMMBinary.run(["fit", "X32.npy", "-k", "2", "--seed", "1", "-o", "m.json", "-q"], in: dir)
+        #expect(r.status == 0)
+        guard case .float32(let X) = try NPY.read(dir.appendingPathComponent("X32.npy").path) else { Issue.record(); return }
+        let library = try GaussianMixture(components: 2, seed: 1).fit(X)
+        #expect(try ModelFile.read(dir.appendingPathComponent("m.json").path).parameters == library.parameters)
+    }
+
+    func npyHeader(_ dir: URL, _ name: String) throws -> NPY.Header {
+        let data = try Data(contentsOf: dir.appendingPathComponent(name))
+        return try data.withUnsafeBytes { try NPY.parseHeader($0, path: name) }
+    }
+
+    func int64Values(_ dir: URL, _ name: String) throws -> [Int64] {
+        let data = try Data(contentsOf: dir.appendingPathComponent(name))
+        let offset = try npyHeader(dir, name).dataOffset
+        return data[offset...].withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
+    }
+}
+
+func close(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= tol * max(abs(a), abs(b), 1) }
