@@ -58,14 +58,15 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 /** Number of deterministic reduction slots for a problem (independent of threads). */
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest);
-/** Doubles of per-thread scratch a pass needs. */
-size_t gmm_pass_thread_scratch_size(size_t d, size_t K);
+/** Doubles of scratch a pass with `threads` (0: default) needs: a shared part and one part
+ *  per thread. */
+size_t gmm_pass_scratch_size(size_t d, size_t K, int threads);
 /** Threads a pass with `threads` (0: default) would use. */
 int gmm_pass_thread_count(int threads);
 
 /** One pass. stats: slots*stats_size doubles (slot_count from gmm_pass_slot_count); on
- *  return its first stats_size doubles hold the reduced totals. scratch: thread_count *
- *  gmm_pass_thread_scratch_size doubles, 64-byte aligned. */
+ *  return its first stats_size doubles hold the reduced totals. scratch:
+ *  gmm_pass_scratch_size(d, K, request->threads) doubles, 64-byte aligned. */
 gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *request,
                     double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch);
 

@@ -9,19 +9,25 @@
 extern "C" {
 #endif
 
-/** Xt[i*ldx + r] = X[r*ldX + i] for r < rows, i < d; columns [rows, ldx) are set to 0.
- *  X points to doubles (…_f64) or floats (…_f32). */
+/** Xt[i*ldx + r] = X[r*ldX + i] - center[i] for r < rows, i < d (center may be NULL: no
+ *  shift); columns [rows, ldx) are set to 0. X points to doubles (…_f64) or floats (…_f32).
+ *  The subtraction is done in float64 after widening. */
 typedef gmm_status (*gmm_load_block_fn)(const void *GMM_RESTRICT X, size_t ldX, size_t rows,
-                                        size_t d, double *GMM_RESTRICT Xt, size_t ldx);
+                                        size_t d, const double *GMM_RESTRICT center,
+                                        double *GMM_RESTRICT Xt, size_t ldx);
+
+/** Index of the first NaN or infinite value among X[0..count) (doubles, or floats when
+ *  float32 is nonzero), or -1 when all are finite. */
+long gmm_first_nonfinite(const void *X, int float32, size_t count);
 
 gmm_status gmm_load_block_f64_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                                  double *GMM_RESTRICT Xt, size_t ldx);
+                                  const double *GMM_RESTRICT center, double *GMM_RESTRICT Xt, size_t ldx);
 gmm_status gmm_load_block_f32_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                                  double *GMM_RESTRICT Xt, size_t ldx);
+                                  const double *GMM_RESTRICT center, double *GMM_RESTRICT Xt, size_t ldx);
 gmm_status gmm_load_block_f64_avx2(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                                   double *GMM_RESTRICT Xt, size_t ldx);
+                                   const double *GMM_RESTRICT center, double *GMM_RESTRICT Xt, size_t ldx);
 gmm_status gmm_load_block_f32_avx2(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                                   double *GMM_RESTRICT Xt, size_t ldx);
+                                   const double *GMM_RESTRICT center, double *GMM_RESTRICT Xt, size_t ldx);
 
 #ifdef __cplusplus
 }

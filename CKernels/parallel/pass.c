@@ -37,10 +37,17 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
     return slots ? slots : 1;
 }
 
-size_t gmm_pass_thread_scratch_size(size_t d, size_t K) {
+/* Per thread: Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32). */
+static size_t thread_scratch(size_t d, size_t K) {
     size_t ld = block_ld(d);
-    /* Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32, in doubles). */
     return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld) + round8(ld / 2 + 1);
+}
+
+/* Shared: the centre, and the means and shifts relative to it. */
+static size_t shared_scratch(size_t d, size_t K) { return round8(d) + 2 * round8(K * d); }
+
+size_t gmm_pass_scratch_size(size_t d, size_t K, int threads) {
+    return shared_scratch(d, K) + (size_t)gmm_pass_thread_count(threads) * thread_scratch(d, K);
 }
 
 int gmm_pass_thread_count(int threads) {
@@ -168,22 +175,38 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
     const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate, L);
     const size_t lowest_at = ss - 2 * L;
-    const double *shift = req->shift ? req->shift : model->means;
     const double *weights = req->weights;
     int failed = 0;
     unsigned long long seen = 0; /* bit t: thread t processed a slot */
 
+    /* Work relative to a centre c (the mean of the component means): blocks are loaded as
+     * x - c, means and shifts become mu - c and s - c. Distances are unchanged, but the
+     * kernels' x U - mu U then stays of the scale of the mixture, not of the data's offset. */
+    double *center = scratch, *means = center + round8(d), *shift = means + round8(K * d);
+    const double *given_shift = req->shift ? req->shift : model->means;
+    for (size_t i = 0; i < d; i++) {
+        double c = 0.0;
+        for (size_t k = 0; k < K; k++) c += model->means[k * d + i];
+        center[i] = c / (double)K;
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t i = 0; i < d; i++) {
+            means[k * d + i] = model->means[k * d + i] - center[i];
+            shift[k * d + i] = given_shift[k * d + i] - center[i];
+        }
+    double *thread_base = scratch + shared_scratch(d, K);
+
 #ifdef _OPENMP
-    const size_t tss = gmm_pass_thread_scratch_size(d, K);
+    const size_t tss = thread_scratch(d, K);
 #pragma omp parallel for schedule(static) num_threads(gmm_pass_thread_count(req->threads)) reduction(|: seen)
 #endif
     for (long s = 0; s < (long)slots; s++) {
 #ifdef _OPENMP
         const int tid = omp_get_thread_num();
-        double *scr = scratch + (size_t)tid * tss;
+        double *scr = thread_base + (size_t)tid * tss;
         seen |= 1ull << (tid & 63);
 #else
-        double *scr = scratch;
+        double *scr = thread_base;
         seen = 1;
 #endif
         double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
@@ -199,12 +222,12 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         for (size_t b = b0; b < b1; b++) {
             const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
             const double *w = weights ? weights + r0 : NULL;
-            gmm_status e = load((const char *)req->X + r0 * req->ldX * elem, req->ldX, rows, d, Xt, ld);
+            gmm_status e = load((const char *)req->X + r0 * req->ldX * elem, req->ldX, rows, d, center, Xt, ld);
             if (e == GMM_OK && req->random_resp) {
                 random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
             } else if (e == GMM_OK) {
-                e = kt->logprob[cov](Xt, ld, rows, d, K, model->means, model->prec_chol,
-                                     model->log_norm, work, logp, ld);
+                e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm,
+                                     work, logp, ld);
                 if (e == GMM_OK)
                     e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
             }

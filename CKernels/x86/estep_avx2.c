@@ -2,47 +2,50 @@
  *
  * Points run along the SIMD lanes (the block is transposed), so small d vectorizes as well
  * as large d, and |y|^2 accumulates vertically with no horizontal sums. The triangular
- * product y = (x - mu) U is register-blocked as 3 vectors of points (12) by 2 columns of U:
- * each loaded vector of centred features feeds two FMAs, and only i <= j is visited. */
+ * product is computed as y = x U - mu U (REFERENCE.md's form: mu U once per component and
+ * block, no centred copy of the block), register-blocked as 3 vectors of points (12) by 3
+ * columns of U: 9 independent accumulators keep both FMA pipes busy, each loaded vector of
+ * features feeds three FMAs, and only i <= j is visited. The driver hands the kernels data
+ * already shifted by a centre near the means, so x U and mu U stay of the data's spread, not
+ * of its offset. */
 #include "gmm_estep.h"
 #include "vmath_avx2.h"
 
-/* |(x - mu) U|^2 for nv (1..3) vectors of points starting at A (centred, transposed). */
-GMM_AVX2_INLINE void full_tile(const double *GMM_RESTRICT A, size_t ldx, size_t d,
-                               const double *GMM_RESTRICT U, __m256d c, double *GMM_RESTRICT out,
-                               const int nv) {
+/* Adds |(x U - mu U)_j..j+nc-1|^2 to sq for nv (1..3) vectors of points at X; b = -mu U. */
+GMM_AVX2_INLINE void full_cols(const double *GMM_RESTRICT X, size_t ldx, size_t d, const double *GMM_RESTRICT b,
+                               const double *GMM_RESTRICT U, size_t j, __m256d *sq, const int nv, const int nc) {
+    __m256d y[3][3];
+    for (int c = 0; c < nc; c++) {
+        __m256d bc = _mm256_broadcast_sd(b + j + c);
+        for (int v = 0; v < nv; v++) y[c][v] = bc;
+    }
+    /* rows i <= j are shared by all nc columns; rows j+1, j+2 feed the later columns only */
+    for (size_t i = 0; i <= j; i++) {
+        __m256d u[3];
+        for (int c = 0; c < nc; c++) u[c] = _mm256_broadcast_sd(U + i * d + j + c);
+        for (int v = 0; v < nv; v++) {
+            __m256d x = _mm256_loadu_pd(X + i * ldx + 4 * v);
+            for (int c = 0; c < nc; c++) y[c][v] = _mm256_fmadd_pd(x, u[c], y[c][v]);
+        }
+    }
+    for (int e = 1; e < nc; e++) {
+        const size_t i = j + e;
+        for (int v = 0; v < nv; v++) {
+            __m256d x = _mm256_loadu_pd(X + i * ldx + 4 * v);
+            for (int c = e; c < nc; c++) y[c][v] = _mm256_fmadd_pd(x, _mm256_broadcast_sd(U + i * d + j + c), y[c][v]);
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        for (int v = 0; v < nv; v++) sq[v] = _mm256_fmadd_pd(y[c][v], y[c][v], sq[v]);
+}
+
+GMM_AVX2_INLINE void full_tile(const double *GMM_RESTRICT X, size_t ldx, size_t d, const double *GMM_RESTRICT b,
+                               const double *GMM_RESTRICT U, __m256d c, double *GMM_RESTRICT out, const int nv) {
     __m256d sq[3] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
     size_t j = 0;
-    for (; j + 1 < d; j += 2) {
-        __m256d y0[3] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-        __m256d y1[3] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-        for (size_t i = 0; i <= j; i++) {
-            __m256d u0 = _mm256_broadcast_sd(U + i * d + j);
-            __m256d u1 = _mm256_broadcast_sd(U + i * d + j + 1);
-            const double *a = A + i * ldx;
-            for (int v = 0; v < nv; v++) {
-                __m256d x = _mm256_loadu_pd(a + 4 * v);
-                y0[v] = _mm256_fmadd_pd(x, u0, y0[v]);
-                y1[v] = _mm256_fmadd_pd(x, u1, y1[v]);
-            }
-        }
-        __m256d u1 = _mm256_broadcast_sd(U + (j + 1) * d + j + 1);
-        const double *a = A + (j + 1) * ldx;
-        for (int v = 0; v < nv; v++) {
-            y1[v] = _mm256_fmadd_pd(_mm256_loadu_pd(a + 4 * v), u1, y1[v]);
-            sq[v] = _mm256_fmadd_pd(y0[v], y0[v], sq[v]);
-            sq[v] = _mm256_fmadd_pd(y1[v], y1[v], sq[v]);
-        }
-    }
-    if (j < d) {
-        __m256d y0[3] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-        for (size_t i = 0; i <= j; i++) {
-            __m256d u0 = _mm256_broadcast_sd(U + i * d + j);
-            for (int v = 0; v < nv; v++)
-                y0[v] = _mm256_fmadd_pd(_mm256_loadu_pd(A + i * ldx + 4 * v), u0, y0[v]);
-        }
-        for (int v = 0; v < nv; v++) sq[v] = _mm256_fmadd_pd(y0[v], y0[v], sq[v]);
-    }
+    for (; j + 3 <= d; j += 3) full_cols(X, ldx, d, b, U, j, sq, nv, 3);
+    if (d - j == 2) full_cols(X, ldx, d, b, U, j, sq, nv, 2);
+    else if (d - j == 1) full_cols(X, ldx, d, b, U, j, sq, nv, 1);
     const __m256d half = _mm256_set1_pd(0.5);
     for (int v = 0; v < nv; v++) _mm256_storeu_pd(out + 4 * v, _mm256_fnmadd_pd(half, sq[v], c));
 }
@@ -56,20 +59,21 @@ GMM_AVX2 gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t 
     const size_t Bp = gmm_round4(B);
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 4;
+    double *b = work;  /* -mu U, d values */
     for (size_t k = 0; k < K; k++) {
         const double *mu = means + k * d;
         const double *U = prec_chol + k * d * d;
-        for (size_t i = 0; i < d; i++) {
-            __m256d m = _mm256_broadcast_sd(mu + i);
-            for (size_t n = 0; n < Bp; n += 4)
-                _mm256_storeu_pd(work + i * ldx + n, _mm256_sub_pd(_mm256_loadu_pd(Xt + i * ldx + n), m));
+        for (size_t jj = 0; jj < d; jj++) {
+            double acc = 0.0;
+            for (size_t i = 0; i <= jj; i++) acc += mu[i] * U[i * d + jj];
+            b[jj] = -acc;
         }
         __m256d c = _mm256_broadcast_sd(log_norm + k);
         double *out = logp + k * ldl;
         size_t v = 0;
-        for (; v + 3 <= nvec; v += 3) full_tile(work + 4 * v, ldx, d, U, c, out + 4 * v, 3);
-        if (nvec - v == 2) full_tile(work + 4 * v, ldx, d, U, c, out + 4 * v, 2);
-        else if (nvec - v == 1) full_tile(work + 4 * v, ldx, d, U, c, out + 4 * v, 1);
+        for (; v + 3 <= nvec; v += 3) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 3);
+        if (nvec - v == 2) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 2);
+        else if (nvec - v == 1) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 1);
     }
     return GMM_OK;
 }
@@ -89,25 +93,20 @@ GMM_AVX2 gmm_status gmm_logprob_diag_avx2(const double *GMM_RESTRICT Xt, size_t 
         __m256d c = _mm256_broadcast_sd(log_norm + k);
         double *out = logp + k * ldl;
         size_t n = 0;
-        /* Four independent vectors of points per pass for instruction-level parallelism. */
-        for (; n + 16 <= Bp; n += 16) {
-            __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+        /* Eight independent vectors of points per pass: enough accumulator chains to cover
+         * the FMA latency on both pipes. */
+        for (; n + 32 <= Bp; n += 32) {
+            __m256d acc[8];
+            for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_pd();
             for (size_t i = 0; i < d; i++) {
-                __m256d m = _mm256_broadcast_sd(mu + i), q = _mm256_broadcast_sd(p + i);
+                __m256d m = _mm256_broadcast_sd(mu + i), q8 = _mm256_broadcast_sd(p + i);
                 const double *x = Xt + i * ldx + n;
-                __m256d t0 = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x), m), q);
-                __m256d t1 = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + 4), m), q);
-                __m256d t2 = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + 8), m), q);
-                __m256d t3 = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + 12), m), q);
-                s0 = _mm256_fmadd_pd(t0, t0, s0);
-                s1 = _mm256_fmadd_pd(t1, t1, s1);
-                s2 = _mm256_fmadd_pd(t2, t2, s2);
-                s3 = _mm256_fmadd_pd(t3, t3, s3);
+                for (int q = 0; q < 8; q++) {
+                    __m256d t = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + 4 * q), m), q8);
+                    acc[q] = _mm256_fmadd_pd(t, t, acc[q]);
+                }
             }
-            _mm256_storeu_pd(out + n, _mm256_fnmadd_pd(half, s0, c));
-            _mm256_storeu_pd(out + n + 4, _mm256_fnmadd_pd(half, s1, c));
-            _mm256_storeu_pd(out + n + 8, _mm256_fnmadd_pd(half, s2, c));
-            _mm256_storeu_pd(out + n + 12, _mm256_fnmadd_pd(half, s3, c));
+            for (int q = 0; q < 8; q++) _mm256_storeu_pd(out + n + 4 * q, _mm256_fnmadd_pd(half, acc[q], c));
         }
         for (; n < Bp; n += 4) {
             __m256d s0 = _mm256_setzero_pd();

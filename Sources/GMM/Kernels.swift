@@ -142,8 +142,7 @@ final class PassEngine {
             }
         }.max()!
         stats = AlignedStorage(count: statsCount)
-        let workers = Int(gmm_pass_thread_count(self.threads))
-        scratch = AlignedStorage(count: workers * gmm_pass_thread_scratch_size(d, K))
+        scratch = AlignedStorage(count: gmm_pass_scratch_size(d, K, self.threads))
     }
 
     convenience init<Element: GMMScalar>(data: Matrix<Element>, components: Int, covariance: CovarianceType,

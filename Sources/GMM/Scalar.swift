@@ -1,3 +1,5 @@
+import CKernels
+
 /// Element types the engine reads data in. Float data are fitted in place: each block is
 /// widened to Double inside the kernels, so sums and parameters are always float64 while the
 /// dataset keeps half the memory.
@@ -17,15 +19,10 @@ extension Float: GMMScalar {
 extension Matrix where Element: GMMScalar {
     /// Throws `.nonFiniteInput` naming the first NaN or infinite value (row, column).
     func checkFinite() throws {
-        try withUnsafeBufferPointer { x in
-            // Fast path: a sum of x·0 is NaN exactly when some value is NaN or infinite.
-            var probe: Element = 0
-            for v in x { probe += v * 0 }
-            guard probe.isNaN else { return }
-            for (index, v) in x.enumerated() where !v.isFinite {
-                throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns, isNaN: v.isNaN)
-            }
-        }
+        let index = withUnsafeBufferPointer { gmm_first_nonfinite($0.baseAddress, Element.isFloat32 ? 1 : 0, $0.count) }
+        guard index >= 0 else { return }
+        throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns,
+                                                  isNaN: storage.pointer[index].isNaN)
     }
 
     /// Row `index` widened to Double.

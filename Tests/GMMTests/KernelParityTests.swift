@@ -31,9 +31,11 @@ struct KernelCase {
 
 typealias LogProbFn = @convention(c) (UnsafePointer<Double>?, Int, Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> gmm_status
 
-/// Runs logprob → lse → accumulate with one kernel table; returns every output.
-func runKernels(_ c: KernelCase, _ table: UnsafePointer<gmm_kernel_table>, _ cov: gmm_covariance)
-    -> (logp: [Double], resp: [Double], lse: [Double], nk: [Double], s1: [Double], s2: [Double]) {
+/// Runs logprob → lse → accumulate with one kernel table. Each stage reads the reference
+/// stage's output (`input`), so a difference points at one kernel, not at its predecessors.
+func runKernels(_ c: KernelCase, _ table: UnsafePointer<gmm_kernel_table>, _ cov: gmm_covariance,
+                input: (logp: [Double], resp: [Double])? = nil)
+    -> (logp: [Double], resp: [Double], lse: [Double], nk: [Double], s1: [Double], s2: [Double], rawLogp: [Double], rawResp: [Double]) {
     var work = [Double](repeating: .nan, count: 2 * c.d * c.ld)
     var logp = [Double](repeating: .nan, count: c.K * c.ld)
     var lse = [Double](repeating: .nan, count: c.B)
@@ -42,13 +44,16 @@ func runKernels(_ c: KernelCase, _ table: UnsafePointer<gmm_kernel_table>, _ cov
     let accum = withUnsafeBytes(of: table.pointee.accum) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_accum_fn>.stride, as: gmm_accum_fn.self) }
     #expect(logprob(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, &work, &logp, c.ld) == GMM_OK)
     let logpOut = logp
+    if let input { logp = input.logp }
     #expect(table.pointee.lse(&logp, c.ld, c.B, c.K, &lse) == GMM_OK)
+    let respOut = logp
+    if let input { logp = input.resp }
     var nk = [Double](repeating: 0, count: c.K)
     var s1 = [Double](repeating: 0, count: c.K * c.d)
     var s2 = [Double](repeating: 0, count: cov == GMM_COV_FULL ? c.K * c.d * c.d : c.K * c.d)
     #expect(accum(c.Xt, c.ld, c.B, c.d, c.K, logp, c.ld, c.shift, &work, &nk, &s1, &s2) == GMM_OK)
     let valid = (0..<c.K).flatMap { k in (0..<c.B).map { k * c.ld + $0 } }
-    return (valid.map { logpOut[$0] }, valid.map { logp[$0] }, lse, nk, s1, s2)
+    return (valid.map { logpOut[$0] }, valid.map { respOut[$0] }, lse, nk, s1, s2, logpOut, respOut)
 }
 
 let parityDimensions = [1, 2, 3, 5, 7, 8, 9, 16, 17, 33]
@@ -72,7 +77,7 @@ struct KernelParityTests {
         for B in parityBlockSizes {
             let c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 1000 + K * 10 + B))
             let r = runKernels(c, gmm_kernels_ref(), cov)
-            let v = runKernels(c, avx2, cov)
+            let v = runKernels(c, avx2, cov, input: (r.rawLogp, r.rawResp))
             let label = "d=\(d) K=\(K) B=\(B)"
             #expect(maxRelativeDifference(r.logp, v.logp) <= 1e-12, "log-densities \(label)")
             #expect(maxRelativeDifference(r.resp, v.resp) <= 1e-12, "responsibilities \(label)")
@@ -117,21 +122,26 @@ struct KernelParityTests {
         var rng = SeededGenerator(seed: UInt64(d))
         for rows in parityBlockSizes {
             let ldX = d + 3, ldx = (rows + 3) / 4 * 4 + 4
-            let x64 = (0..<rows * ldX).map { _ in rng.nextGaussian() }
+            let x64 = (0..<rows * ldX).map { _ in 100 + rng.nextGaussian() }
             let x32 = x64.map { Float($0) }
+            let center = (0..<d).map { _ in 100 + rng.nextGaussian() }
             for (load, values) in [(\gmm_kernel_table.load_f64, x64.map { $0 }), (\gmm_kernel_table.load_f32, x32.map { Double($0) })] {
-                var outputs: [[Double]] = []
-                for table in [gmm_kernels_ref()!, avx2] {
-                    var Xt = [Double](repeating: .nan, count: d * ldx)
-                    let status = load == \gmm_kernel_table.load_f64
-                        ? table.pointee[keyPath: load]!(x64, ldX, rows, d, &Xt, ldx)
-                        : table.pointee[keyPath: load]!(x32, ldX, rows, d, &Xt, ldx)
-                    #expect(status == GMM_OK)
-                    outputs.append(Xt)
-                }
-                #expect(outputs[0] == outputs[1], "d=\(d) rows=\(rows)")
-                for i in 0..<d {
-                    for r in 0..<ldx { #expect(outputs[1][i * ldx + r] == (r < rows ? values[r * ldX + i] : 0)) }
+                for shift in [nil, center] {
+                    var outputs: [[Double]] = []
+                    for table in [gmm_kernels_ref()!, avx2] {
+                        var Xt = [Double](repeating: .nan, count: d * ldx)
+                        let status = load == \gmm_kernel_table.load_f64
+                            ? table.pointee[keyPath: load]!(x64, ldX, rows, d, shift, &Xt, ldx)
+                            : table.pointee[keyPath: load]!(x32, ldX, rows, d, shift, &Xt, ldx)
+                        #expect(status == GMM_OK)
+                        outputs.append(Xt)
+                    }
+                    #expect(outputs[0] == outputs[1], "d=\(d) rows=\(rows)")
+                    for i in 0..<d {
+                        for r in 0..<ldx {
+                            #expect(outputs[1][i * ldx + r] == (r < rows ? values[r * ldX + i] - (shift?[i] ?? 0) : 0))
+                        }
+                    }
                 }
             }
         }
@@ -149,6 +159,18 @@ struct KernelParityTests {
             for n in 0..<c.ld {
                 let sum = (0..<c.K).reduce(0.0) { $0 + logp[$1 * c.ld + n] }
                 if n < c.B { #expect(abs(sum - 1) < 1e-14) } else { #expect(sum == 0) }
+            }
+        }
+    }
+
+    @Test func firstNonFiniteValueIsFound() {
+        for float32 in [false, true] {
+            for (count, bad) in [(1, 0), (5000, 4097), (10000, 9999), (3, -1), (70000, 12345)] {
+                var x = (0..<count).map { Double($0) * 1e-3 }
+                if bad >= 0 { x[bad] = bad % 2 == 0 ? .infinity : .nan }
+                let found = float32 ? x.map { Float($0) }.withUnsafeBufferPointer { gmm_first_nonfinite($0.baseAddress, 1, count) }
+                                    : x.withUnsafeBufferPointer { gmm_first_nonfinite($0.baseAddress, 0, count) }
+                #expect(found == bad)
             }
         }
     }
