@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test demo deps test-deps clean roundtrip
+.PHONY: all build test demo deps test-deps clean roundtrip bench bench-quick compare
 
 all: build
 
@@ -28,6 +28,25 @@ build: deps
 
 test: test-deps
 	$(SWIFT) test
+
+# Benchmarks (speed is measured here, never asserted in tests): fixed-iteration fits over the
+# grid, with the FMA peak measured in the same run; results as a table and as JSON.
+bench: deps
+	$(SWIFT) build -c release --product gmm-bench
+	mkdir -p Benchmarks/results
+	.build/release/gmm-bench grid --json Benchmarks/results/bench.json | tee Benchmarks/results/bench.md
+	.build/release/gmm-bench scaling --json Benchmarks/results/scaling.json | tee Benchmarks/results/scaling.md
+
+bench-quick: deps
+	$(SWIFT) build -c release --product gmm-bench
+	.build/release/gmm-bench grid --quick
+
+# Side by side with scikit-learn (and Armadillo when libarmadillo-dev can be installed) on
+# identical data and starting parameters, in one run.
+compare: build
+	@python3 -c "import sklearn, threadpoolctl" 2>/dev/null || python3 -m pip install -q scikit-learn numpy threadpoolctl
+	@dpkg -s libarmadillo-dev >/dev/null 2>&1 || $(APT_INSTALL) libarmadillo-dev || echo "make: Armadillo not available; comparing with scikit-learn only"
+	python3 Benchmarks/compare.py
 
 # scikit-learn loads models written by the CLI and must agree on their scores (needs PyPI).
 roundtrip: build

@@ -37,6 +37,7 @@ let package = Package(
     products: [
         .library(name: "GMM", targets: ["GMM"]),
         .executable(name: "gmm", targets: ["gmm"]),
+        .executable(name: "gmm-bench", targets: ["gmm-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,15 @@ let package = Package(
             linkerSettings: kernelLinker
         ),
         .target(name: "GMM", dependencies: ["CKernels"], path: "Sources/GMM"),
+        // Benchmarks: kept out of the library's dependencies.
+        .target(
+            name: "BenchSupport",
+            path: "Benchmarks/BenchSupport",
+            publicHeadersPath: "include",
+            cSettings: [.unsafeFlags(kernelFlags)],
+            linkerSettings: kernelLinker
+        ),
+        .executableTarget(name: "gmm-bench", dependencies: ["GMM", "BenchSupport"], path: "Benchmarks/GMMBench"),
         .executableTarget(
             name: "gmm",
             dependencies: ["GMM", .product(name: "ArgumentParser", package: "swift-argument-parser")],
