@@ -63,10 +63,11 @@ GMM_AVX2 gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t 
     for (size_t k = 0; k < K; k++) {
         const double *mu = means + k * d;
         const double *U = prec_chol + k * d * d;
-        for (size_t jj = 0; jj < d; jj++) {
-            double acc = 0.0;
-            for (size_t i = 0; i <= jj; i++) acc += mu[i] * U[i * d + jj];
-            b[jj] = -acc;
+        /* b = -mu U by rows of U: short independent updates, no long dependency chain. */
+        for (size_t jj = 0; jj < d; jj++) b[jj] = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            const double m = mu[i];
+            for (size_t jj = i; jj < d; jj++) b[jj] -= m * U[i * d + jj];
         }
         __m256d c = _mm256_broadcast_sd(log_norm + k);
         double *out = logp + k * ldl;
