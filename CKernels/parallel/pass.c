@@ -28,9 +28,9 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
                            size_t lowest) {
     size_t blocks = (n + block_rows(d) - 1) / block_rows(d);
     size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate, lowest) * sizeof(double);
-    /* Enough slots to balance many threads, bounded so the partial sums stay under ~32 MiB. */
+    /* Enough slots to balance many threads, bounded so the partial sums stay under ~16 MiB. */
     size_t slots = 64;
-    size_t cap = ((size_t)32 << 20) / bytes;
+    size_t cap = ((size_t)16 << 20) / bytes;
     if (cap < 4) cap = 4;
     if (slots > cap) slots = cap;
     if (slots > blocks) slots = blocks;

@@ -1,7 +1,7 @@
 /* AVX2/FMA sufficient-statistics kernels. Same contracts as ref/mstep_ref.c.
  *
- * Per component: the block is weighted once (W = gamma * (X - s), one store per value),
- * then the upper triangle of W^T (X - s) is built from 2 x 4 register tiles of dot products
+ * Per component and pair of rows: the rows are weighted (W = gamma * (X - s), one store per
+ * value, just before use so they stay in L1), then their part of the upper triangle of W^T (X - s) is built from 2 x 4 register tiles of dot products
  * over the block's points, centring the column side on the fly: each step loads 6 vectors
  * and issues 8 FMAs. Lane partial sums are folded once per block. */
 #include "gmm_mstep.h"
@@ -33,6 +33,27 @@ GMM_AVX2_INLINE void s2_tile(const double *GMM_RESTRICT W, const double *GMM_RES
             if (j + c >= i + r) S2[(i + r) * d + j + c] += gmm_hsum(acc[r][c]);
 }
 
+/* W[i] = gamma * (X[i] - s[i]) for one row of the block, and S1[i] += its sum. */
+GMM_AVX2_INLINE void weight_row(const double *GMM_RESTRICT x, const double *GMM_RESTRICT g, double si,
+                                size_t Bp, double *GMM_RESTRICT w, double *GMM_RESTRICT s1i) {
+    /* Four partial sums: one add chain would make this loop latency-bound. */
+    const __m256d m = _mm256_set1_pd(si);
+    __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+    size_t n = 0;
+    for (; n + 16 <= Bp; n += 16)
+        for (int q = 0; q < 4; q++) {
+            __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + n + 4 * q), m), _mm256_loadu_pd(g + n + 4 * q));
+            _mm256_storeu_pd(w + n + 4 * q, v);
+            acc[q] = _mm256_add_pd(acc[q], v);
+        }
+    for (; n < Bp; n += 4) {
+        __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + n), m), _mm256_loadu_pd(g + n));
+        _mm256_storeu_pd(w + n, v);
+        acc[0] = _mm256_add_pd(acc[0], v);
+    }
+    *s1i += gmm_hsum(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
+}
+
 GMM_AVX2 gmm_status gmm_accum_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B,
                                         size_t d, size_t K, const double *GMM_RESTRICT gamma,
                                         size_t ldg, const double *GMM_RESTRICT shift,
@@ -48,29 +69,11 @@ GMM_AVX2 gmm_status gmm_accum_full_avx2(const double *GMM_RESTRICT Xt, size_t ld
         __m256d gs = _mm256_setzero_pd();
         for (size_t n = 0; n < Bp; n += 4) gs = _mm256_add_pd(gs, _mm256_loadu_pd(g + n));
         nk[k] += gmm_hsum(gs);
-        for (size_t i = 0; i < d; i++) {
-            /* Four partial sums: one add chain would make this pass latency-bound. */
-            __m256d m = _mm256_broadcast_sd(s + i);
-            __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-            const double *x = Xt + i * ldx;
-            double *w = W + i * ldx;
-            size_t n = 0;
-            for (; n + 16 <= Bp; n += 16)
-                for (int q = 0; q < 4; q++) {
-                    __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + n + 4 * q), m), _mm256_loadu_pd(g + n + 4 * q));
-                    _mm256_storeu_pd(w + n + 4 * q, v);
-                    acc[q] = _mm256_add_pd(acc[q], v);
-                }
-            for (; n < Bp; n += 4) {
-                __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(x + n), m), _mm256_loadu_pd(g + n));
-                _mm256_storeu_pd(w + n, v);
-                acc[0] = _mm256_add_pd(acc[0], v);
-            }
-            s1[k * d + i] += gmm_hsum(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
-        }
         double *S2 = s2 + k * d * d;
         for (size_t i = 0; i < d; i += 2) {
             const int R = (i + 1 < d) ? 2 : 1;
+            /* Weight this row pair just before its tiles, so it is still in L1 when they read it. */
+            for (int r = 0; r < R; r++) weight_row(Xt + (i + r) * ldx, g, s[i + r], Bp, W + (i + r) * ldx, s1 + k * d + i + r);
             size_t j = i;
             for (; j + 4 <= d; j += 4) {
                 if (R == 2) s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 4);
