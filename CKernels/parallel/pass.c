@@ -222,6 +222,11 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         for (size_t b = b0; b < b1; b++) {
             const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
             const double *w = weights ? weights + r0 : NULL;
+            if (b + 1 < b1) { /* fetch the next block's rows into L2 while this one computes */
+                const char *next = (const char *)req->X + (r0 + B) * req->ldX * elem;
+                const size_t bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
+                for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off, 0, 2);
+            }
             gmm_status e = load((const char *)req->X + r0 * req->ldX * elem, req->ldX, rows, d, center, Xt, ld);
             if (e == GMM_OK && req->random_resp) {
                 random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
