@@ -13,6 +13,9 @@ static const gmm_kernel_table ref_table = {
     .lse = gmm_lse_resp_ref,
     .hard = gmm_hard_assign_ref,
     .accum = {gmm_accum_full_ref, gmm_accum_diag_ref},
+    .load32 = gmm_load32_ref,
+    .logprob32 = {gmm_logprob32_full_ref, gmm_logprob32_diag_ref},
+    .accum32 = {gmm_accum32_full_ref, gmm_accum32_diag_ref},
 };
 
 static const gmm_kernel_table *active_table = &ref_table;

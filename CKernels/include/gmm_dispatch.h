@@ -6,6 +6,7 @@
 #include "gmm_estep.h"
 #include "gmm_mstep.h"
 #include "gmm_layout.h"
+#include "gmm_f32.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,6 +19,10 @@ typedef struct gmm_kernel_table {
     gmm_lse_fn lse;
     gmm_hard_fn hard;
     gmm_accum_fn accum[GMM_COV_COUNT];
+    /* float32 arithmetic for float32 data (gmm_f32.h) */
+    gmm_load32_fn load32;
+    gmm_logprob32_fn logprob32[GMM_COV_COUNT];
+    gmm_accum32_fn accum32[GMM_COV_COUNT];
 } gmm_kernel_table;
 
 /** The reference table (always available). */

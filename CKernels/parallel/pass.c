@@ -168,8 +168,11 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const size_t d = model->d, K = model->K, n = req->n;
     const gmm_covariance cov = model->covariance;
     const gmm_load_block_fn load = req->x_float32 ? kt->load_f32 : kt->load_f64;
+    /* float32 data take the float32-arithmetic kernels for EM and evaluation (k-means and
+     * random starts widen the block and use the float64 ones). */
+    const int f32 = req->x_float32 && !req->hard && !req->random_resp;
     const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
-    const size_t B = block_rows(d), ld = block_ld(d);
+    const size_t B = block_rows(d), ld = block_ld(d), ld32 = gmm_round8(ld);
     const size_t nblocks = (n + B - 1) / B;
     const size_t L = req->lowest;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
@@ -227,8 +230,14 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 const size_t bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
                 for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off, 0, 2);
             }
-            gmm_status e = load((const char *)req->X + r0 * req->ldX * elem, req->ldX, rows, d, center, Xt, ld);
-            if (e == GMM_OK && req->random_resp) {
+            const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
+            gmm_status e = f32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, (float *)Xt, ld32)
+                               : load(rowsX, req->ldX, rows, d, center, Xt, ld);
+            if (e == GMM_OK && f32) {
+                e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
+                                       (float *)work, logp, ld);
+                if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
+            } else if (e == GMM_OK && req->random_resp) {
                 random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
             } else if (e == GMM_OK) {
                 e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm,
@@ -264,7 +273,10 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */
                 for (size_t k = 0; k < K; k++)
                     for (size_t r = 0; r < rows; r++) logp[k * ld + r] *= w[r];
-            kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);
+            if (f32)
+                kt->accum32[cov]((const float *)Xt, ld32, rows, d, K, logp, ld, shift, (float *)work, nk, s1, s2);
+            else
+                kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);
         }
     }
     if (req->threads_used) *req->threads_used = __builtin_popcountll(seen);

@@ -9,6 +9,9 @@ static const gmm_kernel_table avx2_table = {
     .lse = gmm_lse_resp_avx2,
     .hard = gmm_hard_assign_avx2,
     .accum = {gmm_accum_full_avx2, gmm_accum_diag_avx2},
+    .load32 = gmm_load32_avx2,
+    .logprob32 = {gmm_logprob32_full_avx2, gmm_logprob32_diag_avx2},
+    .accum32 = {gmm_accum32_full_avx2, gmm_accum32_diag_avx2},
 };
 
 const gmm_kernel_table *gmm_kernels_avx2(void) {

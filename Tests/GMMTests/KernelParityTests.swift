@@ -147,6 +147,60 @@ struct KernelParityTests {
         }
     }
 
+    /// float32 kernels: AVX2 and reference agree to float32 precision, and both agree with
+    /// the float64 kernels on the same (float-representable, centred) block.
+    @Test(arguments: parityDimensions, parityComponents)
+    func float32Kernels(d: Int, K: Int) throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        let ref = gmm_kernels_ref()!
+        for B in [1, 7, 8, 13, 64, 255, 256] {
+            let c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 977 + K * 13 + B))
+            let ld32 = (c.ld + 7) / 8 * 8
+            // The same block as floats, and as doubles holding those float values.
+            var X32 = [Float](repeating: 0, count: c.d * ld32)
+            var X64 = [Double](repeating: 0, count: c.d * c.ld)
+            for i in 0..<c.d { for n in 0..<B { X32[i * ld32 + n] = Float(c.Xt[i * c.ld + n]); X64[i * c.ld + n] = Double(X32[i * ld32 + n]) } }
+            for cov in [GMM_COV_FULL, GMM_COV_DIAG] {
+                let params = cov == GMM_COV_FULL ? c.full : c.diag
+                var work32 = [Float](repeating: 0, count: c.d * c.d + 3 * ld32 + 2 * c.d)
+                var work64 = [Double](repeating: 0, count: 2 * c.d * c.ld)
+                var outputs: [[Double]] = []
+                for table in [ref, avx2] {
+                    var logp = [Double](repeating: .nan, count: c.K * c.ld)
+                    let f = withUnsafeBytes(of: table.pointee.logprob32) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_logprob32_fn>.stride, as: gmm_logprob32_fn.self) }
+                    #expect(f(X32, ld32, B, c.d, c.K, c.means, params, c.logNorm, &work32, &logp, c.ld) == GMM_OK)
+                    outputs.append((0..<c.K).flatMap { k in (0..<B).map { logp[k * c.ld + $0] } })
+                }
+                var logp64 = [Double](repeating: .nan, count: c.K * c.ld)
+                let f64 = withUnsafeBytes(of: ref.pointee.logprob) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_logprob_fn>.stride, as: gmm_logprob_fn.self) }
+                _ = f64(X64, c.ld, B, c.d, c.K, c.means, params, c.logNorm, &work64, &logp64, c.ld)
+                let exact = (0..<c.K).flatMap { k in (0..<B).map { logp64[k * c.ld + $0] } }
+                #expect(maxRelativeDifference(outputs[0], outputs[1]) <= 1e-5, "logprob32 d=\(d) K=\(K) B=\(B)")
+                #expect(maxRelativeDifference(outputs[1], exact) <= 1e-5, "logprob32 vs float64")
+                // Accumulation from the same responsibilities.
+                var gamma = logp64
+                var lse = [Double](repeating: 0, count: B)
+                _ = ref.pointee.lse(&gamma, c.ld, B, c.K, &lse)
+                var sums: [[Double]] = []
+                for table in [ref, avx2] {
+                    var nk = [Double](repeating: 0, count: c.K), s1 = [Double](repeating: 0, count: c.K * c.d)
+                    var s2 = [Double](repeating: 0, count: cov == GMM_COV_FULL ? c.K * c.d * c.d : c.K * c.d)
+                    let a = withUnsafeBytes(of: table.pointee.accum32) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_accum32_fn>.stride, as: gmm_accum32_fn.self) }
+                    #expect(a(X32, ld32, B, c.d, c.K, gamma, c.ld, c.shift, &work32, &nk, &s1, &s2) == GMM_OK)
+                    sums.append(nk + s1 + s2)
+                }
+                var nk = [Double](repeating: 0, count: c.K), s1 = [Double](repeating: 0, count: c.K * c.d)
+                var s2 = [Double](repeating: 0, count: cov == GMM_COV_FULL ? c.K * c.d * c.d : c.K * c.d)
+                let a64 = withUnsafeBytes(of: ref.pointee.accum) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_accum_fn>.stride, as: gmm_accum_fn.self) }
+                _ = a64(X64, c.ld, B, c.d, c.K, gamma, c.ld, c.shift, &work64, &nk, &s1, &s2)
+                // Statistics are sums of O(B) terms: compare on the scale of the sum of magnitudes.
+                let scale = Double(B) * 100
+                #expect(zip(sums[0], sums[1]).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "accum32 d=\(d) K=\(K) B=\(B)")
+                #expect(zip(sums[1], nk + s1 + s2).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "accum32 vs float64")
+            }
+        }
+    }
+
     @Test func responsibilitiesPadWithZerosAndRowsSumToOne() throws {
         let avx2 = try #require(gmm_kernels_avx2())
         for table in [gmm_kernels_ref()!, avx2] {

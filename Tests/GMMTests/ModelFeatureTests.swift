@@ -32,7 +32,7 @@ struct ModelFeatureTests {
                 case .spherical: fitted = model.covariances[0]
                 }
                 #expect(fitted > 0)
-                if type != .spherical { #expect(abs(fitted - exact) <= 1e-6 * exact, "\(type) variance \(i)") }
+                if type != .spherical { #expect(abs(fitted - exact) <= 1e-5 * exact, "\(type) variance \(i)") }
             }
         }
     }
@@ -43,15 +43,19 @@ struct ModelFeatureTests {
     }
 
     @Test(arguments: CovarianceType.allCases)
-    func float32FitMatchesFloat64FitOnTheSameValues(type: CovarianceType) throws {
+    func float32FitAgreesWithFloat64FitOnTheSameValues(type: CovarianceType) throws {
         let X = blobs(n: 3000, d: 5, k: 3, seed: 12)
         let X32 = Matrix<Float>(rows: X.rows, columns: X.columns, elements: X.elements.map { Float($0) })
         let X64 = Matrix<Double>(rows: X.rows, columns: X.columns, elements: X32.elements.map { Double($0) })
         let gm = GaussianMixture(components: 3, covarianceType: type, seed: 3)
         let a = try gm.fit(X32), b = try gm.fit(X64)
-        #expect(a.parameters == b.parameters)
-        #expect(a.lowerBounds == b.lowerBounds)
-        #expect(try a.predict(X32) == (try b.predict(X64)))
+        // float32 arithmetic within blocks: float32-level agreement with the float64 fit.
+        #expect(a.iterations == b.iterations)
+        #expect(maxRelativeDifference(a.lowerBounds, b.lowerBounds) <= 1e-5)
+        #expect(maxRelativeDifference(a.covariances, b.covariances) <= 1e-5)
+        #expect(maxRelativeDifference(a.means.elements, b.means.elements) <= 1e-5)
+        let same = zip(try a.predict(X32), try b.predict(X64)).filter { $0 == $1 }.count
+        #expect(Double(same) / Double(X.rows) >= 0.999)
     }
 
     @Test(arguments: CovarianceType.allCases)

@@ -34,20 +34,23 @@ struct SklearnParityTests {
         expectMatches(try estimator(f, isa: isa).fit(f.data), f)
     }
 
-    /// Float data are read as Float and widened per block: the fit equals scikit-learn's
-    /// float64 fit on the same values, and our float64 fit bit for bit.
+    /// Float data run through the float32-arithmetic kernels (block centred in float64, sums
+    /// within a block in float32, across blocks in float64): within 1e-5 of scikit-learn's
+    /// float64 fit on the same values, and far closer to it than scikit-learn's own float32 fit.
     @Test(arguments: float32Fixtures)
     func float32InputMatchesTheFloat64Result(name: String) throws {
         let f = try SklearnFixture.load(name)
         #expect(f.float32)
         let gm = try estimator(f)
         let model32 = try gm.fit(f.data32)
-        expectMatches(model32, f)
         let model64 = try gm.fit(f.data)
-        #expect(model32.lowerBounds == model64.lowerBounds)
-        #expect(model32.parameters == model64.parameters)
-        #expect(try model32.scoreSamples(f.data32) == (try model64.scoreSamples(f.data)))
-        // scikit-learn's own float32 fit, computed in float32, strays much further.
+        expectMatches(model64, f)
+        #expect(model32.iterations == f.n_iter)
+        #expect(maxRelativeDifference(model32.lowerBounds, f.lower_bounds) <= 1e-5, "per-iteration lower bound")
+        #expect(maxRelativeDifference(model32.weights, f.weights) <= 1e-5, "weights")
+        #expect(maxRelativeDifference(model32.means.elements, f.means) <= 1e-5, "means")
+        #expect(maxRelativeDifference(model32.covariances, f.covariances) <= 1e-5, "covariances")
+        #expect(maxRelativeDifference(try model32.scoreSamples(f.data32), try model64.scoreSamples(f.data)) <= 1e-5)
         let sk32 = try #require(f.sklearn_float32_lower_bounds)
         #expect(maxRelativeDifference(sk32, f.lower_bounds) > maxRelativeDifference(model32.lowerBounds, f.lower_bounds))
     }

@@ -1,0 +1,63 @@
+/* float32 arithmetic for float32 data. The block stays float32 (rows are centred in float64
+ * on loading, then rounded, so a large common offset never reaches float32 arithmetic),
+ * products and the sums within one block run 8 lanes wide in float32, and each block's sums
+ * are added to the float64 accumulators; parameters and responsibilities are float64 in the
+ * interface. Relative accuracy is that of float32 data (about 1e-6), at twice the lanes.
+ *
+ * Float blocks: Xt[i*ldx + n] with ldx a multiple of 8 and columns [B, round8(B)) finite
+ * (the loader zeroes [B, ldx)); responsibilities gamma as in gmm_accum_fn, zero from B to
+ * round8(B). */
+#ifndef GMM_F32_H
+#define GMM_F32_H
+#include "gmm_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static inline size_t gmm_round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+/** Xt[i*ldx + r] = (float)((double)X[r*ldX + i] - center[i]); columns [rows, ldx) zeroed. */
+typedef gmm_status (*gmm_load32_fn)(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
+                                    const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);
+
+/** As gmm_logprob_fn on a float block. work: d*d + 2*d floats. */
+typedef gmm_status (*gmm_logprob32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
+                                       const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
+                                       const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
+                                       double *GMM_RESTRICT logp, size_t ldl);
+
+/** As gmm_accum_fn on a float block: float32 sums within the block, added to the float64
+ *  nk, s1, s2. work: 3*ldx + d floats. */
+typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
+                                     const double *GMM_RESTRICT gamma, size_t ldg, const double *GMM_RESTRICT shift,
+                                     float *GMM_RESTRICT work, double *GMM_RESTRICT nk, double *GMM_RESTRICT s1,
+                                     double *GMM_RESTRICT s2);
+
+#define GMM_F32_DECLARE(isa)                                                                                 \
+    gmm_status gmm_load32_##isa(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,               \
+                                const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);        \
+    gmm_status gmm_logprob32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
+                                        const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol, \
+                                        const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,          \
+                                        double *GMM_RESTRICT logp, size_t ldl);                                 \
+    gmm_status gmm_logprob32_diag_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
+                                        const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol, \
+                                        const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,          \
+                                        double *GMM_RESTRICT logp, size_t ldl);                                 \
+    gmm_status gmm_accum32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,   \
+                                      const double *GMM_RESTRICT gamma, size_t ldg,                            \
+                                      const double *GMM_RESTRICT shift, float *GMM_RESTRICT work,               \
+                                      double *GMM_RESTRICT nk, double *GMM_RESTRICT s1, double *GMM_RESTRICT s2); \
+    gmm_status gmm_accum32_diag_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,   \
+                                      const double *GMM_RESTRICT gamma, size_t ldg,                            \
+                                      const double *GMM_RESTRICT shift, float *GMM_RESTRICT work,               \
+                                      double *GMM_RESTRICT nk, double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
+
+GMM_F32_DECLARE(ref)
+GMM_F32_DECLARE(avx2)
+
+#ifdef __cplusplus
+}
+#endif
+#endif
