@@ -45,7 +45,8 @@ typedef struct gmm_pass_request {
     double *lse;              /* n per-point log-likelihoods */
     int32_t *labels;          /* n argmax components */
     int threads;              /* 0: OpenMP's default */
-    int *threads_used;        /* out (may be NULL): distinct threads that processed slots */
+    int *threads_used;        /* out (may be NULL): distinct threads that ran the pass's
+                                 parallel region */
     const gmm_kernel_table *kernels; /* NULL: gmm_kernels_active() */
 } gmm_pass_request;
 

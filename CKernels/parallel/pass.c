@@ -201,82 +201,93 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
 
 #ifdef _OPENMP
     const size_t tss = thread_scratch(d, K);
-#pragma omp parallel for schedule(static) num_threads(gmm_pass_thread_count(req->threads)) reduction(|: seen)
-#endif
-    for (long s = 0; s < (long)slots; s++) {
-#ifdef _OPENMP
+    /* Slots are handed out one at a time from a shared counter: on a shared machine a slowed
+     * core then takes fewer of them. Which thread sums a slot never changes the slot's sum,
+     * so results stay bitwise independent of the schedule. (A counter rather than
+     * schedule(dynamic): clang 21's dynamic schedule needs a newer libomp than Debian's.) */
+    long next_slot = 0;
+#pragma omp parallel num_threads(gmm_pass_thread_count(req->threads)) reduction(|: seen)
+    {
         const int tid = omp_get_thread_num();
         double *scr = thread_base + (size_t)tid * tss;
         seen |= 1ull << (tid & 63);
+        for (;;) {
+            long s;
+#pragma omp atomic capture
+            s = next_slot++;
+            if (s >= (long)slots) break;
 #else
+    {
         double *scr = thread_base;
-        seen = 1;
+        for (long s = 0; s < (long)slots; s++) {
+            seen = 1;
 #endif
-        double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
-        double *pl = logp + round8(K * ld);
-        int32_t *lab = (int32_t *)(pl + round8(ld));
-        double *st = stats + (size_t)s * ss;
-        memset(st, 0, ss * sizeof(double));
-        for (size_t p = 0; p < L; p++) {
-            st[lowest_at + 2 * p] = INFINITY;
-            st[lowest_at + 2 * p + 1] = -1.0;
-        }
-        const size_t b0 = (size_t)s * nblocks / slots, b1 = ((size_t)s + 1) * nblocks / slots;
-        for (size_t b = b0; b < b1; b++) {
-            const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
-            const double *w = weights ? weights + r0 : NULL;
-            if (b + 1 < b1) { /* fetch the next block's rows into L2 while this one computes */
-                const char *next = (const char *)req->X + (r0 + B) * req->ldX * elem;
-                const size_t bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
-                for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off, 0, 2);
+            double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
+            double *pl = logp + round8(K * ld);
+            int32_t *lab = (int32_t *)(pl + round8(ld));
+            double *st = stats + (size_t)s * ss;
+            memset(st, 0, ss * sizeof(double));
+            for (size_t p = 0; p < L; p++) {
+                st[lowest_at + 2 * p] = INFINITY;
+                st[lowest_at + 2 * p + 1] = -1.0;
             }
-            const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
-            gmm_status e = f32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, (float *)Xt, ld32)
-                               : load(rowsX, req->ldX, rows, d, center, Xt, ld);
-            if (e == GMM_OK && f32) {
-                e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
-                                       (float *)work, logp, ld);
-                if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
-            } else if (e == GMM_OK && req->random_resp) {
-                random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
-            } else if (e == GMM_OK) {
-                e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm,
-                                     work, logp, ld);
-                if (e == GMM_OK)
-                    e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
+            const size_t b0 = (size_t)s * nblocks / slots, b1 = ((size_t)s + 1) * nblocks / slots;
+            for (size_t b = b0; b < b1; b++) {
+                const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
+                const double *w = weights ? weights + r0 : NULL;
+                if (b + 1 < b1) { /* fetch the next block's rows into L2 while this one computes */
+                    const char *next = (const char *)req->X + (r0 + B) * req->ldX * elem;
+                    const size_t bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
+                    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off, 0, 2);
+                }
+                const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
+                gmm_status e = f32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, (float *)Xt, ld32)
+                                   : load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                if (e == GMM_OK && f32) {
+                    e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
+                                           (float *)work, logp, ld);
+                    if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
+                } else if (e == GMM_OK && req->random_resp) {
+                    random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
+                } else if (e == GMM_OK) {
+                    e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm,
+                                         work, logp, ld);
+                    if (e == GMM_OK)
+                        e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
+                }
+                if (e != GMM_OK) {
+    #ifdef _OPENMP
+    #pragma omp atomic write
+    #endif
+                    failed = (int)e;
+                    break;
+                }
+                double sum = 0.0;
+                for (size_t r = 0; r < rows; r++) sum += w ? w[r] * pl[r] : pl[r];
+                st[0] += sum;
+                for (size_t r = 0; L && r < rows; r++)
+                    if (!w || w[r] > 0) lowest_insert(st + lowest_at, L, pl[r], (double)(r0 + r));
+                if (req->lse) memcpy(req->lse + r0, pl, rows * sizeof(double));
+                if (req->resp)
+                    for (size_t r = 0; r < rows; r++)
+                        for (size_t k = 0; k < K; k++) req->resp[(r0 + r) * K + k] = logp[k * ld + r];
+                if (req->labels && req->hard) memcpy(req->labels + r0, lab, rows * sizeof(int32_t));
+                else if (req->labels)
+                    for (size_t r = 0; r < rows; r++) req->labels[r0 + r] = argmax_column(logp, ld, K, r);
+                if (!req->accumulate) continue;
+                double *nk = st + 1, *s1 = nk + K, *s2 = s1 + K * d;
+                if (req->hard) {
+                    accumulate_hard(Xt, ld, rows, d, lab, w, shift, cov, nk, s1, s2, work);
+                    continue;
+                }
+                if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */
+                    for (size_t k = 0; k < K; k++)
+                        for (size_t r = 0; r < rows; r++) logp[k * ld + r] *= w[r];
+                if (f32)
+                    kt->accum32[cov]((const float *)Xt, ld32, rows, d, K, logp, ld, shift, (float *)work, nk, s1, s2);
+                else
+                    kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);
             }
-            if (e != GMM_OK) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                failed = (int)e;
-                break;
-            }
-            double sum = 0.0;
-            for (size_t r = 0; r < rows; r++) sum += w ? w[r] * pl[r] : pl[r];
-            st[0] += sum;
-            for (size_t r = 0; L && r < rows; r++)
-                if (!w || w[r] > 0) lowest_insert(st + lowest_at, L, pl[r], (double)(r0 + r));
-            if (req->lse) memcpy(req->lse + r0, pl, rows * sizeof(double));
-            if (req->resp)
-                for (size_t r = 0; r < rows; r++)
-                    for (size_t k = 0; k < K; k++) req->resp[(r0 + r) * K + k] = logp[k * ld + r];
-            if (req->labels && req->hard) memcpy(req->labels + r0, lab, rows * sizeof(int32_t));
-            else if (req->labels)
-                for (size_t r = 0; r < rows; r++) req->labels[r0 + r] = argmax_column(logp, ld, K, r);
-            if (!req->accumulate) continue;
-            double *nk = st + 1, *s1 = nk + K, *s2 = s1 + K * d;
-            if (req->hard) {
-                accumulate_hard(Xt, ld, rows, d, lab, w, shift, cov, nk, s1, s2, work);
-                continue;
-            }
-            if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */
-                for (size_t k = 0; k < K; k++)
-                    for (size_t r = 0; r < rows; r++) logp[k * ld + r] *= w[r];
-            if (f32)
-                kt->accum32[cov]((const float *)Xt, ld32, rows, d, K, logp, ld, shift, (float *)work, nk, s1, s2);
-            else
-                kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);
         }
     }
     if (req->threads_used) *req->threads_used = __builtin_popcountll(seen);

@@ -19,8 +19,8 @@ public struct FittedGaussianMixture: Sendable {
     public let iterations: Int
     /// Components re-seeded during the fit (`DegeneratePolicy.reseed`), in order.
     public let reseeds: [ReseedEvent]
-    /// Distinct threads that took part in the fit's last pass over the data (0 when the
-    /// model was not fitted here).
+    /// Distinct threads that ran the fit's last pass over the data (0 when the model was not
+    /// fitted here).
     public let fitThreads: Int
     /// Threads used to evaluate (`nil`: OpenMP's default).
     public var threads: Int?
