@@ -76,7 +76,8 @@ public struct GaussianMixture: Sendable {
         self.onDegenerate = onDegenerate
     }
 
-    /// Fits the mixture to `X` (one row per point; Float data stay Float, with float64 sums).
+    /// Fits the mixture to `X` (one row per point; Float data stay Float: float32 arithmetic
+    /// within blocks, float64 across them, float64 parameters).
     /// `sampleWeights` (one non-negative weight per row) make every sum weighted: Nₖ = Σ wγ,
     /// weighted means and covariances, and the lower bound is the weighted mean
     /// log-likelihood. Throws `GaussianMixtureError` for invalid settings or data and for

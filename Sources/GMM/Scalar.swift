@@ -1,8 +1,9 @@
 import CKernels
 
-/// Element types the engine reads data in. Float data are fitted in place: each block is
-/// widened to Double inside the kernels, so sums and parameters are always float64 while the
-/// dataset keeps half the memory.
+/// Element types the engine reads data in. Float data are fitted in place, never converted as
+/// a whole: each block is centred in float64 and rounded to float32, the E-step and the sums
+/// within a block run in float32 on 8 lanes, and sums across blocks and all parameters are
+/// float64 (results agree with a float64 fit of the same values to about 1e-7).
 public protocol GMMScalar: BinaryFloatingPoint, Sendable {
     /// True for 32-bit storage.
     static var isFloat32: Bool { get }
