@@ -1,4 +1,15 @@
 extension GaussianMixtureParameters {
+    /// Component k's covariance as a dense d×d row-major matrix, whatever the type.
+    public func covarianceMatrix(component k: Int) -> [Double] {
+        let d = features
+        switch covarianceType {
+        case .full: return Array(covariances[(k * d * d)..<((k + 1) * d * d)])
+        case .tied: return covariances
+        case .diag: return (0..<d * d).map { $0 / d == $0 % d ? covariances[k * d + $0 / d] : 0 }
+        case .spherical: return (0..<d * d).map { $0 / d == $0 % d ? covariances[k] : 0 }
+        }
+    }
+
     /// Rows per independently seeded chunk of `sample`: chunk c draws from a generator seeded
     /// by (seed, c), so a sample can be produced in pieces (streamed to a file) and still be
     /// the same as one drawn whole.

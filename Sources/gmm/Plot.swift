@@ -72,7 +72,7 @@ struct PlotRenderer {
         let projected = (0..<sample.rows).map { project(sample.row($0)) }
         let centers = (0..<K).map { project(p.means.row($0)) }
         let covs = (0..<K).map { k -> (Double, Double, Double) in
-            let S = covariance(p, k)
+            let S = p.covarianceMatrix(component: k)
             var a = 0.0, b = 0.0, c = 0.0
             for i in 0..<d {
                 for j in 0..<d {
@@ -165,16 +165,6 @@ struct PlotRenderer {
         let order = values.indices.sorted { values[$0] > values[$1] }
         let v1 = (0..<d).map { vectors[$0 * d + order[0]] }, v2 = (0..<d).map { vectors[$0 * d + order[1]] }
         return (("PC1", "PC2"), v1 + v2)
-    }
-
-    func covariance(_ p: GaussianMixtureParameters, _ k: Int) -> [Double] {
-        let d = p.features
-        switch p.covarianceType {
-        case .full: return Array(p.covariances[(k * d * d)..<((k + 1) * d * d)])
-        case .tied: return p.covariances
-        case .diag: return (0..<d * d).map { $0 / d == $0 % d ? p.covariances[k * d + $0 / d] : 0 }
-        case .spherical: return (0..<d * d).map { $0 / d == $0 % d ? p.covariances[k] : 0 }
-        }
     }
 
     func ellipse(center: (Double, Double), cov: (Double, Double, Double), radius: Double) -> [(Double, Double)] {

@@ -91,21 +91,12 @@ struct Info: ParsableCommand {
         """
         for k in 0..<K {
             let mean = (0..<min(d, 4)).map { String(format: "%9.4f", p.means[k, $0]) }.joined(separator: " ")
-            let spread = (averageVariance(p, k)).squareRoot()
+            let cov = p.covarianceMatrix(component: k)
+            let spread = ((0..<d).reduce(0) { $0 + cov[$1 * d + $1] } / Double(d)).squareRoot()
             out += "\n" + String(format: "%9d  %.6f  ", k, p.weights[k]) + mean.padding(toLength: 40, withPad: " ", startingAt: 0)
                 + String(format: "  %.4f", spread)
         }
         print(out)
-    }
-
-    private func averageVariance(_ p: GaussianMixtureParameters, _ k: Int) -> Double {
-        let d = p.features
-        switch p.covarianceType {
-        case .full: return (0..<d).reduce(0) { $0 + p.covariances[k * d * d + $1 * d + $1] } / Double(d)
-        case .tied: return (0..<d).reduce(0) { $0 + p.covariances[$1 * d + $1] } / Double(d)
-        case .diag: return (0..<d).reduce(0) { $0 + p.covariances[k * d + $1] } / Double(d)
-        case .spherical: return p.covariances[k]
-        }
     }
 }
 

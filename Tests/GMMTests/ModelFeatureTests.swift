@@ -140,7 +140,7 @@ struct ModelFeatureTests {
         var mean = [Double](repeating: 0, count: d)
         var second = [Double](repeating: 0, count: d * d)
         for k in 0..<3 {
-            let cov = covariance(p, k)
+            let cov = p.covarianceMatrix(component: k)
             for i in 0..<d {
                 mean[i] += p.weights[k] * p.means[k, i]
                 for j in 0..<d { second[i * d + j] += p.weights[k] * (cov[i * d + j] + p.means[k, i] * p.means[k, j]) }
@@ -168,17 +168,6 @@ struct ModelFeatureTests {
         let again = fitted.sample(n, seed: 77)
         #expect(again.points == points && again.labels == labels)
         #expect(fitted.sample(100, seed: 78).points != fitted.sample(100, seed: 77).points)
-    }
-
-    /// Component k's covariance as a d×d matrix, whatever the type.
-    func covariance(_ p: GaussianMixtureParameters, _ k: Int) -> [Double] {
-        let d = p.features
-        switch p.covarianceType {
-        case .full: return Array(p.covariances[(k * d * d)..<((k + 1) * d * d)])
-        case .tied: return p.covariances
-        case .diag: return (0..<d * d).map { $0 / d == $0 % d ? p.covariances[k * d + $0 / d] : 0 }
-        case .spherical: return (0..<d * d).map { $0 / d == $0 % d ? p.covariances[k] : 0 }
-        }
     }
 
     @Test(arguments: [CovarianceType.full, .diag, .spherical])
