@@ -29,7 +29,8 @@ struct Initializer {
         case .parameters(let p):
             return p
         case .kmeansPlusPlus:
-            return try oneHot(rows: kmeansPlusPlusRows(rng: &rng))
+            let sample = seedingSample(rng: &rng)
+            return try oneHot(rows: kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 })
         case .randomFromData:
             var chosen = Set<Int>()
             var rows: [Int] = []
@@ -39,12 +40,16 @@ struct Initializer {
             }
             return try oneHot(rows: rows)
         case .random:
-            let shift = Array(repeating: columnMoments().mean, count: K).flatMap { $0 }
+            let shift = Array(repeating: columnMoments(of: data, weights: engine.weights).mean, count: K).flatMap { $0 }
             let unit = GaussianModelBuffers(centers: shift, d: d, K: K, covariance: engine.covariance)
             let totals = engine.run(unit, mode: PassMode(accumulate: true, randomSeed: rng.next(), shift: shift))
             return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: shift)
         case .kmeans:
-            let centers = try lloyd(from: kmeansPlusPlusRows(rng: &rng).flatMap { data.row($0) }, rng: &rng)
+            // Seed and converge on the sample first; the full data then need few iterations.
+            let sample = seedingSample(rng: &rng)
+            let seeds = kmeansPlusPlusRows(in: sample, rng: &rng).flatMap { sample.data.row($0) }
+            var centers = try lloyd(on: sample.data, weights: sample.weights, from: seeds, rng: &rng)
+            if sample.rows != nil { centers = try lloyd(on: data, weights: engine.weights, from: centers, rng: &rng) }
             let unit = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: engine.covariance)
             let totals = engine.run(unit, mode: PassMode(accumulate: true, hard: true))
             return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: centers)
@@ -68,9 +73,9 @@ struct Initializer {
     }
 
     /// Per-feature (weighted) mean and population variance, from one K = 1 pass about the first row.
-    func columnMoments() -> (mean: [Double], variance: [Double]) {
-        let one = PassEngine(data: data, weights: engine.weights, components: 1, covariance: .diag, threads: threads, isa: isa)
-        let shift = data.row(0)
+    func columnMoments(of points: DataSource, weights: [Double]?) -> (mean: [Double], variance: [Double]) {
+        let one = PassEngine(data: points, weights: weights, components: 1, covariance: .diag, threads: threads, isa: isa)
+        let shift = points.row(0)
         let t = one.run(GaussianModelBuffers(centers: shift, d: d, K: 1, covariance: .diag),
                         mode: PassMode(accumulate: true, hard: true, shift: shift))
         let n = t.nk[0]
@@ -82,22 +87,34 @@ struct Initializer {
         return (mean, variance)
     }
 
-    /// Greedy k-means++ (as scikit-learn: 2 + ⌊ln K⌋ candidates per step, keep the one that
-    /// lowers the weighted potential most; draws ∝ w·D²). Returns row indices into the data.
-    func kmeansPlusPlusRows(rng: inout SeededGenerator) -> [Int] {
+    /// The rows k-means++ (and the first Lloyd iterations) work on: all of them up to
+    /// `seedingSampleLimit`, else a uniform random sample of that size, with their weights.
+    struct SeedingSample {
+        let data: DataSource
+        let weights: [Double]?
+        /// Sample row → data row; nil when the sample is the data.
+        let rows: [Int]?
+    }
+
+    func seedingSample(rng: inout SeededGenerator) -> SeedingSample {
         let n = data.rows
-        let sampled: [Int]? = n > Self.seedingSampleLimit
-            ? (0..<Self.seedingSampleLimit).map { _ in Int.random(in: 0..<n, using: &rng) } : nil
-        let candidates: DataSource = sampled.map { rows in
-            DataSource(Matrix<Double>(rows: rows.count, columns: d) { out in
-                for (r, source) in rows.enumerated() {
-                    let x = data.row(source)
-                    for i in 0..<d { out[r * d + i] = x[i] }
-                }
-            })
-        } ?? data
+        guard n > Self.seedingSampleLimit else { return SeedingSample(data: data, weights: engine.weights, rows: nil) }
+        let rows = (0..<Self.seedingSampleLimit).map { _ in Int.random(in: 0..<n, using: &rng) }
+        let matrix = Matrix<Double>(rows: rows.count, columns: d) { out in
+            for (r, source) in rows.enumerated() {
+                let x = data.row(source)
+                for i in 0..<d { out[r * d + i] = x[i] }
+            }
+        }
+        return SeedingSample(data: DataSource(matrix), weights: engine.weights.map { w in rows.map { w[$0] } }, rows: rows)
+    }
+
+    /// Greedy k-means++ (as scikit-learn: 2 + ⌊ln K⌋ candidates per step, keep the one that
+    /// lowers the weighted potential most; draws ∝ w·D²). Returns row indices into the sample.
+    func kmeansPlusPlusRows(in sample: SeedingSample, rng: inout SeededGenerator) -> [Int] {
+        let candidates = sample.data
         let m = candidates.rows
-        let w: [Double] = sampled.map { $0.map(weight) } ?? engine.weights ?? [Double](repeating: 1, count: m)
+        let w: [Double] = sample.weights ?? [Double](repeating: 1, count: m)
         let one = PassEngine(data: candidates, components: 1, covariance: .diag, threads: threads, isa: isa)
         var distances = [Double](repeating: 0, count: m)
         var trial = [Double](repeating: 0, count: m)
@@ -136,15 +153,15 @@ struct Initializer {
             chosen.append(bestRow)
             swap(&distances, &bestDistances)
         }
-        return sampled.map { rows in chosen.map { rows[$0] } } ?? chosen
+        return chosen
     }
 
-    /// Lloyd's iterations from `centers` (K·d) with hard-assignment passes; stops when the
-    /// squared center shift is below 1e-4 × the mean feature variance (scikit-learn's rule).
-    /// An emptied cluster is moved to a random data point.
-    func lloyd(from start: [Double], rng: inout SeededGenerator) throws -> [Double] {
-        let kmeans = PassEngine(data: data, weights: engine.weights, components: K, covariance: .diag, threads: threads, isa: isa)
-        let variance = columnMoments().variance
+    /// Lloyd's iterations on `points` from `start` (K·d) with hard-assignment passes; stops
+    /// when the squared center shift is below 1e-4 × the mean feature variance (scikit-learn's
+    /// rule). An emptied cluster is moved to a random point.
+    func lloyd(on points: DataSource, weights: [Double]?, from start: [Double], rng: inout SeededGenerator) throws -> [Double] {
+        let kmeans = PassEngine(data: points, weights: weights, components: K, covariance: .diag, threads: threads, isa: isa)
+        let variance = columnMoments(of: points, weights: weights).variance
         let tolerance = Self.kmeansTolerance * variance.reduce(0, +) / Double(d)
         var centers = start
         for _ in 0..<Self.kmeansMaxIterations {
@@ -155,9 +172,9 @@ struct Initializer {
                 if t.nk[k] > 0 {
                     for i in 0..<d { next[k * d + i] = centers[k * d + i] + t.s1[k * d + i] / t.nk[k] }
                 } else {
-                    var r = Int.random(in: 0..<data.rows, using: &rng)
-                    while weight(r) == 0 { r = Int.random(in: 0..<data.rows, using: &rng) }
-                    let x = data.row(r)
+                    var r = Int.random(in: 0..<points.rows, using: &rng)
+                    while (weights?[r] ?? 1) == 0 { r = Int.random(in: 0..<points.rows, using: &rng) }
+                    let x = points.row(r)
                     for i in 0..<d { next[k * d + i] = x[i] }
                 }
             }
