@@ -3,23 +3,23 @@
  * Points run along the SIMD lanes (the block is transposed), so small d vectorizes as well
  * as large d, and |y|^2 accumulates vertically with no horizontal sums. The triangular
  * product is computed as y = x U - mu U (REFERENCE.md's form: mu U once per component and
- * block, no centred copy of the block), register-blocked as 3 vectors of points (12) by 3
- * columns of U: 9 independent accumulators keep both FMA pipes busy, each loaded vector of
- * features feeds three FMAs, and only i <= j is visited. The driver hands the kernels data
+ * block, no centred copy of the block), register-blocked as 4 vectors of points (16) by 3
+ * columns of U: 12 independent accumulators keep both FMA pipes busy, each loaded vector of
+ * features feeds three FMAs (7 loads per 12 FMAs), and only i <= j is visited. The driver hands the kernels data
  * already shifted by a centre near the means, so x U and mu U stay of the data's spread, not
  * of its offset. */
 #include "gmm_estep.h"
 #include "vmath_avx2.h"
 
-/* Adds |(x U - mu U)_j..j+nc-1|^2 to sq for nv (1..3) vectors of points at X; b = -mu U. */
+/* Adds |(x U - mu U)_j..j+nc-1|^2 to sq[0..nv) (in memory, so the 12 accumulators of a
+ * 4 x 3 tile fit the 16 registers) for nv (1..4) vectors of points at X; b = -mu U. */
 GMM_AVX2_INLINE void full_cols(const double *GMM_RESTRICT X, size_t ldx, size_t d, const double *GMM_RESTRICT b,
-                               const double *GMM_RESTRICT U, size_t j, __m256d *sq, const int nv, const int nc) {
-    __m256d y[3][3];
+                               const double *GMM_RESTRICT U, size_t j, double *GMM_RESTRICT sq, const int nv, const int nc) {
+    __m256d y[3][4];
     for (int c = 0; c < nc; c++) {
         __m256d bc = _mm256_broadcast_sd(b + j + c);
         for (int v = 0; v < nv; v++) y[c][v] = bc;
     }
-    /* rows i <= j are shared by all nc columns; rows j+1, j+2 feed the later columns only */
     for (size_t i = 0; i <= j; i++) {
         __m256d u[3];
         for (int c = 0; c < nc; c++) u[c] = _mm256_broadcast_sd(U + i * d + j + c);
@@ -35,19 +35,23 @@ GMM_AVX2_INLINE void full_cols(const double *GMM_RESTRICT X, size_t ldx, size_t 
             for (int c = e; c < nc; c++) y[c][v] = _mm256_fmadd_pd(x, _mm256_broadcast_sd(U + i * d + j + c), y[c][v]);
         }
     }
-    for (int c = 0; c < nc; c++)
-        for (int v = 0; v < nv; v++) sq[v] = _mm256_fmadd_pd(y[c][v], y[c][v], sq[v]);
+    for (int v = 0; v < nv; v++) {
+        __m256d s = _mm256_loadu_pd(sq + 4 * v);
+        for (int c = 0; c < nc; c++) s = _mm256_fmadd_pd(y[c][v], y[c][v], s);
+        _mm256_storeu_pd(sq + 4 * v, s);
+    }
 }
 
 GMM_AVX2_INLINE void full_tile(const double *GMM_RESTRICT X, size_t ldx, size_t d, const double *GMM_RESTRICT b,
                                const double *GMM_RESTRICT U, __m256d c, double *GMM_RESTRICT out, const int nv) {
-    __m256d sq[3] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+    /* The tile's |y|^2 lives in the output row itself until the end. */
+    for (int v = 0; v < nv; v++) _mm256_storeu_pd(out + 4 * v, _mm256_setzero_pd());
     size_t j = 0;
-    for (; j + 3 <= d; j += 3) full_cols(X, ldx, d, b, U, j, sq, nv, 3);
-    if (d - j == 2) full_cols(X, ldx, d, b, U, j, sq, nv, 2);
-    else if (d - j == 1) full_cols(X, ldx, d, b, U, j, sq, nv, 1);
+    for (; j + 3 <= d; j += 3) full_cols(X, ldx, d, b, U, j, out, nv, 3);
+    if (d - j == 2) full_cols(X, ldx, d, b, U, j, out, nv, 2);
+    else if (d - j == 1) full_cols(X, ldx, d, b, U, j, out, nv, 1);
     const __m256d half = _mm256_set1_pd(0.5);
-    for (int v = 0; v < nv; v++) _mm256_storeu_pd(out + 4 * v, _mm256_fnmadd_pd(half, sq[v], c));
+    for (int v = 0; v < nv; v++) _mm256_storeu_pd(out + 4 * v, _mm256_fnmadd_pd(half, _mm256_loadu_pd(out + 4 * v), c));
 }
 
 GMM_AVX2 gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B,
@@ -72,8 +76,9 @@ GMM_AVX2 gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t 
         __m256d c = _mm256_broadcast_sd(log_norm + k);
         double *out = logp + k * ldl;
         size_t v = 0;
-        for (; v + 3 <= nvec; v += 3) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 3);
-        if (nvec - v == 2) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 2);
+        for (; v + 4 <= nvec; v += 4) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 4);
+        if (nvec - v == 3) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 3);
+        else if (nvec - v == 2) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 2);
         else if (nvec - v == 1) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 1);
     }
     return GMM_OK;
