@@ -1,31 +1,28 @@
 /* AVX2/FMA sufficient-statistics kernels. Same contracts as ref/mstep_ref.c.
  *
- * Per component and pair of rows: the rows are weighted (W = gamma * (X - s), one store per
- * value, just before use so they stay in L1), then their part of the upper triangle of W^T (X - s) is built from 2 x 4 register tiles of dot products
- * over the block's points, centring the column side on the fly: each step loads 6 vectors
- * and issues 8 FMAs. Lane partial sums are folded once per block. */
+ * Per component and group of three rows: the rows are weighted (W = gamma * (X - s), one
+ * store per value, just before use so they stay in L1), then their part of the upper
+ * triangle of W^T (X - s) is built from 3 x 4 register tiles of dot products over the
+ * block's points, centring the column side on the fly: 12 independent accumulators, 12 FMAs
+ * per step. Lane partial sums are folded once per block. */
 #include "gmm_mstep.h"
 #include "vmath_avx2.h"
 
-/* S2[i+r][j+c] += sum_v W[i+r] . (X[j+c] - s[j+c]) for r < R, c < C, written only where
- * j+c >= i+r. The column side is centred on the fly (the subtractions use the FP add pipes,
- * the FMAs the multiply pipes), so only the weighted rows W are stored beforehand. */
+/* S2[i+r][j+c] += sum_v W[i+r] . (X[j+c] - s[j+c]) for r < R (<= 3), c < C (<= 4), written
+ * only where j+c >= i+r. The shifts come splatted from memory (s4: 4 copies each) so the 12
+ * accumulators, 3 rows and a column fit the 16 registers. */
 GMM_AVX2_INLINE void s2_tile(const double *GMM_RESTRICT W, const double *GMM_RESTRICT X,
-                             const double *GMM_RESTRICT s, size_t ldx, size_t nvec, size_t d,
+                             const double *GMM_RESTRICT s4, size_t ldx, size_t nvec, size_t d,
                              size_t i, size_t j, double *GMM_RESTRICT S2, const int R, const int C) {
-    __m256d acc[2][4];
-    for (int r = 0; r < 2; r++)
+    __m256d acc[3][4];
+    for (int r = 0; r < 3; r++)
         for (int c = 0; c < 4; c++) acc[r][c] = _mm256_setzero_pd();
-    __m256d m[4];
-    for (int c = 0; c < C; c++) m[c] = _mm256_broadcast_sd(s + j + c);
-    const double *w0 = W + i * ldx, *w1 = W + (i + (R > 1)) * ldx;
     for (size_t v = 0; v < nvec; v++) {
-        __m256d a0 = _mm256_loadu_pd(w0 + 4 * v);
-        __m256d a1 = _mm256_loadu_pd(w1 + 4 * v);
+        __m256d a[3];
+        for (int r = 0; r < R; r++) a[r] = _mm256_loadu_pd(W + r * ldx + 4 * v);
         for (int c = 0; c < C; c++) {
-            __m256d b = _mm256_sub_pd(_mm256_loadu_pd(X + (j + c) * ldx + 4 * v), m[c]);
-            acc[0][c] = _mm256_fmadd_pd(a0, b, acc[0][c]);
-            if (R > 1) acc[1][c] = _mm256_fmadd_pd(a1, b, acc[1][c]);
+            __m256d b = _mm256_sub_pd(_mm256_loadu_pd(X + (j + c) * ldx + 4 * v), _mm256_loadu_pd(s4 + 4 * (j + c)));
+            for (int r = 0; r < R; r++) acc[r][c] = _mm256_fmadd_pd(a[r], b, acc[r][c]);
         }
     }
     for (int r = 0; r < R; r++)
@@ -62,7 +59,7 @@ GMM_AVX2 gmm_status gmm_accum_full_avx2(const double *GMM_RESTRICT Xt, size_t ld
     const size_t Bp = gmm_round4(B);
     if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 4;
-    double *W = work;
+    double *W = work, *s4 = work + (d < 3 ? d : 3) * ldx;  /* fits 2*d*ldx for every d */
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg;
         const double *s = shift + k * d;
@@ -70,19 +67,19 @@ GMM_AVX2 gmm_status gmm_accum_full_avx2(const double *GMM_RESTRICT Xt, size_t ld
         for (size_t n = 0; n < Bp; n += 4) gs = _mm256_add_pd(gs, _mm256_loadu_pd(g + n));
         nk[k] += gmm_hsum(gs);
         double *S2 = s2 + k * d * d;
-        for (size_t i = 0; i < d; i += 2) {
-            const int R = (i + 1 < d) ? 2 : 1;
-            /* Weight this row pair just before its tiles, so it is still in L1 when they read it. */
-            for (int r = 0; r < R; r++) weight_row(Xt + (i + r) * ldx, g, s[i + r], Bp, W + (i + r) * ldx, s1 + k * d + i + r);
-            size_t j = i;
-            for (; j + 4 <= d; j += 4) {
-                if (R == 2) s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 4);
-                else s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 4);
+        for (size_t i = 0; i < d; i++) _mm256_storeu_pd(s4 + 4 * i, _mm256_broadcast_sd(s + i));
+        for (size_t i = 0; i < d; i += 3) {
+            const int R = (int)(d - i < 3 ? d - i : 3);
+            /* Weight these rows just before their tiles, so they are still in L1. */
+            for (int r = 0; r < R; r++) weight_row(Xt + (i + r) * ldx, g, s[i + r], Bp, W + r * ldx, s1 + k * d + i + r);
+            for (size_t j = i; j < d; j += 4) {
+                const int C = (int)(d - j < 4 ? d - j : 4);
+#define TILE(r, c) s2_tile(W, Xt, s4, ldx, nvec, d, i, j, S2, r, c)
+                if (R == 3) { if (C == 4) TILE(3, 4); else if (C == 3) TILE(3, 3); else if (C == 2) TILE(3, 2); else TILE(3, 1); }
+                else if (R == 2) { if (C == 4) TILE(2, 4); else if (C == 3) TILE(2, 3); else if (C == 2) TILE(2, 2); else TILE(2, 1); }
+                else { if (C == 4) TILE(1, 4); else if (C == 3) TILE(1, 3); else if (C == 2) TILE(1, 2); else TILE(1, 1); }
+#undef TILE
             }
-            const size_t rest = d - j;  /* 0..3 trailing columns in one tile */
-            if (rest == 3) { if (R == 2) s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 3); else s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 3); }
-            if (rest == 2) { if (R == 2) s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 2); else s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 2); }
-            if (rest == 1) { if (R == 2) s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 1); else s2_tile(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 1); }
         }
     }
     return GMM_OK;
