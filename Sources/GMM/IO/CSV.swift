@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Foundation
 
-/// Delimited text: comma-, tab- or whitespace-separated numbers, one row per line, with an
+/// Delimited text (read side; the CLI's ArrayWriter writes both CSV and .npy outputs): comma-, tab- or whitespace-separated numbers, one row per line, with an
 /// optional header line (detected when its fields are not all numbers). Blank lines are
 /// skipped; every error names the line (1-based) and column (1-based).
 public enum CSV {
@@ -116,30 +116,5 @@ public enum CSV {
             let v = strtod(buffer.baseAddress!, &end)
             return end == buffer.baseAddress! + f.count ? v : nil
         }
-    }
-
-    /// Writes a matrix as comma-separated lines (shortest round-trip decimals), atomically.
-    public static func write<T: GMMScalar & LosslessStringConvertible>(_ matrix: Matrix<T>, to path: String) throws {
-        let out = try AtomicOutput(path: path)
-        try matrix.withUnsafeBufferPointer { x in
-            var line = ""
-            for r in 0..<matrix.rows {
-                line.removeAll(keepingCapacity: true)
-                for c in 0..<matrix.columns {
-                    if c > 0 { line += "," }
-                    line += String(x[r * matrix.columns + c])
-                }
-                line += "\n"
-                try out.write(line)
-            }
-        }
-        try out.commit()
-    }
-
-    /// Writes integer labels, one per line, atomically.
-    public static func write(labels: [Int32], to path: String) throws {
-        let out = try AtomicOutput(path: path)
-        for l in labels { try out.write("\(l)\n") }
-        try out.commit()
     }
 }

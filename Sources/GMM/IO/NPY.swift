@@ -160,13 +160,6 @@ public enum NPY {
         try matrix.withUnsafeBufferPointer { try writer.append(UnsafeRawBufferPointer($0)) }
         try writer.commit()
     }
-
-    /// Writes labels as int64 (numpy's default integer) atomically.
-    public static func write(labels: [Int32], to path: String) throws {
-        let writer = try Writer(path: path, descr: "<i8", shape: [labels.count])
-        try writer.append(labels.map(Int64.init))
-        try writer.commit()
-    }
 }
 
 /// The Python literal in a .npy header: {'key': value, ...} with string, bool and int-tuple values.
