@@ -198,9 +198,7 @@ GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t l
     float *g32 = work, *W = work + ldx, *s = work + 3 * ldx;
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg;
-        __m256d gs = _mm256_setzero_pd();
-        for (size_t n = 0; n < Bp; n += 4) gs = _mm256_add_pd(gs, _mm256_loadu_pd(g + n));
-        nk[k] += gmm_hsum(gs);
+        nk[k] += gmm_sum_padded(g, Bp);
         narrow(g, Bp, g32);
         for (size_t i = 0; i < d; i++) s[i] = (float)shift[k * d + i];
         double *S2 = s2 + k * d * d;
@@ -230,9 +228,7 @@ GMM_AVX2 gmm_status gmm_accum32_diag_avx2(const float *GMM_RESTRICT Xt, size_t l
     float *g32 = work;
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg;
-        __m256d gs = _mm256_setzero_pd();
-        for (size_t n = 0; n < Bp; n += 4) gs = _mm256_add_pd(gs, _mm256_loadu_pd(g + n));
-        nk[k] += gmm_hsum(gs);
+        nk[k] += gmm_sum_padded(g, Bp);
         narrow(g, Bp, g32);
         for (size_t i = 0; i < d; i++) {
             const __m256 m = _mm256_set1_ps((float)shift[k * d + i]);

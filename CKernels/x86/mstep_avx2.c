@@ -63,9 +63,7 @@ GMM_AVX2 gmm_status gmm_accum_full_avx2(const double *GMM_RESTRICT Xt, size_t ld
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg;
         const double *s = shift + k * d;
-        __m256d gs = _mm256_setzero_pd();
-        for (size_t n = 0; n < Bp; n += 4) gs = _mm256_add_pd(gs, _mm256_loadu_pd(g + n));
-        nk[k] += gmm_hsum(gs);
+        nk[k] += gmm_sum_padded(g, Bp);
         double *S2 = s2 + k * d * d;
         for (size_t i = 0; i < d; i++) _mm256_storeu_pd(s4 + 4 * i, _mm256_broadcast_sd(s + i));
         for (size_t i = 0; i < d; i += 3) {
@@ -95,31 +93,46 @@ GMM_AVX2 gmm_status gmm_accum_diag_avx2(const double *GMM_RESTRICT Xt, size_t ld
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg;
         const double *s = shift + k * d;
-        __m256d gs = _mm256_setzero_pd();
-        for (size_t n = 0; n < Bp; n += 4) gs = _mm256_add_pd(gs, _mm256_loadu_pd(g + n));
-        nk[k] += gmm_hsum(gs);
-        for (size_t i = 0; i < d; i++) {
-            /* Four independent pairs of partial sums: single chains would be latency-bound. */
-            const __m256d m = _mm256_broadcast_sd(s + i);
-            const double *x = Xt + i * ldx;
-            __m256d a1[4], a2[4];
-            for (int q = 0; q < 4; q++) a1[q] = a2[q] = _mm256_setzero_pd();
-            size_t n = 0;
-            for (; n + 16 <= Bp; n += 16)
-                for (int q = 0; q < 4; q++) {
-                    __m256d a = _mm256_sub_pd(_mm256_loadu_pd(x + n + 4 * q), m);
-                    __m256d w = _mm256_mul_pd(a, _mm256_loadu_pd(g + n + 4 * q));
-                    a1[q] = _mm256_add_pd(a1[q], w);
-                    a2[q] = _mm256_fmadd_pd(w, a, a2[q]);
+        nk[k] += gmm_sum_padded(g, Bp);
+        /* Dimensions in groups of four, so the lane sums fold four at a time. */
+        for (size_t i0 = 0; i0 < d; i0 += 4) {
+            const size_t G = d - i0 < 4 ? d - i0 : 4;
+            __m256d v1[4], v2[4];
+            for (size_t u = 0; u < 4; u++) v1[u] = v2[u] = _mm256_setzero_pd();
+            for (size_t u = 0; u < G; u++) {
+                /* Four independent pairs of partial sums: single chains would be latency-bound. */
+                const __m256d m = _mm256_broadcast_sd(s + i0 + u);
+                const double *x = Xt + (i0 + u) * ldx;
+                __m256d a1[4], a2[4];
+                for (int q = 0; q < 4; q++) a1[q] = a2[q] = _mm256_setzero_pd();
+                size_t n = 0;
+                for (; n + 16 <= Bp; n += 16)
+                    for (int q = 0; q < 4; q++) {
+                        __m256d a = _mm256_sub_pd(_mm256_loadu_pd(x + n + 4 * q), m);
+                        __m256d w = _mm256_mul_pd(a, _mm256_loadu_pd(g + n + 4 * q));
+                        a1[q] = _mm256_add_pd(a1[q], w);
+                        a2[q] = _mm256_fmadd_pd(w, a, a2[q]);
+                    }
+                for (; n < Bp; n += 4) {
+                    __m256d a = _mm256_sub_pd(_mm256_loadu_pd(x + n), m);
+                    __m256d w = _mm256_mul_pd(a, _mm256_loadu_pd(g + n));
+                    a1[0] = _mm256_add_pd(a1[0], w);
+                    a2[0] = _mm256_fmadd_pd(w, a, a2[0]);
                 }
-            for (; n < Bp; n += 4) {
-                __m256d a = _mm256_sub_pd(_mm256_loadu_pd(x + n), m);
-                __m256d w = _mm256_mul_pd(a, _mm256_loadu_pd(g + n));
-                a1[0] = _mm256_add_pd(a1[0], w);
-                a2[0] = _mm256_fmadd_pd(w, a, a2[0]);
+                v1[u] = _mm256_add_pd(_mm256_add_pd(a1[0], a1[1]), _mm256_add_pd(a1[2], a1[3]));
+                v2[u] = _mm256_add_pd(_mm256_add_pd(a2[0], a2[1]), _mm256_add_pd(a2[2], a2[3]));
             }
-            s1[k * d + i] += gmm_hsum(_mm256_add_pd(_mm256_add_pd(a1[0], a1[1]), _mm256_add_pd(a1[2], a1[3])));
-            s2[k * d + i] += gmm_hsum(_mm256_add_pd(_mm256_add_pd(a2[0], a2[1]), _mm256_add_pd(a2[2], a2[3])));
+            __m256d f1 = gmm_hsum4(v1[0], v1[1], v1[2], v1[3]), f2 = gmm_hsum4(v2[0], v2[1], v2[2], v2[3]);
+            double *t1 = s1 + k * d + i0, *t2 = s2 + k * d + i0;
+            if (G == 4) {
+                _mm256_storeu_pd(t1, _mm256_add_pd(_mm256_loadu_pd(t1), f1));
+                _mm256_storeu_pd(t2, _mm256_add_pd(_mm256_loadu_pd(t2), f2));
+            } else {
+                double b1[4], b2[4];
+                _mm256_storeu_pd(b1, f1);
+                _mm256_storeu_pd(b2, f2);
+                for (size_t u = 0; u < G; u++) { t1[u] += b1[u]; t2[u] += b2[u]; }
+            }
         }
     }
     (void)work;

@@ -18,7 +18,8 @@ GMM_AVX2_INLINE __m256d gmm_vexp(__m256d x) {
     const __m256d log2e = _mm256_set1_pd(1.4426950408889634);
     const __m256d ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01);
     const __m256d ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10);
-    __m256d xc = _mm256_min_pd(_mm256_max_pd(x, lo), hi);
+    /* max/min with x second return x when it is NaN, so NaN flows through to the result. */
+    __m256d xc = _mm256_min_pd(hi, _mm256_max_pd(lo, x));
     __m256d kf = _mm256_round_pd(_mm256_mul_pd(xc, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256d r = _mm256_fnmadd_pd(kf, ln2_hi, xc);
     r = _mm256_fnmadd_pd(kf, ln2_lo, r);
@@ -44,8 +45,8 @@ GMM_AVX2_INLINE __m256d gmm_vexp(__m256d x) {
     __m256i k64 = _mm256_cvtepi32_epi64(k32);
     __m256i bits = _mm256_slli_epi64(_mm256_add_epi64(k64, _mm256_set1_epi64x(1023)), 52);
     __m256d y = _mm256_mul_pd(p, _mm256_castsi256_pd(bits));
-    y = _mm256_blendv_pd(y, _mm256_setzero_pd(), _mm256_cmp_pd(x, lo, _CMP_LT_OQ));
-    return _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+    /* Flush below lo to 0; the mask is all ones for NaN (unordered), which keeps it. */
+    return _mm256_and_pd(y, _mm256_cmp_pd(x, lo, _CMP_NLT_UQ));
 }
 
 /* log(s) for positive normal s: s = 2^e m with m in [sqrt(1/2), sqrt(2)), then
@@ -86,6 +87,23 @@ GMM_AVX2_INLINE double gmm_hsum(__m256d v) {
     __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
     lo = _mm_add_pd(lo, hi);
     return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+/* Sum of g[0 .. Bp) (Bp a multiple of 4) in four chains: one add chain would be
+ * latency-bound. */
+GMM_AVX2_INLINE double gmm_sum_padded(const double *g, size_t Bp) {
+    __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+    size_t n = 0;
+    for (; n + 16 <= Bp; n += 16)
+        for (int q = 0; q < 4; q++) acc[q] = _mm256_add_pd(acc[q], _mm256_loadu_pd(g + n + 4 * q));
+    for (; n < Bp; n += 4) acc[0] = _mm256_add_pd(acc[0], _mm256_loadu_pd(g + n));
+    return gmm_hsum(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
+}
+
+/* The four horizontal sums of a, b, c, e as one vector: one fold for four accumulators. */
+GMM_AVX2_INLINE __m256d gmm_hsum4(__m256d a, __m256d b, __m256d c, __m256d e) {
+    __m256d ab = _mm256_hadd_pd(a, b), ce = _mm256_hadd_pd(c, e);
+    return _mm256_add_pd(_mm256_permute2f128_pd(ab, ce, 0x20), _mm256_permute2f128_pd(ab, ce, 0x31));
 }
 
 #endif
