@@ -19,30 +19,28 @@ struct EMRun<Parameters> {
 
 /// scikit-learn's loop: `lower_bound` is the mean log-likelihood of the E-step of each
 /// iteration (so it lags the parameters by one M-step), and the run has converged when
-/// |lower_bound − previous| < tol. A warm start passes the previous fit's bound as the first
-/// "previous" (scikit-learn's warm_start).
+/// |lower_bound − previous| < tol. `run` is where to start: fresh parameters with a −∞ bound,
+/// a warm start's bound as the first "previous" (scikit-learn's warm_start), or a run resumed
+/// from a checkpoint, which continues with its next iteration. `afterIteration` may throw to
+/// stop the loop (an interruption).
 func expectationMaximization<F: MixtureEMFamily>(
-    _ family: F, from start: F.Parameters, maxIterations: Int, tolerance: Double,
-    initialLowerBound: Double = -.infinity,
-    onIteration: (_ iteration: Int, _ lowerBound: Double, _ change: Double, _ seconds: Double) -> Void
+    _ family: F, continuing start: EMRun<F.Parameters>, maxIterations: Int, tolerance: Double,
+    afterIteration: (_ run: EMRun<F.Parameters>, _ change: Double, _ seconds: Double) throws -> Void
 ) throws -> EMRun<F.Parameters> {
-    var run = EMRun(parameters: start, lowerBound: initialLowerBound, lowerBounds: [], converged: false, iterations: 0)
+    var run = start
     run.lowerBounds.reserveCapacity(maxIterations)
     let clock = ContinuousClock()
-    for iteration in 1...max(1, maxIterations) where maxIterations > 0 {
+    while !run.converged && run.iterations < maxIterations {
         let started = clock.now
         let previous = run.lowerBound
         let (lowerBound, next) = try family.step(from: run.parameters)
         run.parameters = next
         run.lowerBound = lowerBound
         run.lowerBounds.append(lowerBound)
-        run.iterations = iteration
+        run.iterations += 1
         let change = lowerBound - previous
-        onIteration(iteration, lowerBound, change, (clock.now - started).inSeconds)
-        if abs(change) < tolerance {
-            run.converged = true
-            break
-        }
+        run.converged = abs(change) < tolerance
+        try afterIteration(run, change, (clock.now - started).inSeconds)
     }
     return run
 }

@@ -83,20 +83,33 @@ public struct GaussianMixture: Sendable {
     /// log-likelihood. Throws `GaussianMixtureError` for invalid settings or data and for
     /// ill-defined covariances (unless `onDegenerate` is `.reseed`); not converging is
     /// reported in the result (`converged`), as scikit-learn warns rather than fails.
-    public func fit<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]? = nil,
+    ///
+    /// `monitor` saves checkpoints as the fit goes and can stop it between iterations (it then
+    /// throws `FitInterrupted` carrying a checkpoint for `fit(_:resumingFrom:)`).
+    public func fit<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]? = nil, monitor: FitMonitor? = nil,
                                          progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
-        try run(X, sampleWeights: sampleWeights, continuing: nil, progress: progress)
+        try run(X, sampleWeights: sampleWeights, continuing: nil, resuming: nil, monitor: monitor, progress: progress)
     }
 
     /// Continues `previous` on `X` (scikit-learn's `warm_start`): one start from its
     /// parameters, with its lower bound as the first "previous" value for the convergence test.
     public func fit<Element: GMMScalar>(_ X: Matrix<Element>, continuing previous: FittedGaussianMixture,
-                                         sampleWeights: [Double]? = nil,
+                                         sampleWeights: [Double]? = nil, monitor: FitMonitor? = nil,
                                          progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
         var warm = self
         warm.initialization = .parameters(previous.parameters)
         warm.initializations = 1
-        return try warm.run(X, sampleWeights: sampleWeights, continuing: previous, progress: progress)
+        return try warm.run(X, sampleWeights: sampleWeights, continuing: previous, resuming: nil, monitor: monitor, progress: progress)
+    }
+
+    /// Continues a fit from `checkpoint` (saved by a `FitMonitor`) on the same data with the
+    /// same settings (a `nil` seed takes the checkpoint's). With the same thread count and
+    /// kernels, the result equals the uninterrupted fit's bit for bit. Throws
+    /// `CheckpointMismatch` when the settings or data differ.
+    public func fit<Element: GMMScalar>(_ X: Matrix<Element>, resumingFrom checkpoint: FitCheckpoint,
+                                         sampleWeights: [Double]? = nil, monitor: FitMonitor? = nil,
+                                         progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
+        try run(X, sampleWeights: sampleWeights, continuing: nil, resuming: checkpoint, monitor: monitor, progress: progress)
     }
 
     /// Fits and returns the labels of `X` from a final E-step with the best parameters, so
@@ -107,29 +120,73 @@ public struct GaussianMixture: Sendable {
         return (model, try model.predict(X))
     }
 
+    /// The name checkpoints and model files use for the initialization method.
+    public var initializationName: String {
+        switch initialization {
+        case .kmeans: return "kmeans"
+        case .kmeansPlusPlus: return "k-means++"
+        case .random: return "random"
+        case .randomFromData: return "random-from-data"
+        case .parameters: return "parameters"
+        }
+    }
+
     private func run<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?, continuing previous: FittedGaussianMixture?,
+                                          resuming resume: FitCheckpoint?, monitor: FitMonitor?,
                                           progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
         try validate(X, sampleWeights: sampleWeights)
-        var rng = SeededGenerator(seed: seed ?? UInt64.random(in: .min ... .max))
+        let settings = FitCheckpoint.Settings(
+            components: components, covarianceType: covarianceType, tolerance: tolerance, regCovar: regCovar,
+            maxIterations: maxIterations, initializations: initializations, initialization: initializationName,
+            seed: seed ?? resume?.settings.seed ?? UInt64.random(in: .min ... .max), onDegenerate: onDegenerate)
+        let fingerprint = resume != nil || monitor != nil ? DataFingerprint(X, sampleWeights: sampleWeights) : nil
+        var rng = SeededGenerator(seed: settings.seed)
+        var best: EMRun<GaussianMixtureParameters>?
+        let log = ReseedLog()
+        if let resume {
+            if let difference = resume.settings.firstDifference(from: settings) { throw CheckpointMismatch.settings(difference) }
+            if let fingerprint, resume.data != fingerprint { throw CheckpointMismatch.data(expected: resume.data, got: fingerprint) }
+            try resume.checkConsistency()
+            rng = SeededGenerator(state: resume.generatorState)!
+            best = resume.best.map(EMRun.init)
+            log.events = resume.reseeds
+        }
         let source = DataSource(X)
         let engine = PassEngine(data: source, weights: sampleWeights, components: components, covariance: covarianceType,
                                 threads: threads, isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0)
-        let log = ReseedLog()
         let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
                                       policy: onDegenerate, log: log,
                                       weightSum: sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows))
         let initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
-        var best: EMRun<GaussianMixtureParameters>?
-        for start in 0..<initializations {
+        var lastCheckpoint: FitCheckpoint?  // the end of the previous start
+        for start in (resume?.initialization ?? 0)..<initializations {
             log.initialization = start
-            log.iteration = 0
-            let parameters = try initializer.parameters(for: initialization, rng: &rng)
-            let run = try expectationMaximization(family, from: parameters, maxIterations: maxIterations,
-                                                  tolerance: tolerance, initialLowerBound: previous?.lowerBound ?? -.infinity) {
-                iteration, bound, change, seconds in
-                progress?(FitProgress(initialization: start, iteration: iteration, lowerBound: bound,
-                                      change: change, seconds: seconds))
+            let initial: EMRun<GaussianMixtureParameters>
+            if let resume, start == resume.initialization {
+                initial = EMRun(resume.current)
+                log.iteration = resume.current.iterations
+            } else {
+                if let monitor, monitor.shouldStop() { throw FitInterrupted(checkpoint: lastCheckpoint) }
+                log.iteration = 0
+                initial = EMRun(parameters: try initializer.parameters(for: initialization, rng: &rng),
+                                lowerBound: previous?.lowerBound ?? -.infinity, lowerBounds: [], converged: false, iterations: 0)
             }
+            let generatorState = rng.state, bestBefore = best
+            func checkpoint(_ run: EMRun<GaussianMixtureParameters>) -> FitCheckpoint {
+                FitCheckpoint(settings: settings, data: fingerprint!, initialization: start, generatorState: generatorState,
+                              current: FitCheckpoint.Run(run), best: bestBefore.map(FitCheckpoint.Run.init), reseeds: log.events)
+            }
+            let run = try expectationMaximization(family, continuing: initial, maxIterations: maxIterations, tolerance: tolerance) {
+                run, change, seconds in
+                progress?(FitProgress(initialization: start, iteration: run.iterations, lowerBound: run.lowerBound,
+                                      change: change, seconds: seconds))
+                guard let monitor else { return }
+                if monitor.checkpointEvery > 0, run.iterations % monitor.checkpointEvery == 0, let save = monitor.saveCheckpoint {
+                    try save(checkpoint(run))
+                }
+                if monitor.shouldStop() { throw FitInterrupted(checkpoint: checkpoint(run)) }
+            }
+            if monitor != nil { lastCheckpoint = checkpoint(run) }
             // scikit-learn's rule, including its preference for the latest start while every
             // bound is still −∞ (max_iter = 0).
             if let kept = best, !(run.lowerBound > kept.lowerBound || kept.lowerBound == -.infinity) { continue }

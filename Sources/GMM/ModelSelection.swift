@@ -31,10 +31,11 @@ extension GaussianMixture {
     /// Fits every (component count × covariance type) of the grid on the same data with this
     /// estimator's other settings, and ranks them by BIC or AIC. A candidate whose fit fails
     /// (too few samples, an ill-defined covariance) is listed with its error, not thrown;
-    /// when every candidate fails the first error is thrown.
+    /// when every candidate fails the first error is thrown. A `monitor` that stops a fit
+    /// stops the whole selection (its `FitInterrupted` is rethrown).
     public func select<Element: GMMScalar>(_ X: Matrix<Element>, components grid: [Int],
                                             covarianceTypes: [CovarianceType] = CovarianceType.allCases,
-                                            criterion: SelectionCriterion = .bic,
+                                            criterion: SelectionCriterion = .bic, monitor: FitMonitor? = nil,
                                             progress: ((SelectionCandidate) -> Void)? = nil) throws -> ModelSelection {
         guard !grid.isEmpty, !covarianceTypes.isEmpty else {
             throw GaussianMixtureError.invalidArgument("Model selection needs at least one component count and one covariance type.")
@@ -49,12 +50,14 @@ extension GaussianMixture {
                 let candidate: SelectionCandidate
                 var model: FittedGaussianMixture?
                 do {
-                    let fitted = try estimator.fit(X)
+                    let fitted = try estimator.fit(X, monitor: monitor)
                     let score = try fitted.score(X)
                     let value = fitted.information(criterion, score: score, rows: X.rows)
                     candidate = SelectionCandidate(components: k, covarianceType: type, value: value, score: score,
                                                    converged: fitted.converged, iterations: fitted.iterations, failure: nil)
                     model = fitted
+                } catch let stop as FitInterrupted {
+                    throw stop
                 } catch {
                     firstError = firstError ?? error
                     candidate = SelectionCandidate(components: k, covarianceType: type, value: nil, score: nil,

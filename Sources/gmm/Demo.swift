@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
         gm.initialization = .kmeans
         let t1 = clock.now
         var emSeconds = 0.0
-        let model = try gm.fit(data.points) { p in
+        let model = try gm.fit(data.points, monitor: stopOnSignal) { p in
             emSeconds += p.seconds
             log(String(format: "iter %3d  mean log-likelihood %.6f  change %.3e  %.3f s", p.iteration, p.lowerBound, p.change, p.seconds))
         }

@@ -136,13 +136,13 @@ func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
 }
 
 extension DataMatrix {
-    func fit(_ gm: GaussianMixture, weights: [Double]?, continuing: FittedGaussianMixture? = nil,
+    func fit(_ gm: GaussianMixture, weights: [Double]?, resuming checkpoint: FitCheckpoint?, monitor: FitMonitor?,
              progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
         switch self {
-        case .float64(let X): return try continuing.map { try gm.fit(X, continuing: $0, sampleWeights: weights, progress: progress) }
-            ?? gm.fit(X, sampleWeights: weights, progress: progress)
-        case .float32(let X): return try continuing.map { try gm.fit(X, continuing: $0, sampleWeights: weights, progress: progress) }
-            ?? gm.fit(X, sampleWeights: weights, progress: progress)
+        case .float64(let X): return try checkpoint.map { try gm.fit(X, resumingFrom: $0, sampleWeights: weights, monitor: monitor, progress: progress) }
+            ?? gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
+        case .float32(let X): return try checkpoint.map { try gm.fit(X, resumingFrom: $0, sampleWeights: weights, monitor: monitor, progress: progress) }
+            ?? gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
         }
     }
 }

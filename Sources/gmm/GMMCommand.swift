@@ -24,8 +24,10 @@ struct GMMCommand: ParsableCommand {
                       Generate.self, Plot.self, Demo.self])
 
     /// Runs the command; data, model and numerical errors become one line on stderr and
-    /// exit code 1 (usage errors keep ArgumentParser's messages, exit code 64).
+    /// exit code 1 (usage errors keep ArgumentParser's messages, exit code 64); SIGINT and
+    /// SIGTERM stop it cleanly with exit code 130 or 143.
     static func main() {
+        Interruption.install()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -35,6 +37,13 @@ struct GMMCommand: ParsableCommand {
             fail(error.description)
         } catch let error as CommandError {
             fail(error.message)
+        } catch let error as Interrupted {
+            FileHandle.standardError.write(Data("gmm: \(error.message)\n".utf8))
+            Foundation.exit(128 + error.signal)
+        } catch is FitInterrupted {  // a fit outside `gmm fit` (select, demo): nothing to resume
+            let error = Interrupted(signal: Interruption.pending, note: "no output written")
+            FileHandle.standardError.write(Data("gmm: \(error.message)\n".utf8))
+            Foundation.exit(128 + error.signal)
         } catch {
             exit(withError: error)
         }

@@ -44,8 +44,8 @@ struct Select: ParsableCommand {
         }
         let selection: ModelSelection = try naming(data) {
             switch X {
-            case .float64(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank, progress: report)
-            case .float32(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank, progress: report)
+            case .float64(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank, monitor: stopOnSignal, progress: report)
+            case .float32(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank, monitor: stopOnSignal, progress: report)
             }
         }
         print("rank  K    covariance  \(rank.rawValue.uppercased().padding(toLength: 16, withPad: " ", startingAt: 0))mean log-lik  iter  converged")

@@ -12,6 +12,7 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case npyFortranOrder(path: String)
     case cannotWrite(path: String, reason: String)
     case model(path: String, reason: String)
+    case checkpoint(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -37,6 +38,8 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): cannot write: \(reason)"
         case .model(let path, let reason):
             return "\(path): invalid model: \(reason)"
+        case .checkpoint(let path, let reason):
+            return "\(path): invalid checkpoint: \(reason)"
         }
     }
 }

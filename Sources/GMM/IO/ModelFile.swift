@@ -33,30 +33,18 @@ public enum ModelFile {
 
     /// The JSON text of a model.
     public static func json(_ model: FittedGaussianMixture, settings: Settings?) -> String {
-        let p = model.parameters
-        let K = p.components, d = p.features, type = p.covarianceType
-        var fields: [(String, String)] = [
-            ("format", quote(format)),
-            ("covariance_type", quote(type.rawValue)),
-            ("n_components", "\(K)"),
-            ("n_features", "\(d)"),
-            ("weights", list(p.weights)),
-            ("means", "[" + (0..<K).map { list(p.means.row($0)) }.joined(separator: ", ") + "]"),
-            ("covariances", nested(p.covariances, type, K, d)),
-            ("precisions_cholesky", nested(p.precisionsCholesky, type, K, d)),
+        var fields: [(String, String)] = [("format", quote(format))] + parameterFields(model.parameters, cholesky: true) + [
             ("converged", "\(model.converged)"),
             ("n_iter", "\(model.iterations)"),
             ("lower_bound", number(model.lowerBound)),
             ("lower_bounds", list(model.lowerBounds)),
-            ("reseeds", "[" + model.reseeds.map {
-                "{\"init\": \($0.initialization), \"iter\": \($0.iteration), \"component\": \($0.component), \"row\": \($0.row)}"
-            }.joined(separator: ", ") + "]"),
+            ("reseeds", reseedList(model.reseeds)),
         ]
         if let s = settings {
             fields += [("tol", number(s.tol)), ("reg_covar", number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
                        ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
         }
-        return "{\n" + fields.map { "  \(quote($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+        return object(fields)
     }
 
     /// Writes a model atomically.
@@ -69,16 +57,44 @@ public enum ModelFile {
     /// Reads a model: at least `covariance_type`, `weights`, `means` and `covariances` (or
     /// `precisions_cholesky`); fit results default to "not fitted here".
     public static func read(_ path: String) throws -> FittedGaussianMixture {
+        try decode(readFile(path), path: path)
+    }
+
+    /// A model from the bytes of a model file; `path` names it in errors.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> FittedGaussianMixture {
         func fail(_ reason: String) -> DataFileError { .model(path: path, reason: reason) }
+        let m = try object(bytes, path: path)
+        if let f = m["format"]?.string, f != format { throw fail("unsupported format '\(f)' (expected '\(format)')") }
+        return FittedGaussianMixture(parameters: try parameters(m, fail),
+                                     lowerBound: m["lower_bound"]?.number ?? -.infinity,
+                                     lowerBounds: m["lower_bounds"]?.array?.compactMap(\.number) ?? [],
+                                     converged: m["converged"]?.bool ?? false,
+                                     iterations: m["n_iter"]?.int ?? 0)
+    }
+
+    /// The whole file; a clear error when it is missing, unreadable or empty.
+    static func readFile(_ path: String) throws -> [UInt8] {
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw DataFileError.cannotRead(path: path, reason: FileManager.default.fileExists(atPath: path)
                                            ? "permission denied or not a file" : "No such file or directory")
         }
         guard !bytes.isEmpty else { throw DataFileError.empty(path: path) }
+        return Array(bytes)
+    }
+
+    /// The top-level JSON object of a model or checkpoint file.
+    static func object(_ bytes: [UInt8], path: String) throws -> JSONValue {
         let m: JSONValue
-        do { m = try JSONValue.parse(Array(bytes)) } catch let e as JSONValue.ParseError { throw fail("not valid JSON: \(e)") }
-        guard case .object = m else { throw fail("the top level must be a JSON object") }
-        if let f = m["format"]?.string, f != format { throw fail("unsupported format '\(f)' (expected '\(format)')") }
+        do { m = try JSONValue.parse(bytes) } catch let e as JSONValue.ParseError {
+            throw DataFileError.model(path: path, reason: "not valid JSON: \(e)")
+        }
+        guard case .object = m else { throw DataFileError.model(path: path, reason: "the top level must be a JSON object") }
+        return m
+    }
+
+    /// Parameters from an object's `covariance_type`, `weights`, `means` and `covariances` (or
+    /// `precisions_cholesky`), checked for shape, finiteness, normalization and definiteness.
+    static func parameters(_ m: JSONValue, _ fail: (String) -> DataFileError) throws -> GaussianMixtureParameters {
         guard let typeName = m["covariance_type"]?.string else { throw fail("missing 'covariance_type'") }
         guard let type = CovarianceType(rawValue: typeName) else {
             throw fail("'covariance_type' must be full, tied, diag or spherical (got '\(typeName)')")
@@ -94,28 +110,37 @@ public enum ModelFile {
         if let n = m["n_components"]?.int, n != K { throw fail("'n_components' is \(n) but there are \(K) weights") }
         let meanMatrix = Matrix(rows: K, columns: d, elements: means.flatMap { $0 })
         let expected = type.storageCount(components: K, features: d)
-        let parameters: GaussianMixtureParameters
         do {
             if let covariances = m["covariances"] {
                 let cov = try flatten(covariances, "covariances", fail)
                 guard cov.count == expected else { throw fail("'covariances' for '\(typeName)' needs \(expected) values, got \(cov.count)") }
-                parameters = try GaussianMixtureParameters(weights: weights, means: meanMatrix, covariances: cov, covarianceType: type)
+                return try GaussianMixtureParameters(weights: weights, means: meanMatrix, covariances: cov, covarianceType: type)
             } else if let factors = m["precisions_cholesky"] {
                 let u = try flatten(factors, "precisions_cholesky", fail)
                 guard u.count == expected else { throw fail("'precisions_cholesky' for '\(typeName)' needs \(expected) values, got \(u.count)") }
-                parameters = try GaussianMixtureParameters(weights: weights, means: meanMatrix,
-                                                           precisions: precisions(fromCholesky: u, type, K, d), covarianceType: type)
+                return try GaussianMixtureParameters(weights: weights, means: meanMatrix,
+                                                     precisions: precisions(fromCholesky: u, type, K, d), covarianceType: type)
             } else {
                 throw fail("needs 'covariances' or 'precisions_cholesky'")
             }
         } catch let e as GaussianMixtureError {
             throw fail("\(e)")
         }
-        return FittedGaussianMixture(parameters: parameters,
-                                     lowerBound: m["lower_bound"]?.number ?? -.infinity,
-                                     lowerBounds: m["lower_bounds"]?.array?.compactMap(\.number) ?? [],
-                                     converged: m["converged"]?.bool ?? false,
-                                     iterations: m["n_iter"]?.int ?? 0)
+    }
+
+    /// The parameter fields of a model or checkpoint object.
+    static func parameterFields(_ p: GaussianMixtureParameters, cholesky: Bool) -> [(String, String)] {
+        let K = p.components, d = p.features, type = p.covarianceType
+        var fields: [(String, String)] = [
+            ("covariance_type", quote(type.rawValue)),
+            ("n_components", "\(K)"),
+            ("n_features", "\(d)"),
+            ("weights", list(p.weights)),
+            ("means", "[" + (0..<K).map { list(p.means.row($0)) }.joined(separator: ", ") + "]"),
+            ("covariances", nested(p.covariances, type, K, d)),
+        ]
+        if cholesky { fields.append(("precisions_cholesky", nested(p.precisionsCholesky, type, K, d))) }
+        return fields
     }
 
     /// P = U Uᵀ per block (any square factor works: the kernels' own U is rebuilt from P).
@@ -133,7 +158,7 @@ public enum ModelFile {
         }
     }
 
-    private static func numbers(_ value: JSONValue?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
+    static func numbers(_ value: JSONValue?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
         guard let list = value?.array else { throw fail("'\(name)' must be a list of numbers") }
         return try list.map { item in
             guard let n = item.number, n.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
@@ -163,9 +188,20 @@ public enum ModelFile {
         }
     }
 
-    private static func list(_ values: [Double]) -> String { "[" + values.map(number).joined(separator: ", ") + "]" }
-    private static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-    private static func quote(_ s: String) -> String {
+    static func reseedList(_ events: [ReseedEvent]) -> String {
+        "[" + events.map {
+            "{\"init\": \($0.initialization), \"iter\": \($0.iteration), \"component\": \($0.component), \"row\": \($0.row)}"
+        }.joined(separator: ", ") + "]"
+    }
+
+    /// A JSON object, one field per line.
+    static func object(_ fields: [(String, String)], indent: String = "") -> String {
+        "{\n" + fields.map { "\(indent)  \(quote($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n\(indent)}" + (indent.isEmpty ? "\n" : "")
+    }
+
+    static func list(_ values: [Double]) -> String { "[" + values.map(number).joined(separator: ", ") + "]" }
+    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

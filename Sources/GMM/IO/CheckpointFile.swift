@@ -1,0 +1,118 @@
+/// The checkpoint file format "swift-gmm-checkpoint/1": JSON holding a `FitCheckpoint`.
+/// Parameters use the model file's fields; 64-bit integers (seed, generator state, data hash)
+/// are hexadecimal strings, since JSON numbers are doubles; every double is written with
+/// shortest round-trip decimals, so a resumed fit starts from exactly the saved bits.
+public enum CheckpointFile {
+    public static let format = "swift-gmm-checkpoint/1"
+
+    public static func json(_ c: FitCheckpoint) -> String {
+        typealias M = ModelFile
+        let s = c.settings
+        func hex(_ v: UInt64) -> String { M.quote(String(v, radix: 16)) }
+        func run(_ r: FitCheckpoint.Run) -> String {
+            M.object(M.parameterFields(r.parameters, cholesky: false) + [
+                ("lower_bound", M.number(r.lowerBound)),
+                ("lower_bounds", M.list(r.lowerBounds)),
+                ("converged", "\(r.converged)"),
+                ("n_iter", "\(r.iterations)"),
+            ], indent: "  ")
+        }
+        return M.object([
+            ("format", M.quote(format)),
+            ("settings", M.object([
+                ("n_components", "\(s.components)"), ("covariance_type", M.quote(s.covarianceType.rawValue)),
+                ("tol", M.number(s.tolerance)), ("reg_covar", M.number(s.regCovar)), ("max_iter", "\(s.maxIterations)"),
+                ("n_init", "\(s.initializations)"), ("init", M.quote(s.initialization)), ("seed", hex(s.seed)),
+                ("on_degenerate", M.quote(s.onDegenerate.rawValue)),
+            ], indent: "  ")),
+            ("data", M.object([
+                ("rows", "\(c.data.rows)"), ("columns", "\(c.data.columns)"),
+                ("dtype", M.quote(c.data.float32 ? "float32" : "float64")), ("hash", hex(c.data.hash)),
+            ], indent: "  ")),
+            ("init_index", "\(c.initialization)"),
+            ("generator_state", "[" + c.generatorState.map(hex).joined(separator: ", ") + "]"),
+            ("current", run(c.current)),
+            ("best", c.best.map(run) ?? "null"),
+            ("reseeds", M.reseedList(c.reseeds)),
+        ])
+    }
+
+    /// Writes a checkpoint atomically (a crash while saving leaves the previous one intact).
+    public static func write(_ checkpoint: FitCheckpoint, to path: String) throws {
+        let out = try AtomicOutput(path: path)
+        try out.write(json(checkpoint))
+        try out.commit()
+    }
+
+    public static func read(_ path: String) throws -> FitCheckpoint {
+        try decode(ModelFile.readFile(path), path: path)
+    }
+
+    /// A checkpoint from the bytes of a checkpoint file; `path` names it in errors.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> FitCheckpoint {
+        func fail(_ reason: String) -> DataFileError { .checkpoint(path: path, reason: reason) }
+        let m: JSONValue
+        do { m = try ModelFile.object(bytes, path: path) } catch DataFileError.model(_, let reason) { throw fail(reason) }
+        guard m["format"]?.string == format else { throw fail("'format' must be '\(format)'") }
+        func int(_ o: JSONValue?, _ name: String) throws -> Int {
+            guard let v = o?[name]?.int else { throw fail("'\(name)' must be an integer") }
+            return v
+        }
+        func double(_ o: JSONValue?, _ name: String) throws -> Double {
+            guard let v = o?[name]?.number, v.isFinite else { throw fail("'\(name)' must be a finite number") }
+            return v
+        }
+        func string(_ o: JSONValue?, _ name: String) throws -> String {
+            guard let v = o?[name]?.string else { throw fail("'\(name)' must be a string") }
+            return v
+        }
+        func hex(_ value: JSONValue?, _ name: String) throws -> UInt64 {
+            guard let text = value?.string, !text.isEmpty, text.count <= 16, let v = UInt64(text, radix: 16) else {
+                throw fail("'\(name)' must be a hexadecimal string of at most 16 digits")
+            }
+            return v
+        }
+        let s = m["settings"], data = m["data"]
+        guard let type = CovarianceType(rawValue: try string(s, "covariance_type")) else { throw fail("unknown 'covariance_type'") }
+        guard let policy = DegeneratePolicy(rawValue: try string(s, "on_degenerate")) else { throw fail("unknown 'on_degenerate'") }
+        let settings = FitCheckpoint.Settings(
+            components: try int(s, "n_components"), covarianceType: type, tolerance: try double(s, "tol"),
+            regCovar: try double(s, "reg_covar"), maxIterations: try int(s, "max_iter"), initializations: try int(s, "n_init"),
+            initialization: try string(s, "init"), seed: try hex(s?["seed"], "seed"), onDegenerate: policy)
+        let dtype = try string(data, "dtype")
+        guard dtype == "float32" || dtype == "float64" else { throw fail("'dtype' must be float32 or float64") }
+        let fingerprint = DataFingerprint(rows: try int(data, "rows"), columns: try int(data, "columns"),
+                                          float32: dtype == "float32", hash: try hex(data?["hash"], "hash"))
+        guard let words = m["generator_state"]?.array else { throw fail("'generator_state' must be a list") }
+        let state = try words.map { try hex($0, "generator_state") }
+        func run(_ value: JSONValue?, _ name: String) throws -> FitCheckpoint.Run {
+            guard let r = value, case .object = r else { throw fail("'\(name)' must be an object") }
+            let parameters = try ModelFile.parameters(r) { fail("'\(name)': \($0)") }
+            guard let bounds = r["lower_bounds"]?.array else { throw fail("'\(name).lower_bounds' must be a list") }
+            let lowerBounds = try bounds.map { b -> Double in
+                guard let v = b.number, v.isFinite else { throw fail("'\(name).lower_bounds' must hold finite numbers") }
+                return v
+            }
+            guard let converged = r["converged"]?.bool else { throw fail("'\(name).converged' must be true or false") }
+            let bound: Double
+            switch r["lower_bound"] {
+            case .null?: bound = -.infinity
+            case .number(let v)? where v.isFinite: bound = v
+            default: throw fail("'\(name).lower_bound' must be a finite number or null")
+            }
+            return FitCheckpoint.Run(parameters: parameters, lowerBound: bound, lowerBounds: lowerBounds,
+                                     converged: converged, iterations: try int(r, "n_iter"))
+        }
+        let best: FitCheckpoint.Run? = m["best"] == .null ? nil : try run(m["best"], "best")
+        guard let events = m["reseeds"]?.array else { throw fail("'reseeds' must be a list") }
+        let reseeds = try events.map { e in
+            ReseedEvent(initialization: try int(e, "init"), iteration: try int(e, "iter"),
+                        component: try int(e, "component"), row: try int(e, "row"))
+        }
+        let checkpoint = FitCheckpoint(settings: settings, data: fingerprint, initialization: try int(m, "init_index"),
+                                       generatorState: state, current: try run(m["current"], "current"), best: best,
+                                       reseeds: reseeds)
+        do { try checkpoint.checkConsistency() } catch let e as CheckpointMismatch { throw fail("\(e)") }
+        return checkpoint
+    }
+}
