@@ -20,6 +20,11 @@ typedef gmm_status (*gmm_load_block_fn)(const void *GMM_RESTRICT X, size_t ldX, 
  *  float32 is nonzero), or -1 when all are finite. */
 long gmm_first_nonfinite(const void *X, int float32, size_t count);
 
+/** Per-column minimum and maximum of a row-major rows x d array of finite doubles (or floats
+ *  when float32 is nonzero) into lo[d] and hi[d]. Returns GMM_ERR_ARGUMENT for rows or d of 0. */
+gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
+                             double *GMM_RESTRICT lo, double *GMM_RESTRICT hi);
+
 gmm_status gmm_load_block_f64_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                                   const double *GMM_RESTRICT center, double *GMM_RESTRICT Xt, size_t ldx);
 gmm_status gmm_load_block_f32_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,

@@ -51,3 +51,31 @@ long gmm_first_nonfinite(const void *X, int float32, size_t count) {
     }
     return -1;
 }
+
+gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
+                             double *GMM_RESTRICT lo, double *GMM_RESTRICT hi) {
+    if (!X || !lo || !hi || rows == 0 || d == 0) return GMM_ERR_ARGUMENT;
+    for (size_t i = 0; i < d; i++) {
+        lo[i] = float32 ? (double)((const float *)X)[i] : ((const double *)X)[i];
+        hi[i] = lo[i];
+    }
+    /* Row by row with branch-free selects, so the column loop vectorizes. */
+    for (size_t r = 1; r < rows; r++) {
+        if (float32) {
+            const float *x = (const float *)X + r * d;
+            for (size_t i = 0; i < d; i++) {
+                double v = x[i];
+                lo[i] = v < lo[i] ? v : lo[i];
+                hi[i] = v > hi[i] ? v : hi[i];
+            }
+        } else {
+            const double *x = (const double *)X + r * d;
+            for (size_t i = 0; i < d; i++) {
+                double v = x[i];
+                lo[i] = v < lo[i] ? v : lo[i];
+                hi[i] = v > hi[i] ? v : hi[i];
+            }
+        }
+    }
+    return GMM_OK;
+}

@@ -11,6 +11,12 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
     case notEnoughSamples(samples: Int)
     /// A NaN or infinite value in the input; row and column are 0-based.
     case nonFiniteInput(row: Int, column: Int, isNaN: Bool)
+    /// A value beyond ±`dataMagnitudeLimit` (row and column 0-based).
+    case valueTooLarge(row: Int, column: Int, value: Double)
+    /// Every row of the data is the same point.
+    case identicalSamples(samples: Int)
+    /// The data vary by less than `dataSpreadLimit` in every feature.
+    case spreadTooSmall(spread: Double)
     /// The data have a different number of features than the model or the start parameters.
     case featureMismatch(expected: Int, got: Int)
     /// A configuration value or explicit parameter that cannot be used.
@@ -30,6 +36,12 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
             return "Found array with \(n) sample(s) while a minimum of 2 is required by GaussianMixture."
         case .nonFiniteInput(let r, let c, let isNaN):
             return "Input X contains \(isNaN ? "NaN" : "infinity") at row \(r), column \(c)."
+        case .valueTooLarge(let r, let c, let v):
+            return "Input X contains \(v) at row \(r), column \(c), beyond ±\(dataMagnitudeLimit): squared distances would overflow double precision. Rescale the data."
+        case .identicalSamples(let n):
+            return "All \(n) samples of X are the same point; a Gaussian mixture needs samples that differ."
+        case .spreadTooSmall(let spread):
+            return "The features of X vary by at most \(spread), below \(dataSpreadLimit): squared differences would underflow double precision. Rescale the data."
         case .featureMismatch(let expected, let got):
             return "X has \(got) features, but the model expects \(expected) features."
         case .invalidArgument(let message):

@@ -117,6 +117,7 @@ public struct FittedGaussianMixture: Sendable {
         guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
         guard X.rows > 0 else { return 0 }
         try X.checkFinite()
+        _ = try X.checkMagnitude()
         let engine = PassEngine(data: X, components: components, covariance: covarianceType, threads: threads, isa: isa)
         return engine.run(GaussianModelBuffers(parameters), outputs: outputs).logLikelihoodSum
     }

@@ -220,6 +220,10 @@ public struct GaussianMixture: Sendable {
             guard samples > 0 else { throw E.invalidArgument("sample_weight is zero for every row.") }
         }
         guard samples >= components else { throw E.tooFewSamples(samples: samples, components: components) }
+        let (lo, hi) = try X.checkMagnitude()
+        let spread = zip(lo, hi).map { $1 - $0 }.max()!
+        guard spread > 0 else { throw E.identicalSamples(samples: X.rows) }
+        guard spread >= dataSpreadLimit else { throw E.spreadTooSmall(spread: spread) }
         if case .parameters(let p) = initialization {
             guard p.features == X.columns else { throw E.featureMismatch(expected: p.features, got: X.columns) }
             guard p.components == components, p.covarianceType == covarianceType else {

@@ -17,6 +17,14 @@ extension Float: GMMScalar {
     public static var isFloat32: Bool { true }
 }
 
+/// The largest |x| accepted in data: squared distances of such values, summed over up to
+/// 10¹² points, stay below the largest double.
+public let dataMagnitudeLimit = 1e140
+
+/// The smallest spread accepted (the largest per-feature max − min): below it, squared
+/// differences fall into the subnormal range and variances underflow to 0.
+public let dataSpreadLimit = 1e-140
+
 extension Matrix where Element: GMMScalar {
     /// Throws `.nonFiniteInput` naming the first NaN or infinite value (row, column).
     func checkFinite() throws {
@@ -24,6 +32,18 @@ extension Matrix where Element: GMMScalar {
         guard index >= 0 else { return }
         throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns,
                                                   isNaN: storage.pointer[index].isNaN)
+    }
+
+    /// Per-column (minimum, maximum), after throwing `.valueTooLarge` for the first value
+    /// beyond ±`dataMagnitudeLimit`. Call after `checkFinite()`.
+    func checkMagnitude() throws -> (lo: [Double], hi: [Double]) {
+        var lo = [Double](repeating: 0, count: columns), hi = lo
+        let status = withUnsafeBufferPointer { gmm_column_ranges($0.baseAddress, Element.isFloat32 ? 1 : 0, rows, columns, &lo, &hi) }
+        precondition(status == GMM_OK, "gmm_column_ranges: \(status)")
+        guard zip(lo, hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }) else { return (lo, hi) }
+        let index = withUnsafeBufferPointer { $0.firstIndex { abs(Double($0)) > dataMagnitudeLimit }! }
+        throw GaussianMixtureError.valueTooLarge(row: index / columns, column: index % columns,
+                                                 value: Double(storage.pointer[index]))
     }
 
     /// Row `index` widened to Double.

@@ -30,6 +30,7 @@ struct Predict: ParsableCommand {
         let labelWriter = try ArrayWriter(path: output, rows: X.rows, columns: nil, element: .int64)
         let probaWriter = try proba.map { try ArrayWriter(path: $0, rows: X.rows, columns: fitted.components) }
         for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
+            try Interruption.check()
             let rows = X.rows(start..<min(X.rows, start + streamChunkRows))
             if let probaWriter {
                 let P = try naming(data) { try fitted.predictProbabilities(rows) }
@@ -76,6 +77,8 @@ struct Score: ParsableCommand {
             let writer = try ArrayWriter(path: perSample, rows: X.rows, columns: nil)
             var total = 0.0
             for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
+                try Interruption.check()
+            try Interruption.check()
                 let s = try naming(data) { try fitted.scoreSamples(X.rows(start..<min(X.rows, start + streamChunkRows))) }
                 total += s.reduce(0, +)
                 try s.withUnsafeBufferPointer { try writer.append($0) }
@@ -120,6 +123,7 @@ struct Sample: ParsableCommand {
         let points = try ArrayWriter(path: output, rows: n, columns: fitted.features)
         let labelWriter = try labels.map { try ArrayWriter(path: $0, rows: n, columns: nil, element: .int64) }
         try fitted.parameters.sampleChunks(n, seed: seed) { _, _, x, l in
+            try Interruption.check()
             try points.append(x)
             try labelWriter?.append(labels: Array(l))
         }

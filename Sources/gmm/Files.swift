@@ -127,7 +127,7 @@ let streamChunkRows = 1 << 16
 func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as GaussianMixtureError {
         switch e {
-        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples:
+        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples, .valueTooLarge, .identicalSamples, .spreadTooSmall:
             throw CommandError("\(path): \(e)")
         default:
             throw e

@@ -128,6 +128,7 @@ struct Generate: ParsableCommand {
         let points = try ArrayWriter(path: output, rows: n, columns: d, element: float32 ? .float32 : .float64)
         let labelWriter = try labels.map { try ArrayWriter(path: $0, rows: n, columns: nil, element: .int64) }
         try truth.parameters.sampleChunks(n, seed: seed &+ 1) { _, _, x, l in
+            try Interruption.check()
             try points.append(x)
             try labelWriter?.append(labels: Array(l))
         }

@@ -63,8 +63,8 @@ struct BadInputTests {
         Case(name: "bad model", files: ["m.json": "{\"covariance_type\": \"full\", \"weights\": [1]}", "x.csv": "1\n2\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
              message: "gmm: error: m.json: invalid model: 'means' must be a list of 1 rows (one per weight)"),
-        Case(name: "collapsed component", files: ["same.csv": "1,1\n1,1\n1,1\n"], copies: [],
-             arguments: ["fit", "same.csv", "-k", "1", "--reg-covar", "0", "-o", "out.json"],
+        Case(name: "collapsed component", files: ["two.csv": "1,1\n1,1\n1,1\n2,3\n2,3\n"], copies: [],
+             arguments: ["fit", "two.csv", "-k", "2", "--reg-covar", "0", "-o", "out.json"],
              message: "gmm: error: Fitting the mixture model failed because some components have ill-defined empirical covariance"),
     ]
 

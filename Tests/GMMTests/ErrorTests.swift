@@ -53,12 +53,64 @@ struct ErrorTests {
     }
 
     @Test(arguments: CovarianceType.allCases)
-    func identicalPointsWithoutRegularizationFail(type: CovarianceType) {
-        let X = Matrix(Array(repeating: [2.0, -1.0, 0.5], count: 20))
+    func collapsedClustersWithoutRegularizationFail(type: CovarianceType) {
+        // Two groups of identical points: k-means puts one component on each, with zero spread.
+        let X = Matrix(Array(repeating: [2.0, -1.0, 0.5], count: 10) + Array(repeating: [3.0, 0.0, 1.0], count: 10))
         #expect(throws: GaussianMixtureError.illDefinedCovariance(component: type == .tied ? nil : 0)) {
-            try GaussianMixture(components: 1, covarianceType: type, regCovar: 0).fit(X)
+            try GaussianMixture(components: 2, covarianceType: type, regCovar: 0, seed: 1).fit(X)
         }
         #expect("\(GaussianMixtureError.illDefinedCovariance(component: nil))".hasSuffix("(shared tied covariance)"))
+    }
+
+    @Test func identicalSamplesAreRejected() {
+        let X = Matrix(Array(repeating: [2.0, -1.0, 0.5], count: 20))
+        for type in CovarianceType.allCases {
+            for reg in [0, 1e-6] {
+                #expect(throws: GaussianMixtureError.identicalSamples(samples: 20)) {
+                    try GaussianMixture(components: 1, covarianceType: type, regCovar: reg).fit(X)
+                }
+            }
+        }
+        #expect("\(GaussianMixtureError.identicalSamples(samples: 20))" == "All 20 samples of X are the same point; a Gaussian mixture needs samples that differ.")
+        // float32 data too, and K > N is still reported first, as scikit-learn does.
+        #expect(throws: GaussianMixtureError.identicalSamples(samples: 20)) {
+            try GaussianMixture(components: 2).fit(Matrix(Array(repeating: [Float(1), 2], count: 20)))
+        }
+        #expect(throws: GaussianMixtureError.tooFewSamples(samples: 20, components: 30)) {
+            try GaussianMixture(components: 30).fit(X)
+        }
+    }
+
+    @Test func extremeMagnitudesAreRejectedWithTheirPlace() throws {
+        var rows = blobs(n: 40, d: 3, k: 2, seed: 3).elements
+        rows[3 * 17 + 1] = -1e300
+        let X = Matrix(rows: 40, columns: 3, elements: rows)
+        let error = GaussianMixtureError.valueTooLarge(row: 17, column: 1, value: -1e300)
+        #expect(throws: error) { try GaussianMixture(components: 2).fit(X) }
+        #expect("\(error)" == "Input X contains -1e+300 at row 17, column 1, beyond ±1e+140: squared distances would overflow double precision. Rescale the data.")
+        // Evaluating a model on such data is refused the same way.
+        let model = try GaussianMixture(components: 2, seed: 1).fit(blobs(n: 40, d: 3, k: 2, seed: 3))
+        #expect(throws: error) { try model.predict(X) }
+        #expect(throws: error) { try model.score(X) }
+        // Large but safe values fit: the engine centres the data, so 1e100 offsets are fine.
+        let shifted = Matrix(rows: 40, columns: 3, elements: blobs(n: 40, d: 3, k: 2, seed: 3).elements.map { $0 * 1e95 + 1e100 })
+        let big = try GaussianMixture(components: 2, seed: 1).fit(shifted)
+        #expect(big.lowerBound.isFinite && big.parameters.covariances.allSatisfy(\.isFinite))
+        // Tiny spread: squared differences would underflow.
+        let tiny = Matrix(rows: 40, columns: 3, elements: blobs(n: 40, d: 3, k: 2, seed: 3).elements.map { $0 * 1e-300 })
+        #expect(throws: GaussianMixtureError.spreadTooSmall(spread: try #require(Self.largestRange(tiny)))) {
+            try GaussianMixture(components: 2).fit(tiny)
+        }
+        #expect("\(GaussianMixtureError.spreadTooSmall(spread: 2e-300))" == "The features of X vary by at most 2e-300, below 1e-140: squared differences would underflow double precision. Rescale the data.")
+        // Small but representable data fit normally (and give the same labels as rescaled data).
+        let small = Matrix(rows: 40, columns: 3, elements: blobs(n: 40, d: 3, k: 2, seed: 3).elements.map { $0 * 1e-100 })
+        let fitSmall = try GaussianMixture(components: 2, regCovar: 0, seed: 1).fit(small)
+        let fitUnit = try GaussianMixture(components: 2, regCovar: 0, seed: 1).fit(blobs(n: 40, d: 3, k: 2, seed: 3))
+        #expect(try fitSmall.predict(small) == fitUnit.predict(blobs(n: 40, d: 3, k: 2, seed: 3)))
+    }
+
+    static func largestRange(_ X: Matrix<Double>) -> Double? {
+        (0..<X.columns).map { c in (0..<X.rows).map { X[$0, c] }.max()! - (0..<X.rows).map { X[$0, c] }.min()! }.max()
     }
 
     @Test func invalidSettingsAreRejected() {
