@@ -64,9 +64,16 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
 
     /// Parameters from weights, means and covariances. Throws `.illDefinedCovariance` when a
     /// covariance is not positive definite, `.invalidArgument` for inconsistent shapes.
+    /// Throws `.invalidArgument` naming the component when a covariance is not finite,
+    /// symmetric and positive definite, or when the shapes or weights are inconsistent.
     public init(weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
         try Self.checkShapes(weights: weights, means: means, values: covariances, covarianceType, name: "covariances")
-        try self.init(checkedShapesWeights: weights, means: means, covariances: covariances, covarianceType: covarianceType)
+        try Self.checkSymmetricFinite(covariances, covarianceType, components: weights.count, features: means.columns, name: "covariances")
+        do {
+            try self.init(checkedShapesWeights: weights, means: means, covariances: covariances, covarianceType: covarianceType)
+        } catch GaussianMixtureError.illDefinedCovariance(let k) {
+            throw Self.notPositiveDefinite("covariances", k)
+        }
     }
 
     /// Parameters from weights, means and precision matrices (Σₖ⁻¹), as scikit-learn's
@@ -75,6 +82,7 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     public init(weights: [Double], means: Matrix<Double>, precisions: [Double], covarianceType: CovarianceType) throws {
         try Self.checkShapes(weights: weights, means: means, values: precisions, covarianceType, name: "precisions")
         let K = weights.count, d = means.columns
+        try Self.checkSymmetricFinite(precisions, covarianceType, components: K, features: d, name: "precisions")
         var U = [Double](repeating: 0, count: precisions.count)
         var cov = [Double](repeating: 0, count: precisions.count)
         var logDet = [Double](repeating: 0, count: K)
@@ -92,7 +100,7 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
                         }
                     }
                 }
-                guard let ld else { throw GaussianMixtureError.illDefinedCovariance(component: covarianceType == .full ? b : nil) }
+                guard let ld else { throw Self.notPositiveDefinite("precisions", covarianceType == .full ? b : nil) }
                 if covarianceType == .full { logDet[b] = ld } else { logDet = Array(repeating: ld, count: K) }
             }
         case .diag, .spherical:
@@ -100,7 +108,7 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
             for k in 0..<K {
                 for j in 0..<perComponent {
                     let p = precisions[k * perComponent + j]
-                    guard p > 0, p.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+                    guard p > 0, p.isFinite else { throw Self.notPositiveDefinite("precisions", k) }
                     U[k * perComponent + j] = p.squareRoot()
                     cov[k * perComponent + j] = 1 / p
                     logDet[k] += Double(d / perComponent) * log(p.squareRoot())
@@ -172,6 +180,30 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
         self.covariances = covariances
         self.precisionsCholesky = precisionsCholesky
         self.logDeterminants = logDeterminants
+    }
+
+    private static func notPositiveDefinite(_ name: String, _ component: Int?) -> GaussianMixtureError {
+        .invalidArgument("The parameter '\(name)' should be symmetric, positive-definite, but \(component.map { "component \($0)" } ?? "the shared tied matrix") is not positive-definite.")
+    }
+
+    /// Every value finite; full and tied matrices symmetric to numpy's allclose (rtol 1e-5,
+    /// atol 1e-8), as scikit-learn checks precisions_init.
+    private static func checkSymmetricFinite(_ values: [Double], _ type: CovarianceType, components K: Int, features d: Int,
+                                             name: String) throws {
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let per = values.count / (type == .tied ? 1 : K)
+            let which = type == .tied ? "the shared tied matrix" : "component \(bad / per)"
+            throw GaussianMixtureError.invalidArgument("The parameter '\(name)' contains a non-finite value (\(which)).")
+        }
+        guard type == .full || type == .tied else { return }
+        for b in 0..<(type == .full ? K : 1) {
+            let o = b * d * d
+            for i in 0..<d {
+                for j in (i + 1)..<max(i + 1, d) where abs(values[o + i * d + j] - values[o + j * d + i]) > 1e-8 + 1e-5 * abs(values[o + j * d + i]) {
+                    throw GaussianMixtureError.invalidArgument("The parameter '\(name)' should be symmetric, positive-definite, but \(type == .full ? "component \(b)" : "the shared tied matrix") is not symmetric ([\(i)][\(j)] = \(values[o + i * d + j]), [\(j)][\(i)] = \(values[o + j * d + i])).")
+                }
+            }
+        }
     }
 
     private static func checkShapes(weights: [Double], means: Matrix<Double>, values: [Double],

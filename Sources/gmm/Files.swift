@@ -27,6 +27,10 @@ func loadWeights(_ path: String, rows: Int) throws -> [Double] {
     }
     let w = data.doubleElements
     guard w.count == rows else { throw CommandError("\(path): \(w.count) sample weights for \(rows) data rows") }
+    if let row = w.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+        throw CommandError("\(path): the weight at row \(row) is \(w[row]); weights must be finite and non-negative")
+    }
+    guard w.contains(where: { $0 > 0 }) else { throw CommandError("\(path): every sample weight is zero") }
     return w
 }
 

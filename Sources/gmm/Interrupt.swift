@@ -10,15 +10,22 @@ private let pendingSignal = Atomic<Int32>(0)
 /// either complete or absent and a fit saves a checkpoint. A second signal stops at once.
 enum Interruption {
     static func install() {
+        var set = sigset_t()
+        sigemptyset(&set)
         for sig in [SIGINT, SIGTERM] {
-            _ = Glibc.signal(sig) { sig in
+            let previous = Glibc.signal(sig) { sig in
                 // Only async-signal-safe work here: an atomic exchange, signal and raise.
                 if pendingSignal.exchange(sig, ordering: .relaxed) != 0 {
                     _ = Glibc.signal(sig, SIG_DFL)
                     _ = raise(sig)
                 }
             }
+            // A signal the parent set to be ignored (a background job's SIGINT) stays ignored.
+            if let previous, unsafeBitCast(previous, to: Int.self) == 1 /* SIG_IGN */ { _ = Glibc.signal(sig, SIG_IGN) }
+            sigaddset(&set, sig)
         }
+        // A parent may have blocked them (the mask is inherited); a blocked signal never arrives.
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The pending signal, 0 if none.

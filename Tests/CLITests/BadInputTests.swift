@@ -66,7 +66,64 @@ struct BadInputTests {
         Case(name: "collapsed component", files: ["two.csv": "1,1\n1,1\n1,1\n2,3\n2,3\n"], copies: [],
              arguments: ["fit", "two.csv", "-k", "2", "--reg-covar", "0", "-o", "out.json"],
              message: "gmm: error: Fitting the mixture model failed because some components have ill-defined empirical covariance"),
+        Case(name: "one sample", files: ["one.csv": "1,2\n"], copies: [], arguments: ["fit", "one.csv", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: one.csv: Found array with 1 sample(s) while a minimum of 2 is required by GaussianMixture."),
+        Case(name: "K < 1", files: ["x.csv": "1,2\n3,4\n"], copies: [], arguments: ["fit", "x.csv", "-k", "0", "-o", "out.json"],
+             message: "gmm: error: The 'n_components' parameter must be an int in the range [1, inf). Got 0 instead."),
+        Case(name: "no features", files: [:], copies: ["zero_columns.npy"], arguments: ["fit", "zero_columns.npy", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: zero_columns.npy: the array has shape (5, 0): no values to use"),
+        Case(name: "identical rows", files: ["same.csv": "1,1\n1,1\n1,1\n"], copies: [],
+             arguments: ["fit", "same.csv", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: same.csv: All 3 samples of X are the same point; a Gaussian mixture needs samples that differ."),
+        Case(name: "value too large", files: ["big.csv": "1,2\n3,1e300\n5,6\n"], copies: [],
+             arguments: ["fit", "big.csv", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: big.csv: Input X contains 1e+300 at row 1, column 1, beyond ±1e+140: squared distances would overflow double precision. Rescale the data."),
+        Case(name: "value too large to predict", files: ["m.json": threeFeatureModel, "big3.csv": "1,2,3\n-1e200,0,0\n"], copies: [],
+             arguments: ["predict", "m.json", "big3.csv", "-o", "out.npy"],
+             message: "gmm: error: big3.csv: Input X contains -1e+200 at row 1, column 0, beyond ±1e+140"),
+        Case(name: "spread too small", files: ["tiny.csv": "1e-300,2e-300\n3e-300,1e-300\n0,0\n"], copies: [],
+             arguments: ["fit", "tiny.csv", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: tiny.csv: The features of X vary by at most 3e-300, below 1e-140: squared differences would underflow double precision. Rescale the data."),
+        Case(name: "negative weight", files: ["x.csv": "1,2\n3,4\n5,7\n", "w.csv": "1\n-1\n1\n"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "1", "--sample-weights", "w.csv", "-o", "out.json"],
+             message: "gmm: error: w.csv: the weight at row 1 is -1.0; weights must be finite and non-negative"),
+        Case(name: "non-finite weight", files: ["x.csv": "1,2\n3,4\n5,7\n"], copies: ["inf_weights.npy"],
+             arguments: ["fit", "x.csv", "-k", "1", "--sample-weights", "inf_weights.npy", "-o", "out.json"],
+             message: "gmm: error: inf_weights.npy: the weight at row 2 is inf; weights must be finite and non-negative"),
+        Case(name: "all-zero weights", files: ["x.csv": "1,2\n3,4\n5,7\n", "w.csv": "0\n0\n0\n"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "1", "--sample-weights", "w.csv", "-o", "out.json"],
+             message: "gmm: error: w.csv: every sample weight is zero"),
+        Case(name: "weights of the wrong length", files: ["x.csv": "1,2\n3,4\n5,7\n", "w.csv": "1\n2\n"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "1", "--sample-weights", "w.csv", "-o", "out.json"],
+             message: "gmm: error: w.csv: 2 sample weights for 3 data rows"),
+        Case(name: "model weights not normalized", files: ["m.json": Self.model(weights: "[0.5, 0.4]"), "x.csv": "1\n2\n"], copies: [],
+             arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
+             message: "gmm: error: m.json: invalid model: The parameter 'weights' should be normalized, but got sum(weights) = 0.9."),
+        Case(name: "model covariance not positive definite", files: ["m.json": Self.model(covariances: "[[[1, 2], [2, 1]], [[1, 0], [0, 1]]]", d: 2), "x.csv": "1,2\n2,3\n"], copies: [],
+             arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
+             message: "gmm: error: m.json: invalid model: The parameter 'covariances' should be symmetric, positive-definite, but component 0 is not positive-definite."),
+        Case(name: "model covariance not symmetric", files: ["m.json": Self.model(covariances: "[[[1, 0], [0, 1]], [[1, 0.5], [0, 1]]]", d: 2), "x.csv": "1,2\n2,3\n"], copies: [],
+             arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
+             message: "gmm: error: m.json: invalid model: The parameter 'covariances' should be symmetric, positive-definite, but component 1 is not symmetric ([0][1] = 0.5, [1][0] = 0.0)."),
+        Case(name: "model shape mismatch", files: ["m.json": Self.model(covariances: "[[[1, 0], [0, 1]]]", d: 2), "x.csv": "1,2\n2,3\n"], copies: [],
+             arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
+             message: "gmm: error: m.json: invalid model: 'covariances' for 'full' needs 8 values, got 4"),
+        Case(name: "model with a non-finite value", files: ["m.json": Self.model(weights: "[0.5, null]"), "x.csv": "1\n2\n"], copies: [],
+             arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
+             message: "gmm: error: m.json: invalid model: 'weights' must hold finite numbers only"),
+        Case(name: "bad checkpoint", files: ["c.json": "{}", "x.csv": "1\n2\n3\n"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "1", "-o", "out.json", "--resume", "c.json"],
+             message: "gmm: error: c.json: invalid checkpoint: 'format' must be 'swift-gmm-checkpoint/1'"),
+        Case(name: "checkpoint every 0", files: ["x.csv": "1\n2\n3\n"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "1", "-o", "out.json", "--checkpoint", "c.json", "--checkpoint-every", "0"],
+             message: "gmm: error: --checkpoint-every must be at least 1 (got 0)"),
     ]
+
+    /// A two-component model file; `d` = 1 (diag) unless covariances are given for `d` = 2 (full).
+    static func model(weights: String = "[0.5, 0.5]", covariances: String? = nil, d: Int = 1) -> String {
+        let means = d == 1 ? "[[0], [1]]" : "[[0, 0], [1, 1]]"
+        return "{\"covariance_type\": \"\(covariances == nil ? "diag" : "full")\", \"weights\": \(weights), \"means\": \(means), \"covariances\": \(covariances ?? "[[1], [1]]")}"
+    }
 
     @Test(arguments: cases)
     func failsCleanly(_ c: Case) throws {
@@ -98,6 +155,11 @@ struct BadInputTests {
             for v in [1.0, 2, 3, 4, .nan, 6] { withUnsafeBytes(of: v) { bytes += $0 } }
         case "truncated.npy":
             bytes = NPY.header(descr: "<f8", shape: [4, 3]) + [UInt8](repeating: 0, count: 50)
+        case "zero_columns.npy":
+            bytes = NPY.header(descr: "<f8", shape: [5, 0])
+        case "inf_weights.npy":
+            bytes = NPY.header(descr: "<f8", shape: [3])
+            for v in [1.0, 2, .infinity] { withUnsafeBytes(of: v) { bytes += $0 } }
         case "huge.npy":
             bytes = NPY.header(descr: "<f8", shape: [1_000_000_000_000_000, 3]) + [UInt8](repeating: 0, count: 96)
         default:

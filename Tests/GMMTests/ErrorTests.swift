@@ -137,8 +137,36 @@ struct ErrorTests {
         #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'weights' should be normalized, but got sum(weights) = 0.9.")) {
             try GaussianMixtureParameters(weights: [0.5, 0.4], means: Matrix([[0.0], [1.0]]), covariances: [1, 1], covarianceType: .diag)
         }
-        #expect(throws: GaussianMixtureError.illDefinedCovariance(component: 0)) {
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'covariances' should be symmetric, positive-definite, but component 0 is not positive-definite.")) {
             try GaussianMixtureParameters(weights: [1], means: Matrix([[0.0, 0.0]]), covariances: [1, 2, 2, 1], covarianceType: .full)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'covariances' should be symmetric, positive-definite, but component 1 is not symmetric ([0][1] = 0.5, [1][0] = 0.0).")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.5], means: Matrix([[0.0, 0.0], [1, 1]]),
+                                          covariances: [1, 0, 0, 1, 1, 0.5, 0, 1], covarianceType: .full)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'covariances' should be symmetric, positive-definite, but the shared tied matrix is not positive-definite.")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.5], means: Matrix([[0.0, 0.0], [1, 1]]), covariances: [1, 0, 0, -1], covarianceType: .tied)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'covariances' should be symmetric, positive-definite, but component 1 is not positive-definite.")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.5], means: Matrix([[0.0], [1]]), covariances: [1, 0], covarianceType: .spherical)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'covariances' contains a non-finite value (component 1).")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.5], means: Matrix([[0.0], [1]]), covariances: [1, .nan], covarianceType: .diag)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'precisions' should be symmetric, positive-definite, but component 0 is not positive-definite.")) {
+            try GaussianMixtureParameters(weights: [1], means: Matrix([[0.0, 0.0]]), precisions: [1, 2, 2, 1], covarianceType: .full)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got weights[0] = 1.5.")) {
+            try GaussianMixtureParameters(weights: [1.5, -0.5], means: Matrix([[0.0], [1]]), covariances: [1, 1], covarianceType: .diag)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'means' should have the shape of (2, 1), but got (3, 1).")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.5], means: Matrix([[0.0], [1], [2]]), covariances: [1, 1], covarianceType: .diag)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'covariances' for covariance type 'full' should have 8 values, but got 4.")) {
+            try GaussianMixtureParameters(weights: [0.5, 0.5], means: Matrix([[0.0, 0], [1, 1]]), covariances: [1, 0, 0, 1], covarianceType: .full)
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'means' contains a non-finite value.")) {
+            try GaussianMixtureParameters(weights: [1], means: Matrix([[Double.infinity]]), covariances: [1], covarianceType: .diag)
         }
     }
 }

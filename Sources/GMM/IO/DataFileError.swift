@@ -3,6 +3,7 @@
 public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotRead(path: String, reason: String)
     case empty(path: String)
+    case noValues(path: String, shape: [Int])
     case raggedRow(path: String, line: Int, expected: Int, got: Int)
     case notANumber(path: String, line: Int, column: Int, text: String)
     case nonFinite(path: String, line: Int, column: Int, text: String)
@@ -20,6 +21,8 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): cannot read: \(reason)"
         case .empty(let path):
             return "\(path): no data (the file is empty)"
+        case .noValues(let path, let shape):
+            return "\(path): the array has shape (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")): no values to use"
         case .raggedRow(let path, let line, let expected, let got):
             return "\(path): line \(line) has \(got) values, expected \(expected) (as on the first data line)"
         case .notANumber(let path, let line, let column, let text):

@@ -65,7 +65,7 @@ public enum NPY {
         guard !overflow1, !overflow2, needed <= available else {
             throw DataFileError.npyTruncated(path: path, expectedBytes: overflow1 || overflow2 ? Int.max : needed, actualBytes: available)
         }
-        guard rows > 0, columns > 0 else { throw DataFileError.empty(path: path) }
+        guard rows > 0, columns > 0 else { throw DataFileError.noValues(path: path, shape: header.shape) }
         let start = file.base + header.dataOffset
         if itemSize == 8 {
             return .float64(matrix(Double.self, start, rows, columns, file))
