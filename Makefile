@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test demo deps test-deps clean roundtrip bench bench-quick compare
+.PHONY: all build test demo deps test-deps clean roundtrip bench bench-quick compare fuzz sanitize
 
 all: build
 
@@ -53,8 +53,18 @@ roundtrip: build
 	@python3 -c "import sklearn" 2>/dev/null || python3 -m pip install -q scikit-learn numpy
 	python3 Benchmarks/sklearn_roundtrip.py
 
+# libFuzzer on the file parsers (.npy, CSV, model and checkpoint JSON), with AddressSanitizer:
+# each target runs FUZZ_SECONDS (FUZZ_PARALLEL at a time); findings land in .build-fuzz/findings.
+FUZZ_SECONDS ?= 60
+FUZZ_PARALLEL ?= 1
+FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address \
+             -Xcc -DGMM_FUZZING -Xswiftc -use-ld=lld
+fuzz: deps
+	$(SWIFT) build -c release --product gmm-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) Tests/Fuzz/run.sh
+
 demo: build
 	.build/release/gmm demo
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-sanitize .build-tsan

@@ -65,6 +65,10 @@ let package = Package(
             dependencies: ["GMM", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/gmm"
         ),
+        // Fuzz targets for the file parsers: a replayer in normal builds, a libFuzzer binary in
+        // `make fuzz` (built with -sanitize=fuzzer,address -DFUZZING into .build-fuzz).
+        .target(name: "FuzzDriver", path: "Tests/Fuzz/Driver", publicHeadersPath: "include"),
+        .executableTarget(name: "gmm-fuzz", dependencies: ["GMM", "FuzzDriver"], path: "Tests/Fuzz/Targets"),
         .testTarget(
             name: "GMMTests",
             dependencies: ["GMM", "CKernels"],
@@ -73,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["GMM", "gmm"],
+            dependencies: ["GMM", "gmm", "gmm-fuzz"],
             path: "Tests/CLITests",
             exclude: ["Fixtures"]
         ),

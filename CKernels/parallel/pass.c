@@ -106,6 +106,16 @@ static void accumulate_hard(const double *Xt, size_t ldx, size_t rows, size_t d,
     }
 }
 
+/* Largest |x| over n floats (branch-free, so it vectorizes). */
+static float max_abs_f32(const float *x, size_t n) {
+    float m = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        float a = fabsf(x[i]);
+        m = a > m ? a : m;
+    }
+    return m;
+}
+
 /* SplitMix64 finalizer: a counter-based generator, so each row's draws depend only on
  * (seed, row, component) and not on which thread made them. */
 static uint64_t mix64(uint64_t z) {
@@ -241,12 +251,32 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off, 0, 2);
                 }
                 const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
-                gmm_status e = f32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, (float *)Xt, ld32)
-                                   : load(rowsX, req->ldX, rows, d, center, Xt, ld);
-                if (e == GMM_OK && f32) {
+                int block32 = f32;
+                gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, (float *)Xt, ld32)
+                                       : load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                /* Squares of centred values beyond ~1e19 overflow float32 sums: such a block
+                 * (values far from the centre, only possible with huge float32 data) runs in
+                 * float64. */
+                if (e == GMM_OK && block32 && max_abs_f32((const float *)Xt, d * ld32) > 1e18f) {
+                    block32 = 0;
+                    e = load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                }
+                if (e == GMM_OK && block32) {
                     e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
                                            (float *)work, logp, ld);
                     if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
+                    /* A point more than ~1e19 standard deviations from every component overflows
+                     * float32 squares and gets no finite log-likelihood: redo such a block in
+                     * float64, which gives it its exact (finite) value. */
+                    double check = 0.0;
+                    for (size_t r = 0; e == GMM_OK && r < rows; r++) check += pl[r] - pl[r];
+                    if (e == GMM_OK && check != 0.0) {
+                        block32 = 0;
+                        e = load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                        if (e == GMM_OK)
+                            e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm, work, logp, ld);
+                        if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
+                    }
                 } else if (e == GMM_OK && req->random_resp) {
                     random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
                 } else if (e == GMM_OK) {
@@ -283,7 +313,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */
                     for (size_t k = 0; k < K; k++)
                         for (size_t r = 0; r < rows; r++) logp[k * ld + r] *= w[r];
-                if (f32)
+                if (block32)
                     kt->accum32[cov]((const float *)Xt, ld32, rows, d, K, logp, ld, shift, (float *)work, nk, s1, s2);
                 else
                     kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);

@@ -148,7 +148,8 @@ struct Initializer {
                 squaredDistances(to: row, into: &trial)
                 var potential = 0.0
                 for i in 0..<m { trial[i] = min(trial[i], distances[i]); potential += w[i] * trial[i] }
-                if potential < bestPotential { bestPotential = potential; bestRow = row; swap(&bestDistances, &trial) }
+                // (The first trial is kept even if every potential is +∞ or NaN.)
+                if bestRow < 0 || potential < bestPotential { bestPotential = potential; bestRow = row; swap(&bestDistances, &trial) }
             }
             chosen.append(bestRow)
             swap(&distances, &bestDistances)

@@ -109,6 +109,27 @@ struct ErrorTests {
         #expect(try fitSmall.predict(small) == fitUnit.predict(blobs(n: 40, d: 3, k: 2, seed: 3)))
     }
 
+    @Test func float32OutliersBeyondFloat32SquaresStayFinite() throws {
+        // Found by the npy fuzzer: 2.6e32 in float32 data is ~1e32 standard deviations out; its
+        // squared distance overflows float32, so its block is redone in float64.
+        var values = blobs(n: 200, d: 2, k: 2, seed: 8).elements.map { Float($0) }
+        values[1] = 2.5840544e32
+        let X32 = Matrix(rows: 200, columns: 2, elements: values)
+        let X64 = Matrix(rows: 200, columns: 2, elements: values.map(Double.init))
+        for type in CovarianceType.allCases {
+            // (K = 1: with K = 2 the outlier gets a component of its own, whose variance is
+            // below what doubles resolve at 2.6e32, an ill-defined covariance.)
+            let model = try GaussianMixture(components: 1, covarianceType: type, maxIterations: 5, seed: 1).fit(X32)
+            #expect(model.lowerBound.isFinite, "\(type)")
+            let scores32 = try model.scoreSamples(X32), scores64 = try model.scoreSamples(X64)
+            #expect(scores32.allSatisfy { $0.isFinite }, "\(type)")
+            #expect(zip(scores32, scores64).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(type)")
+            #expect(throws: GaussianMixtureError.illDefinedCovariance(component: 1)) {
+                try GaussianMixture(components: 2, covarianceType: .diag, maxIterations: 5, seed: 1).fit(X32)
+            }
+        }
+    }
+
     static func largestRange(_ X: Matrix<Double>) -> Double? {
         (0..<X.columns).map { c in (0..<X.rows).map { X[$0, c] }.max()! - (0..<X.rows).map { X[$0, c] }.min()! }.max()
     }

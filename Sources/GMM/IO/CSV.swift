@@ -26,7 +26,8 @@ public enum CSV {
         return try data.withUnsafeBytes { try parse(UnsafeRawBufferPointer($0), name: name) }
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer, name: String) throws -> Matrix<Double> {
+    /// Parses CSV text held in memory; `name` names it in errors.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, name: String) throws -> Matrix<Double> {
         var values: [Double] = []
         var columns = -1
         var delimiter: UInt8?  // nil: runs of spaces/tabs

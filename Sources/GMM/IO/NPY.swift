@@ -43,7 +43,27 @@ public enum NPY {
     /// the file; nothing is copied unless the data are misaligned.
     public static func read(_ path: String) throws -> DataMatrix {
         let file = try MappedFile(path: path)
-        let bytes = UnsafeRawBufferPointer(start: file.base, count: file.length)
+        let layout = try self.layout(UnsafeRawBufferPointer(start: file.base, count: file.length), path: path)
+        let start = file.base + layout.header.dataOffset
+        if layout.float32 {
+            return .float32(matrix(Float.self, start, layout.rows, layout.columns, file))
+        } else {
+            return .float64(matrix(Double.self, start, layout.rows, layout.columns, file))
+        }
+    }
+
+    /// What a whole .npy file holds, checked before any data are touched: a supported dtype
+    /// and order, one or two dimensions, at least one value, and a size the file really has.
+    public struct Layout: Equatable, Sendable {
+        public let header: Header
+        public let rows: Int
+        public let columns: Int
+        public let float32: Bool
+    }
+
+    /// Parses and checks the header of the .npy file `bytes` (the whole file).
+    public static func layout(_ bytes: UnsafeRawBufferPointer, path: String) throws -> Layout {
+        guard !bytes.isEmpty else { throw DataFileError.empty(path: path) }
         let header = try parseHeader(bytes, path: path)
         let itemSize: Int
         switch header.descr {
@@ -61,17 +81,24 @@ public enum NPY {
         // Check the promised size against the file before touching any data.
         let (count, overflow1) = rows.multipliedReportingOverflow(by: columns)
         let (needed, overflow2) = count.multipliedReportingOverflow(by: itemSize)
-        let available = file.length - header.dataOffset
+        let available = bytes.count - header.dataOffset
         guard !overflow1, !overflow2, needed <= available else {
             throw DataFileError.npyTruncated(path: path, expectedBytes: overflow1 || overflow2 ? Int.max : needed, actualBytes: available)
         }
         guard rows > 0, columns > 0 else { throw DataFileError.noValues(path: path, shape: header.shape) }
-        let start = file.base + header.dataOffset
-        if itemSize == 8 {
-            return .float64(matrix(Double.self, start, rows, columns, file))
-        } else {
-            return .float32(matrix(Float.self, start, rows, columns, file))
+        return Layout(header: header, rows: rows, columns: columns, float32: itemSize == 4)
+    }
+
+    /// A .npy file held in memory, copied into a matrix.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> DataMatrix {
+        let layout = try self.layout(bytes, path: path)
+        let data = UnsafeRawBufferPointer(rebasing: bytes[layout.header.dataOffset...])
+        func copy<T: GMMScalar>(_: T.Type) -> Matrix<T> {
+            Matrix(rows: layout.rows, columns: layout.columns) { out in
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: data[..<(out.count * MemoryLayout<T>.stride)]))
+            }
         }
+        return layout.float32 ? .float32(copy(Float.self)) : .float64(copy(Double.self))
     }
 
     private static func matrix<T: GMMScalar>(_: T.Type, _ start: UnsafeMutableRawPointer, _ rows: Int, _ columns: Int,
