@@ -115,6 +115,11 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
                 }
             }
         }
+        // The covariances must pass the checks a model read from covariances passes, so a
+        // model written and read back is the same model.
+        do { _ = try Self(checkedShapesWeights: weights, means: means, covariances: cov, covarianceType: covarianceType) } catch GaussianMixtureError.illDefinedCovariance(let k) {
+            throw Self.notPositiveDefinite("precisions", k)
+        }
         self.init(covarianceType: covarianceType, weights: weights, means: means, covariances: cov,
                   precisionsCholesky: U, logDeterminants: logDet)
     }

@@ -130,6 +130,22 @@ struct ErrorTests {
         }
     }
 
+    @Test func modelInputsFoundByTheFuzzerAreRejected() {
+        // JSON forbids leading zeros; strtod would have read 0110 as 110.
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array("[0110]".utf8)) }
+        do { _ = try JSONValue.parse(Array("[0110]".utf8)) } catch {
+            #expect("\(error)" == "a number may not start with 0 followed by digits at byte 1")
+        }
+        #expect(throws: Never.self) { try JSONValue.parse(Array("[0, 0.5, -0, 10]".utf8)) }
+        // Precisions whose covariance is below what doubles resolve: rejected as a model read
+        // from that covariance would be, so a written model always reads back.
+        let u = [2.9729470430729732e16, 1.061978377269695e17, 0, 1.483788983123791]
+        let p = [u[0] * u[0] + u[1] * u[1], u[1] * u[3], u[1] * u[3], u[3] * u[3]]
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'precisions' should be symmetric, positive-definite, but component 0 is not positive-definite.")) {
+            try GaussianMixtureParameters(weights: [1], means: Matrix([[0.5404905566812591, 0.8693216753501717]]), precisions: p, covarianceType: .full)
+        }
+    }
+
     static func largestRange(_ X: Matrix<Double>) -> Double? {
         (0..<X.columns).map { c in (0..<X.rows).map { X[$0, c] }.max()! - (0..<X.rows).map { X[$0, c] }.min()! }.max()
     }

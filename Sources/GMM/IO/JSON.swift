@@ -116,7 +116,12 @@ public enum JSONValue: Equatable, Sendable {
             let start = i
             if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
             func digits() -> Int { let s = i; while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }; return i - s }
+            let integerStart = i
             guard digits() > 0 else { i = start; throw fail("expected a value") }
+            if bytes[integerStart] == UInt8(ascii: "0") && i - integerStart > 1 {
+                i = integerStart
+                throw fail("a number may not start with 0 followed by digits")
+            }
             if i < bytes.count, bytes[i] == UInt8(ascii: ".") { i += 1; guard digits() > 0 else { throw fail("digits expected after '.'") } }
             if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
                 i += 1
