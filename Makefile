@@ -63,6 +63,18 @@ fuzz: deps
 	$(SWIFT) build -c release --product gmm-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) Tests/Fuzz/run.sh
 
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (Swift and C, every
+# target), then the OpenMP driver tests under ThreadSanitizer with LLVM's Archer tool, which
+# tells TSan about libomp's synchronization. Any report fails the run.
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+ARCHER := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
+TSAN_TESTS = KernelParityTests|EMPropertyTests|CheckpointTests
+sanitize: test-deps
+	$(SANITIZE_ENV) $(SWIFT) test --disable-xctest --build-path .build-sanitize --sanitize=address \
+	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined -Xswiftc -use-ld=lld
+	TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1 OMP_TOOL_LIBRARIES=$(ARCHER) \
+	  $(SWIFT) test --disable-xctest --build-path .build-tsan --sanitize=thread -Xswiftc -use-ld=lld --filter '$(TSAN_TESTS)'
+
 demo: build
 	.build/release/gmm demo
 

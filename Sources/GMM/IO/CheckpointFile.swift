@@ -75,10 +75,14 @@ public enum CheckpointFile {
         let s = m["settings"], data = m["data"]
         guard let type = CovarianceType(rawValue: try string(s, "covariance_type")) else { throw fail("unknown 'covariance_type'") }
         guard let policy = DegeneratePolicy(rawValue: try string(s, "on_degenerate")) else { throw fail("unknown 'on_degenerate'") }
+        let initialization = try string(s, "init")
+        guard ["kmeans", "k-means++", "random", "random-from-data", "parameters"].contains(initialization) else {
+            throw fail("'init' must be kmeans, k-means++, random, random-from-data or parameters")
+        }
         let settings = FitCheckpoint.Settings(
             components: try int(s, "n_components"), covarianceType: type, tolerance: try double(s, "tol"),
             regCovar: try double(s, "reg_covar"), maxIterations: try int(s, "max_iter"), initializations: try int(s, "n_init"),
-            initialization: try string(s, "init"), seed: try hex(s?["seed"], "seed"), onDegenerate: policy)
+            initialization: initialization, seed: try hex(s?["seed"], "seed"), onDegenerate: policy)
         let dtype = try string(data, "dtype")
         guard dtype == "float32" || dtype == "float64" else { throw fail("'dtype' must be float32 or float64") }
         let fingerprint = DataFingerprint(rows: try int(data, "rows"), columns: try int(data, "columns"),

@@ -201,7 +201,20 @@ public enum ModelFile {
 
     static func list(_ values: [Double]) -> String { "[" + values.map(number).joined(separator: ", ") + "]" }
     static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    /// A JSON string literal: quote, backslash and control characters escaped (RFC 8259).
     static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 }
