@@ -17,7 +17,8 @@ extern "C" {
 
 static inline size_t gmm_round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
-/** Xt[i*ldx + r] = (float)((double)X[r*ldX + i] - center[i]); columns [rows, ldx) zeroed. */
+/** Xt[i*ldx + r] = (float)((double)X[r*ldX + i] - center[i]); columns [rows, ldx) zeroed.
+ *  Returns GMM_F32_RANGE (block loaded) when some |X - center| > GMM_F32_SAFE. */
 typedef gmm_status (*gmm_load32_fn)(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                                     const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);
 

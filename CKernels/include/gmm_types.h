@@ -27,12 +27,17 @@ extern "C" {
 #endif
 
 /** Status codes returned by every kernel and driver. */
+/* Largest centred |x| the float32 kernels take: 256 squares of it stay below FLT_MAX. */
+#define GMM_F32_SAFE 1e18
+
 typedef enum gmm_status {
     GMM_OK = 0,
     GMM_ERR_ARGUMENT = 1,      /* a size or pointer violates the kernel contract */
     GMM_ERR_NOT_PD = 2,        /* a covariance is not positive definite (component in *bad) */
     GMM_ERR_NONFINITE = 3,     /* a non-finite value was met */
-    GMM_ERR_UNSUPPORTED = 4    /* the requested ISA or covariance type is not available */
+    GMM_ERR_UNSUPPORTED = 4,   /* the requested ISA or covariance type is not available */
+    GMM_F32_RANGE = 5          /* float32 block loaded, but a centred value exceeds GMM_F32_SAFE:
+                                  its squares could overflow float32 sums; use float64 */
 } gmm_status;
 
 /** Covariance parametrizations understood by the kernels. */

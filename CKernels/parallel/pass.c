@@ -106,16 +106,6 @@ static void accumulate_hard(const double *Xt, size_t ldx, size_t rows, size_t d,
     }
 }
 
-/* Largest |x| over n floats (branch-free, so it vectorizes). */
-static float max_abs_f32(const float *x, size_t n) {
-    float m = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        float a = fabsf(x[i]);
-        m = a > m ? a : m;
-    }
-    return m;
-}
-
 /* SplitMix64 finalizer: a counter-based generator, so each row's draws depend only on
  * (seed, row, component) and not on which thread made them. */
 static uint64_t mix64(uint64_t z) {
@@ -256,8 +246,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                                        : load(rowsX, req->ldX, rows, d, center, Xt, ld);
                 /* Squares of centred values beyond ~1e19 overflow float32 sums: such a block
                  * (values far from the centre, only possible with huge float32 data) runs in
-                 * float64. */
-                if (e == GMM_OK && block32 && max_abs_f32((const float *)Xt, d * ld32) > 1e18f) {
+                 * float64. The loader reports it as it goes. */
+                if (e == GMM_F32_RANGE) {
                     block32 = 0;
                     e = load(rowsX, req->ldX, rows, d, center, Xt, ld);
                 }

@@ -1,3 +1,4 @@
+#include <math.h>
 /* Reference float32 kernels (see gmm_f32.h): the same float32 products and the same
  * per-block float32 sums as the AVX2 twins, in point order. */
 #include "gmm_f32.h"
@@ -5,11 +6,16 @@
 gmm_status gmm_load32_ref(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                           const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx) {
     if (rows > ldx || ldX < d || ldx % 8) return GMM_ERR_ARGUMENT;
+    double largest = 0.0;
     for (size_t r = 0; r < rows; r++)
-        for (size_t i = 0; i < d; i++) Xt[i * ldx + r] = (float)((double)X[r * ldX + i] - (center ? center[i] : 0.0));
+        for (size_t i = 0; i < d; i++) {
+            double v = (double)X[r * ldX + i] - (center ? center[i] : 0.0);
+            largest = fabs(v) > largest ? fabs(v) : largest;
+            Xt[i * ldx + r] = (float)v;
+        }
     for (size_t i = 0; i < d; i++)
         for (size_t r = rows; r < ldx; r++) Xt[i * ldx + r] = 0.0f;
-    return GMM_OK;
+    return largest > GMM_F32_SAFE ? GMM_F32_RANGE : GMM_OK;
 }
 
 gmm_status gmm_logprob32_full_ref(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,

@@ -1,4 +1,5 @@
 /* AVX2/FMA float32 kernels, 8 lanes (see gmm_f32.h; twins of ref/f32_ref.c). */
+#include <math.h>
 #include "gmm_f32.h"
 #include "vmath_avx2.h"
 
@@ -19,12 +20,16 @@ GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, siz
     if (rows > ldx || ldX < d || ldx % 8) return GMM_ERR_ARGUMENT;
     /* Row by row: widen 4 features, subtract the centre in float64, round, scatter. The
      * block is small next to the E- and M-step work, so plain stores suffice here. */
+    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
+    __m256d largest = _mm256_setzero_pd();
+    double largest_tail = 0.0;
     for (size_t r = 0; r < rows; r++) {
         const float *x = X + r * ldX;
         size_t i = 0;
         for (; i + 4 <= d; i += 4) {
             __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
             if (center) v = _mm256_sub_pd(v, _mm256_loadu_pd(center + i));
+            largest = _mm256_max_pd(largest, _mm256_and_pd(v, abs_mask));
             float f[4];
             _mm_storeu_ps(f, _mm256_cvtpd_ps(v));
             Xt[i * ldx + r] = f[0];
@@ -32,11 +37,18 @@ GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, siz
             Xt[(i + 2) * ldx + r] = f[2];
             Xt[(i + 3) * ldx + r] = f[3];
         }
-        for (; i < d; i++) Xt[i * ldx + r] = (float)((double)x[i] - (center ? center[i] : 0.0));
+        for (; i < d; i++) {
+            double v = (double)x[i] - (center ? center[i] : 0.0);
+            largest_tail = fabs(v) > largest_tail ? fabs(v) : largest_tail;
+            Xt[i * ldx + r] = (float)v;
+        }
     }
     for (size_t i = 0; i < d; i++)
         for (size_t r = rows; r < ldx; r++) Xt[i * ldx + r] = 0.0f;
-    return GMM_OK;
+    double lanes[4];
+    _mm256_storeu_pd(lanes, largest);
+    for (int q = 0; q < 4; q++) largest_tail = lanes[q] > largest_tail ? lanes[q] : largest_tail;
+    return largest_tail > GMM_F32_SAFE ? GMM_F32_RANGE : GMM_OK;
 }
 
 /* |(x - mu) U|^2 for nv (1..3) vectors of 8 points, centring on the fly (FP add pipes). */

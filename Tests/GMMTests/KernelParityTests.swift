@@ -116,6 +116,30 @@ struct KernelParityTests {
         }
     }
 
+    /// The float32 block loader: AVX2 equals the reference bit for bit, and both report a
+    /// centred value beyond GMM_F32_SAFE (its block must then run in float64).
+    @Test(arguments: parityDimensions)
+    func float32BlockLoadingAndItsRangeReport(d: Int) throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        var rng = SeededGenerator(seed: UInt64(d) + 99)
+        for rows in parityBlockSizes {
+            let ldX = d + 1, ldx = (rows + 7) / 8 * 8 + 8
+            var x32 = (0..<rows * ldX).map { _ in Float(100 + rng.nextGaussian()) }
+            let center = (0..<d).map { _ in 100 + rng.nextGaussian() }
+            for far in [false, true] {
+                if far { x32[(rows - 1) * ldX + d - 1] = -2e18 }  // the last value: tails of both loops
+                var outputs: [[Float]] = []
+                for table in [gmm_kernels_ref()!, avx2] {
+                    var Xt = [Float](repeating: .nan, count: d * ldx)
+                    #expect(table.pointee.load32(x32, ldX, rows, d, center, &Xt, ldx) == (far ? GMM_F32_RANGE : GMM_OK), "d=\(d) rows=\(rows)")
+                    outputs.append(Xt)
+                }
+                #expect(outputs[0] == outputs[1], "d=\(d) rows=\(rows)")
+                #expect(outputs[1][(d - 1) * ldx + rows - 1] == Float(Double(x32[(rows - 1) * ldX + d - 1]) - center[d - 1]))
+            }
+        }
+    }
+
     @Test(arguments: parityDimensions)
     func blockLoadingTransposesAndWidens(d: Int) throws {
         let avx2 = try #require(gmm_kernels_avx2())

@@ -100,6 +100,18 @@ struct ModelFeatureTests {
         #expect(throws: GaussianMixtureError.tooFewSamples(samples: 1, components: 2)) {
             try gm.fit(X, sampleWeights: (0..<20).map { $0 == 0 ? 1 : 0 })
         }
+        #expect(throws: GaussianMixtureError.invalidArgument("sample_weight[5] = nan: weights must be finite and non-negative.")) {
+            try gm.fit(X, sampleWeights: (0..<20).map { $0 == 5 ? .nan : 1 })
+        }
+        #expect(throws: GaussianMixtureError.invalidArgument("sample_weight[0] = inf: weights must be finite and non-negative.")) {
+            try gm.fit(X, sampleWeights: (0..<20).map { $0 == 0 ? .infinity : 1 })
+        }
+    }
+
+    @Test func dataWithoutFeaturesIsRejected() {
+        #expect(throws: GaussianMixtureError.invalidArgument("Found array with 0 feature(s) (shape=(5, 0)) while a minimum of 1 is required by GaussianMixture.")) {
+            try GaussianMixture(components: 1).fit(Matrix<Double>(rows: 5, columns: 0))
+        }
     }
 
     @Test(arguments: CovarianceType.allCases)

@@ -13,6 +13,7 @@ public final class AtomicOutput {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var committed = false
+    private let directory: String
     private static let bufferSize = 1 << 20
 
     public init(path: String) throws {
@@ -21,6 +22,7 @@ public final class AtomicOutput {
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         guard !name.isEmpty else { throw DataFileError.cannotWrite(path: path, reason: "no file name") }
+        self.directory = directory.isEmpty ? "/" : directory
         temporaryPath = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DataFileError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
@@ -53,6 +55,12 @@ public final class AtomicOutput {
         fd = -1
         guard rename(temporaryPath, path) == 0 else { throw failure() }
         committed = true
+        // Make the rename itself durable (best effort: some file systems refuse a directory fsync).
+        let directory = open(self.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
     }
 
     private func flush() throws {
