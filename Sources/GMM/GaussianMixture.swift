@@ -157,8 +157,11 @@ public struct GaussianMixture: Sendable {
         let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
                                       policy: onDegenerate, log: log,
                                       weightSum: sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows))
-        let initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
+        var initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
         var lastCheckpoint: FitCheckpoint?  // the end of the previous start
+        if let monitor {  // k-means on big data takes a while: stop between its passes too
+            initializer.checkInterruption = { if monitor.shouldStop() { throw FitInterrupted(checkpoint: lastCheckpoint) } }
+        }
         for start in (resume?.initialization ?? 0)..<initializations {
             log.initialization = start
             let initial: EMRun<GaussianMixtureParameters>

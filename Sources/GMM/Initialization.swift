@@ -13,6 +13,8 @@ struct Initializer {
     let family: GaussianEMFamily
     let threads: Int?
     let isa: KernelISA
+    /// Called between k-means passes; throws to abandon the initialization (an interruption).
+    var checkInterruption: () throws -> Void = {}
 
     /// Rows used for k-means++ seeding: all of them up to this count, a random sample beyond.
     static let seedingSampleLimit = 1 << 18
@@ -166,6 +168,7 @@ struct Initializer {
         let tolerance = Self.kmeansTolerance * variance.reduce(0, +) / Double(d)
         var centers = start
         for _ in 0..<Self.kmeansMaxIterations {
+            try checkInterruption()
             let model = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: .diag)
             let t = kmeans.run(model, mode: PassMode(accumulate: true, hard: true))
             var next = centers

@@ -3,21 +3,21 @@ import Testing
 
 @Suite("Checkpoint and resume")
 struct CheckpointTests {
-    /// Stops a fit at the monitor's `stopAt`-th check (one before each start's initialization,
-    /// one after each iteration), then resumes it from the checkpoint after a round trip
-    /// through the checkpoint file's JSON.
+    /// Stops a fit after its `stopAt`-th EM iteration (counted across starts), then resumes it
+    /// from the checkpoint after a round trip through the checkpoint file's JSON.
     func interruptAndResume<E: GMMScalar>(_ gm: GaussianMixture, _ X: Matrix<E>, weights: [Double]? = nil,
                                           stopAt: Int) throws -> FittedGaussianMixture {
-        var calls = 0
-        let stopping = FitMonitor(shouldStop: { calls += 1; return calls == stopAt })
+        var iterations = 0
+        let stopping = FitMonitor(shouldStop: { iterations >= stopAt })
         var saved: FitCheckpoint?
         do {
-            _ = try gm.fit(X, sampleWeights: weights, monitor: stopping)
+            _ = try gm.fit(X, sampleWeights: weights, monitor: stopping) { _ in iterations += 1 }
             Issue.record("the fit was not interrupted at iteration \(stopAt)")
         } catch let stop as FitInterrupted {
             saved = stop.checkpoint
         }
         let checkpoint = try #require(saved)
+        #expect(checkpoint.current.iterations >= 1, "stopped after an iteration, not during an initialization")
         let decoded = try CheckpointFile.decode(Array(CheckpointFile.json(checkpoint).utf8), path: "c.json")
         #expect(decoded == checkpoint, "the checkpoint file round-trips exactly")
         var resumed = gm
@@ -38,10 +38,10 @@ struct CheckpointTests {
         // Three starts of up to 8 iterations: stops land inside the first, second and last start
         // and right at a start's end.
         let gm = GaussianMixture(components: 4, covarianceType: type, tolerance: 1e-6, maxIterations: 8, initializations: 3, seed: 9)
-        var total = 0  // monitor checks over all starts: one before each start's initialization, one per iteration
-        let reference = try gm.fit(X, monitor: FitMonitor(shouldStop: { total += 1; return false }))
+        var total = 0  // EM iterations over all starts
+        let reference = try gm.fit(X) { _ in total += 1 }
         #expect(total > 12)
-        for stop in [2, 5, 9, 10, 11, total / 2, total - 1, total] {
+        for stop in [1, 5, 7, 8, 9, total / 2, total - 1, total] {
             expectSameFit(try interruptAndResume(gm, X, stopAt: stop), reference, "\(type) stopped at \(stop) of \(total)")
         }
     }
@@ -86,6 +86,14 @@ struct CheckpointTests {
             Issue.record("not interrupted")
         } catch let stop as FitInterrupted {
             #expect(stop.checkpoint == nil)
+        }
+        // Within k-means: the check before the start passes, the first Lloyd pass's stops it.
+        var checks = 0
+        do {
+            _ = try GaussianMixture(components: 2, seed: 1).fit(X, monitor: FitMonitor(shouldStop: { checks += 1; return checks == 2 }))
+            Issue.record("not interrupted")
+        } catch let stop as FitInterrupted {
+            #expect(stop.checkpoint == nil && checks == 2)
         }
     }
 
