@@ -256,24 +256,23 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                                            (float *)work, logp, ld);
                     if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
                     /* A point more than ~1e19 standard deviations from every component overflows
-                     * float32 squares and gets no finite log-likelihood: redo such a block in
-                     * float64, which gives it its exact (finite) value. */
+                     * float32 squares and gets no finite log-likelihood: such a block is redone
+                     * below in float64, which gives it its exact (finite) value. */
                     double check = 0.0;
                     for (size_t r = 0; e == GMM_OK && r < rows; r++) check += pl[r] - pl[r];
                     if (e == GMM_OK && check != 0.0) {
                         block32 = 0;
                         e = load(rowsX, req->ldX, rows, d, center, Xt, ld);
-                        if (e == GMM_OK)
-                            e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm, work, logp, ld);
-                        if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
                     }
-                } else if (e == GMM_OK && req->random_resp) {
-                    random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
-                } else if (e == GMM_OK) {
-                    e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm,
-                                         work, logp, ld);
-                    if (e == GMM_OK)
-                        e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
+                }
+                if (e == GMM_OK && !block32) {
+                    if (req->random_resp) {
+                        random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
+                    } else {
+                        e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm, work, logp, ld);
+                        if (e == GMM_OK)
+                            e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
+                    }
                 }
                 if (e != GMM_OK) {
     #ifdef _OPENMP
