@@ -59,12 +59,15 @@ gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
         lo[i] = float32 ? (double)((const float *)X)[i] : ((const double *)X)[i];
         hi[i] = lo[i];
     }
-    /* Row by row with branch-free selects, so the column loop vectorizes. */
-    for (size_t r = 1; r < rows; r++) {
+    /* Row by row with branch-free selects, so the column loop vectorizes; x - x is 0 for
+     * finite x and NaN otherwise, so one sum tells whether every value was finite. */
+    double probe = 0.0;
+    for (size_t r = 0; r < rows; r++) {
         if (float32) {
             const float *x = (const float *)X + r * d;
             for (size_t i = 0; i < d; i++) {
                 double v = x[i];
+                probe += v - v;
                 lo[i] = v < lo[i] ? v : lo[i];
                 hi[i] = v > hi[i] ? v : hi[i];
             }
@@ -72,10 +75,11 @@ gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
             const double *x = (const double *)X + r * d;
             for (size_t i = 0; i < d; i++) {
                 double v = x[i];
+                probe += v - v;
                 lo[i] = v < lo[i] ? v : lo[i];
                 hi[i] = v > hi[i] ? v : hi[i];
             }
         }
     }
-    return GMM_OK;
+    return probe == 0.0 ? GMM_OK : GMM_ERR_NONFINITE;
 }

@@ -116,8 +116,7 @@ public struct FittedGaussianMixture: Sendable {
     private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {
         guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
         guard X.rows > 0 else { return 0 }
-        try X.checkFinite()
-        _ = try X.checkMagnitude()
+        try X.checkMagnitude(X.checkedRanges())
         let engine = PassEngine(data: X, components: components, covariance: covarianceType, threads: threads, isa: isa)
         return engine.run(GaussianModelBuffers(parameters), outputs: outputs).logLikelihoodSum
     }

@@ -212,7 +212,7 @@ public struct GaussianMixture: Sendable {
         if let t = threads, t < 1 { throw E.invalidArgument("threads must be at least 1 (got \(t)).") }
         guard X.columns >= 1 else { throw E.invalidArgument("Found array with 0 feature(s) (shape=(\(X.rows), 0)) while a minimum of 1 is required by GaussianMixture.") }
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows) }
-        try X.checkFinite()
+        let (lo, hi) = try X.checkedRanges()
         var samples = X.rows
         if let w = sampleWeights {
             guard w.count == X.rows else { throw E.invalidArgument("sample_weight has \(w.count) values, but X has \(X.rows) rows.") }
@@ -223,7 +223,7 @@ public struct GaussianMixture: Sendable {
             guard samples > 0 else { throw E.invalidArgument("sample_weight is zero for every row.") }
         }
         guard samples >= components else { throw E.tooFewSamples(samples: samples, components: components) }
-        let (lo, hi) = try X.checkMagnitude()
+        try X.checkMagnitude((lo, hi))
         let spread = zip(lo, hi).map { $1 - $0 }.max()!
         guard spread > 0 else { throw E.identicalSamples(samples: X.rows) }
         guard spread >= dataSpreadLimit else { throw E.spreadTooSmall(spread: spread) }

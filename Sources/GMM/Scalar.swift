@@ -26,21 +26,25 @@ public let dataMagnitudeLimit = 1e140
 public let dataSpreadLimit = 1e-140
 
 extension Matrix where Element: GMMScalar {
-    /// Throws `.nonFiniteInput` naming the first NaN or infinite value (row, column).
-    func checkFinite() throws {
-        let index = withUnsafeBufferPointer { gmm_first_nonfinite($0.baseAddress, Element.isFloat32 ? 1 : 0, $0.count) }
-        guard index >= 0 else { return }
-        throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns,
-                                                  isNaN: storage.pointer[index].isNaN)
+    /// Per-column (minimum, maximum), from one pass that also checks the values are finite:
+    /// throws `.nonFiniteInput` naming the first NaN or infinite value (row and column 0-based).
+    func checkedRanges() throws -> (lo: [Double], hi: [Double]) {
+        var lo = [Double](repeating: 0, count: columns), hi = lo
+        guard rows > 0, columns > 0 else { return (lo, hi) }
+        let status = withUnsafeBufferPointer { gmm_column_ranges($0.baseAddress, Element.isFloat32 ? 1 : 0, rows, columns, &lo, &hi) }
+        if status == GMM_ERR_NONFINITE {
+            let index = withUnsafeBufferPointer { gmm_first_nonfinite($0.baseAddress, Element.isFloat32 ? 1 : 0, $0.count) }
+            throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns,
+                                                      isNaN: storage.pointer[index].isNaN)
+        }
+        precondition(status == GMM_OK, "gmm_column_ranges: \(status)")
+        return (lo, hi)
     }
 
-    /// Per-column (minimum, maximum), after throwing `.valueTooLarge` for the first value
-    /// beyond ±`dataMagnitudeLimit`. Call after `checkFinite()`.
-    func checkMagnitude() throws -> (lo: [Double], hi: [Double]) {
-        var lo = [Double](repeating: 0, count: columns), hi = lo
-        let status = withUnsafeBufferPointer { gmm_column_ranges($0.baseAddress, Element.isFloat32 ? 1 : 0, rows, columns, &lo, &hi) }
-        precondition(status == GMM_OK, "gmm_column_ranges: \(status)")
-        guard zip(lo, hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }) else { return (lo, hi) }
+    /// Throws `.valueTooLarge` naming the first value beyond ±`dataMagnitudeLimit`, given the
+    /// column ranges from `checkedRanges()`.
+    func checkMagnitude(_ ranges: (lo: [Double], hi: [Double])) throws {
+        guard zip(ranges.lo, ranges.hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }) else { return }
         let index = withUnsafeBufferPointer { $0.firstIndex { abs(Double($0)) > dataMagnitudeLimit }! }
         throw GaussianMixtureError.valueTooLarge(row: index / columns, column: index % columns,
                                                  value: Double(storage.pointer[index]))

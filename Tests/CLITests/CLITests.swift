@@ -11,7 +11,7 @@ struct CLITests {
     /// generate → fit → predict → score → sample → select → info → plot, checking every output.
     @Test func fullPipeline() throws {
         let dir = try scratchDirectory()
-        func gmm(_ args: String...) throws -> CLIResult {
+        @discardableResult func gmm(_ args: String...) throws -> CLIResult {
             let r = try GMMBinary.run(args, in: dir)
             #expect(r.status == 0, "gmm \(args.joined(separator: " ")): \(r.stderr)")
             return r

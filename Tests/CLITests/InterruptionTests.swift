@@ -14,7 +14,7 @@ struct InterruptionTests {
         process.arguments = arguments
         process.currentDirectoryURL = dir
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

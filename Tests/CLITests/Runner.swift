@@ -30,8 +30,8 @@ enum GMMBinary {
         // Output to files: no pipe can fill up and block the child.
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent(".stdout-\(UUID().uuidString)")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         let input = Pipe()
