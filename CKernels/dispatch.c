@@ -15,6 +15,7 @@ static const gmm_kernel_table ref_table = {
     .accum = {gmm_accum_full_ref, gmm_accum_diag_ref},
     .load32 = gmm_load32_ref,
     .logprob32 = {gmm_logprob32_full_ref, gmm_logprob32_diag_ref},
+    .lse32 = gmm_lse32_ref,
     .accum32 = {gmm_accum32_full_ref, gmm_accum32_diag_ref},
 };
 

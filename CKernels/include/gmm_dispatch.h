@@ -22,6 +22,7 @@ typedef struct gmm_kernel_table {
     /* float32 arithmetic for float32 data (gmm_f32.h) */
     gmm_load32_fn load32;
     gmm_logprob32_fn logprob32[GMM_COV_COUNT];
+    gmm_lse_fn lse32;
     gmm_accum32_fn accum32[GMM_COV_COUNT];
 } gmm_kernel_table;
 

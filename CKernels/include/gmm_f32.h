@@ -35,7 +35,13 @@ typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, s
                                      float *GMM_RESTRICT work, double *GMM_RESTRICT nk, double *GMM_RESTRICT s1,
                                      double *GMM_RESTRICT s2);
 
+/* The log-sum-exp of gmm_lse_fn (gmm_estep.h) for log-densities from the float32 kernels: the
+ * maxima, differences, log and normalization stay float64, the exponentials run in float32
+ * (8 lanes): relative error ~1e-7, below that of the float32 log-densities themselves. */
+
 #define GMM_F32_DECLARE(isa)                                                                                 \
+    gmm_status gmm_lse32_##isa(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,                     \
+                               double *GMM_RESTRICT lse);                                                      \
     gmm_status gmm_load32_##isa(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,               \
                                 const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);        \
     gmm_status gmm_logprob32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
@@ -57,6 +63,11 @@ typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, s
 
 GMM_F32_DECLARE(ref)
 GMM_F32_DECLARE(avx2)
+
+/** gmm_lse32_ref for the points [first, B) only (and the padding columns [B, ldl)): the
+ *  scalar tail the AVX2 kernel shares with the reference. */
+gmm_status gmm_lse32_from_ref(double *GMM_RESTRICT logp, size_t ldl, size_t first, size_t B, size_t K,
+                              double *GMM_RESTRICT lse);
 
 #ifdef __cplusplus
 }

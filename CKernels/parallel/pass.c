@@ -254,7 +254,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 if (e == GMM_OK && block32) {
                     e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
                                            (float *)work, logp, ld);
-                    if (e == GMM_OK) e = kt->lse(logp, ld, rows, K, pl);
+                    if (e == GMM_OK) e = kt->lse32(logp, ld, rows, K, pl);
                     /* A point more than ~1e19 standard deviations from every component overflows
                      * float32 squares and gets no finite log-likelihood: such a block is redone
                      * below in float64, which gives it its exact (finite) value. */

@@ -11,6 +11,7 @@ static const gmm_kernel_table avx2_table = {
     .accum = {gmm_accum_full_avx2, gmm_accum_diag_avx2},
     .load32 = gmm_load32_avx2,
     .logprob32 = {gmm_logprob32_full_avx2, gmm_logprob32_diag_avx2},
+    .lse32 = gmm_lse32_avx2,
     .accum32 = {gmm_accum32_full_avx2, gmm_accum32_diag_avx2},
 };
 

@@ -253,6 +253,45 @@ struct KernelParityTests {
         }
     }
 
+    /// The float32-exponential log-sum-exp: AVX2 (8 lanes, scalar tail) against the reference
+    /// (expf) and against the float64 kernel, on awkward block sizes.
+    @Test(arguments: parityComponents)
+    func float32LogSumExp(K: Int) throws {
+        let avx2 = try #require(gmm_kernels_avx2())
+        let ref = gmm_kernels_ref()!
+        var rng = SeededGenerator(seed: UInt64(K) + 7)
+        for B in [1, 3, 7, 8, 9, 15, 16, 17, 64, 255, 256] {
+            let ld = (B + 3) / 4 * 4 + 4
+            let logp = (0..<K * ld).map { _ in -30 * rng.nextUnit() - 5 * rng.nextGaussian() - 20 }
+            var results: [([Double], [Double])] = []
+            for f in [ref.pointee.lse32!, avx2.pointee.lse32!, ref.pointee.lse!] {
+                var g = logp, lse = [Double](repeating: .nan, count: B)
+                #expect(f(&g, ld, B, K, &lse) == GMM_OK)
+                for k in 0..<K { for n in B..<ld { #expect(g[k * ld + n] == 0, "padding K=\(K) B=\(B)") } }
+                results.append((g, lse))
+            }
+            for (a, b, tol) in [(0, 1, 1e-6), (1, 2, 2e-6)] {
+                #expect(zip(results[a].0, results[b].0).allSatisfy { abs($0 - $1) <= tol * max(abs($1), 1e-3) }, "resp K=\(K) B=\(B)")
+                #expect(zip(results[a].1, results[b].1).allSatisfy { abs($0 - $1) <= tol * max(abs($1), 1) }, "lse K=\(K) B=\(B)")
+            }
+        }
+        // Two components 0 and −t: lse = log(1 + e^−t), and −∞ everywhere gives a non-finite lse.
+        let ts = stride(from: 0.0, through: 80.0, by: 0.37).map { $0 }
+        let ld = (ts.count + 3) / 4 * 4
+        var g = [Double](repeating: 0, count: 2 * ld)
+        for (n, t) in ts.enumerated() { g[ld + n] = -t }
+        var lse = [Double](repeating: 0, count: ts.count)
+        #expect(avx2.pointee.lse32(&g, ld, ts.count, 2, &lse) == GMM_OK)
+        for (n, t) in ts.enumerated() {
+            #expect(abs(lse[n] - log1p(exp(-t))) <= 2e-7, "lse at t=\(t)")
+            // Relative error of e^−t from rounding t to float32: about t · 6e-8.
+            #expect(abs(g[ld + n] - exp(-t) / (1 + exp(-t))) <= 2e-7 * (1 + t) * exp(-t) / (1 + exp(-t)), "resp at t=\(t)")
+        }
+        var none = [Double](repeating: -.infinity, count: 16), out = [Double](repeating: 0, count: 8)
+        #expect(avx2.pointee.lse32(&none, 8, 8, 2, &out) == GMM_OK)
+        #expect(out.allSatisfy { !$0.isFinite })
+    }
+
     @Test func vectorExpAndLogAreAccurateOverTheirRanges() throws {
         let avx2 = try #require(gmm_kernels_avx2())
         // Two components with log-densities 0 and -t: lse = log(1 + e^-t), resp = e^-t/(1+e^-t).
