@@ -8,6 +8,7 @@
  * m_n = max_j l_nj, and the point's log-likelihood is m_n + log sum_j exp(l_nj - m_n). */
 #include <math.h>
 #include "gmm_estep.h"
+#include "gmm_f32.h"
 
 gmm_status gmm_logprob_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                 size_t K, const double *GMM_RESTRICT means,
@@ -54,10 +55,13 @@ gmm_status gmm_logprob_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_
     return GMM_OK;
 }
 
-gmm_status gmm_lse_resp_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
-                            double *GMM_RESTRICT lse) {
-    if (B > ldl || K == 0) return GMM_ERR_ARGUMENT;
-    for (size_t n = 0; n < B; n++) {
+/* The one reference log-sum-exp, for points [first, B) and the padding columns [B, ldl).
+ * float32_exp narrows the max-shifted differences to float for expf and sums in float, as
+ * the float32 kernels' gmm_lse32 does; everything else is float64. */
+static gmm_status lse_ref(double *GMM_RESTRICT logp, size_t ldl, size_t first, size_t B, size_t K,
+                          double *GMM_RESTRICT lse, int float32_exp) {
+    if (B > ldl || first > B || K == 0) return GMM_ERR_ARGUMENT;
+    for (size_t n = first; n < B; n++) {
         double m = logp[n];
         for (size_t k = 1; k < K; k++) m = fmax(m, logp[k * ldl + n]);
         if (!isfinite(m)) {  /* no component gives this point a finite density */
@@ -66,11 +70,20 @@ gmm_status gmm_lse_resp_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, siz
             continue;
         }
         double s = 0.0;
+        float s32 = 0.0f;
         for (size_t k = 0; k < K; k++) {
-            double e = exp(logp[k * ldl + n] - m);
+            double e;
+            if (float32_exp) {
+                float e32 = expf((float)(logp[k * ldl + n] - m));
+                s32 += e32;
+                e = e32;
+            } else {
+                e = exp(logp[k * ldl + n] - m);
+                s += e;
+            }
             logp[k * ldl + n] = e;
-            s += e;
         }
+        if (float32_exp) s = s32;
         double inv = 1.0 / s;
         for (size_t k = 0; k < K; k++) logp[k * ldl + n] *= inv;
         lse[n] = m + log(s);
@@ -78,6 +91,20 @@ gmm_status gmm_lse_resp_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, siz
     for (size_t k = 0; k < K; k++)
         for (size_t n = B; n < ldl; n++) logp[k * ldl + n] = 0.0;
     return GMM_OK;
+}
+
+gmm_status gmm_lse_resp_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                            double *GMM_RESTRICT lse) {
+    return lse_ref(logp, ldl, 0, B, K, lse, 0);
+}
+
+gmm_status gmm_lse32_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double *GMM_RESTRICT lse) {
+    return lse_ref(logp, ldl, 0, B, K, lse, 1);
+}
+
+gmm_status gmm_lse32_from_ref(double *GMM_RESTRICT logp, size_t ldl, size_t first, size_t B, size_t K,
+                              double *GMM_RESTRICT lse) {
+    return lse_ref(logp, ldl, first, B, K, lse, 1);
 }
 
 gmm_status gmm_hard_assign_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,

@@ -103,33 +103,3 @@ gmm_status gmm_accum32_diag_ref(const float *GMM_RESTRICT Xt, size_t ldx, size_t
                                 double *GMM_RESTRICT s2) {
     return accum32_ref(Xt, ldx, B, d, K, gamma, ldg, shift, work, nk, s1, s2, 0);
 }
-
-gmm_status gmm_lse32_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double *GMM_RESTRICT lse) {
-    return gmm_lse32_from_ref(logp, ldl, 0, B, K, lse);
-}
-
-gmm_status gmm_lse32_from_ref(double *GMM_RESTRICT logp, size_t ldl, size_t first, size_t B, size_t K,
-                              double *GMM_RESTRICT lse) {
-    if (B > ldl || first > B || K == 0) return GMM_ERR_ARGUMENT;
-    for (size_t n = first; n < B; n++) {
-        double m = logp[n];
-        for (size_t k = 1; k < K; k++) m = fmax(m, logp[k * ldl + n]);
-        if (!isfinite(m)) {  /* no component gives this point a finite density */
-            for (size_t k = 0; k < K; k++) logp[k * ldl + n] = NAN;
-            lse[n] = m;
-            continue;
-        }
-        float s = 0.0f;
-        for (size_t k = 0; k < K; k++) {
-            float e = expf((float)(logp[k * ldl + n] - m));
-            logp[k * ldl + n] = e;
-            s += e;
-        }
-        double inv = 1.0 / (double)s;
-        for (size_t k = 0; k < K; k++) logp[k * ldl + n] *= inv;
-        lse[n] = m + log((double)s);
-    }
-    for (size_t k = 0; k < K; k++)
-        for (size_t n = B; n < ldl; n++) logp[k * ldl + n] = 0.0;
-    return GMM_OK;
-}
