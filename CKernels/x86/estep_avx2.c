@@ -10,6 +10,7 @@
  * of its offset. */
 #include "gmm_estep.h"
 #include "vmath_avx2.h"
+#include "lse_avx2.h"
 
 /* Adds |(x U - mu U)_j..j+nc-1|^2 to sq[0..nv) (in memory, so the 12 accumulators of a
  * 4 x 3 tile fit the 16 registers) for nv (1..4) vectors of points at X; b = -mu U. */
@@ -129,37 +130,46 @@ GMM_AVX2 gmm_status gmm_logprob_diag_avx2(const double *GMM_RESTRICT Xt, size_t 
     return GMM_OK;
 }
 
+/* Pass 2 of the log-sum-exp (lse_avx2.h): e = exp(logp - mx) in place and sum[n] = sum_k e,
+ * four vectors of points at a time (four independent sum chains, summed in k order). */
+GMM_AVX2_INLINE void lse_exp_pass(double *GMM_RESTRICT logp, size_t ldl, size_t nv, size_t K,
+                                  const double *GMM_RESTRICT mx, double *GMM_RESTRICT sum) {
+    size_t v = 0;
+    for (; v + 4 <= nv; v += 4) {
+        __m256d m[4], s[4];
+        for (int q = 0; q < 4; q++) { m[q] = _mm256_loadu_pd(mx + 4 * (v + q)); s[q] = _mm256_setzero_pd(); }
+        for (size_t k = 0; k < K; k++)
+            for (int q = 0; q < 4; q++) {
+                double *p = logp + k * ldl + 4 * (v + q);
+                __m256d e = gmm_vexp(_mm256_sub_pd(_mm256_loadu_pd(p), m[q]));
+                _mm256_storeu_pd(p, e);
+                s[q] = _mm256_add_pd(s[q], e);
+            }
+        for (int q = 0; q < 4; q++) _mm256_storeu_pd(sum + 4 * (v + q), s[q]);
+    }
+    for (; v < nv; v++) {
+        __m256d m = _mm256_loadu_pd(mx + 4 * v), s = _mm256_setzero_pd();
+        for (size_t k = 0; k < K; k++) {
+            double *p = logp + k * ldl + 4 * v;
+            __m256d e = gmm_vexp(_mm256_sub_pd(_mm256_loadu_pd(p), m));
+            _mm256_storeu_pd(p, e);
+            s = _mm256_add_pd(s, e);
+        }
+        _mm256_storeu_pd(sum + 4 * v, s);
+    }
+}
+
 GMM_AVX2 gmm_status gmm_lse_resp_avx2(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
                                       double *GMM_RESTRICT lse) {
     const size_t Bp = gmm_round4(B);
     if (Bp > ldl || K == 0) return GMM_ERR_ARGUMENT;
-    for (size_t n = 0; n < Bp; n += 4) {
-        __m256d m = _mm256_loadu_pd(logp + n);
-        for (size_t k = 1; k < K; k++) m = _mm256_max_pd(m, _mm256_loadu_pd(logp + k * ldl + n));
-        __m256d s = _mm256_setzero_pd();
-        for (size_t k = 0; k < K; k++) {
-            __m256d e = gmm_vexp(_mm256_sub_pd(_mm256_loadu_pd(logp + k * ldl + n), m));
-            _mm256_storeu_pd(logp + k * ldl + n, e);
-            s = _mm256_add_pd(s, e);
-        }
-        __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), s);
-        __m256d l = _mm256_add_pd(m, gmm_vlog(s));
-        if (n + 4 <= B) {
-            for (size_t k = 0; k < K; k++)
-                _mm256_storeu_pd(logp + k * ldl + n, _mm256_mul_pd(_mm256_loadu_pd(logp + k * ldl + n), inv));
-            _mm256_storeu_pd(lse + n, l);
-        } else {
-            /* Tail vector: lanes past B are padding; their responsibilities become 0. */
-            const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
-            __m256d valid = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(B - n)), lane));
-            for (size_t k = 0; k < K; k++) {
-                __m256d r = _mm256_mul_pd(_mm256_loadu_pd(logp + k * ldl + n), inv);
-                _mm256_storeu_pd(logp + k * ldl + n, _mm256_and_pd(r, valid));
-            }
-            double tmp[4];
-            _mm256_storeu_pd(tmp, l);
-            for (size_t q = 0; q < B - n; q++) lse[n + q] = tmp[q];
-        }
+    double mx[GMM_BLOCK_MAX], sum[GMM_BLOCK_MAX];
+    for (size_t n0 = 0; n0 < Bp; n0 += GMM_BLOCK_MAX) {
+        const size_t len = Bp - n0 < GMM_BLOCK_MAX ? Bp - n0 : GMM_BLOCK_MAX, nv = len / 4;
+        gmm_lse_max_pass(logp + n0, ldl, nv, K, mx);
+        lse_exp_pass(logp + n0, ldl, nv, K, mx, sum);
+        gmm_lse_finish_pass(nv, B - n0, mx, sum, lse + n0);
+        gmm_lse_scale_pass(logp + n0, ldl, nv, K, sum);
     }
     for (size_t k = 0; k < K; k++)
         for (size_t n = Bp; n < ldl; n++) logp[k * ldl + n] = 0.0;

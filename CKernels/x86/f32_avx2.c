@@ -2,6 +2,7 @@
 #include <math.h>
 #include "gmm_f32.h"
 #include "vmath_avx2.h"
+#include "lse_avx2.h"
 
 GMM_AVX2_INLINE double hsum8(__m256 v) {
     __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), b = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
@@ -267,38 +268,53 @@ GMM_AVX2 gmm_status gmm_accum32_diag_avx2(const float *GMM_RESTRICT Xt, size_t l
     return GMM_OK;
 }
 
-/* 8 points at a time: float64 maxima and differences, the differences narrowed to float32 for
- * the exponentials, float64 log and normalization; the points past the last full 8 as the
- * reference does them. */
+/* Pass 2 of the log-sum-exp (lse_avx2.h) with float32 exponentials: the float64 differences
+ * logp - mx are narrowed, exponentiated 8 at a time, widened back in place, and summed in
+ * float32 (in k order, as the reference). nv counts 4-point vectors and is even. */
+GMM_AVX2_INLINE __m256 exp8_at(double *GMM_RESTRICT p, const double *GMM_RESTRICT mx) {
+    __m128 x0 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(p), _mm256_loadu_pd(mx)));
+    __m128 x1 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(p + 4), _mm256_loadu_pd(mx + 4)));
+    __m256 e = gmm_vexp_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(x0), x1, 1));
+    _mm256_storeu_pd(p, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    _mm256_storeu_pd(p + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    return e;
+}
+
+GMM_AVX2_INLINE void lse32_exp_pass(double *GMM_RESTRICT logp, size_t ldl, size_t nv, size_t K,
+                                    const double *GMM_RESTRICT mx, double *GMM_RESTRICT sum) {
+    size_t v = 0;
+    for (; v + 4 <= nv; v += 4) {  /* two chains of 8 points */
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        for (size_t k = 0; k < K; k++) {
+            double *p = logp + k * ldl + 4 * v;
+            s0 = _mm256_add_ps(s0, exp8_at(p, mx + 4 * v));
+            s1 = _mm256_add_ps(s1, exp8_at(p + 8, mx + 4 * v + 8));
+        }
+        _mm256_storeu_pd(sum + 4 * v, _mm256_cvtps_pd(_mm256_castps256_ps128(s0)));
+        _mm256_storeu_pd(sum + 4 * v + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(s0, 1)));
+        _mm256_storeu_pd(sum + 4 * v + 8, _mm256_cvtps_pd(_mm256_castps256_ps128(s1)));
+        _mm256_storeu_pd(sum + 4 * v + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(s1, 1)));
+    }
+    for (; v < nv; v += 2) {
+        __m256 s0 = _mm256_setzero_ps();
+        for (size_t k = 0; k < K; k++) s0 = _mm256_add_ps(s0, exp8_at(logp + k * ldl + 4 * v, mx + 4 * v));
+        _mm256_storeu_pd(sum + 4 * v, _mm256_cvtps_pd(_mm256_castps256_ps128(s0)));
+        _mm256_storeu_pd(sum + 4 * v + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(s0, 1)));
+    }
+}
+
+/* Whole groups of 8 points in passes (float64 maxima, float32 exponentials, float64 log and
+ * normalization); the points past the last full 8 and the padding as the reference does them. */
 GMM_AVX2 gmm_status gmm_lse32_avx2(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double *GMM_RESTRICT lse) {
     if (B > ldl || K == 0) return GMM_ERR_ARGUMENT;
-    size_t n = 0;
-    for (; n + 8 <= B; n += 8) {
-        __m256d m0 = _mm256_loadu_pd(logp + n), m1 = _mm256_loadu_pd(logp + n + 4);
-        for (size_t k = 1; k < K; k++) {
-            m0 = _mm256_max_pd(m0, _mm256_loadu_pd(logp + k * ldl + n));
-            m1 = _mm256_max_pd(m1, _mm256_loadu_pd(logp + k * ldl + n + 4));
-        }
-        __m256 s = _mm256_setzero_ps();
-        for (size_t k = 0; k < K; k++) {
-            double *row = logp + k * ldl + n;
-            __m128 x0 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(row), m0));
-            __m128 x1 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(row + 4), m1));
-            __m256 e = gmm_vexp_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(x0), x1, 1));
-            _mm256_storeu_pd(row, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-            _mm256_storeu_pd(row + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-            s = _mm256_add_ps(s, e);
-        }
-        __m256d s0 = _mm256_cvtps_pd(_mm256_castps256_ps128(s)), s1 = _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1));
-        __m256d inv0 = _mm256_div_pd(_mm256_set1_pd(1.0), s0), inv1 = _mm256_div_pd(_mm256_set1_pd(1.0), s1);
-        for (size_t k = 0; k < K; k++) {
-            double *row = logp + k * ldl + n;
-            _mm256_storeu_pd(row, _mm256_mul_pd(_mm256_loadu_pd(row), inv0));
-            _mm256_storeu_pd(row + 4, _mm256_mul_pd(_mm256_loadu_pd(row + 4), inv1));
-        }
-        _mm256_storeu_pd(lse + n, _mm256_add_pd(m0, gmm_vlog(s0)));
-        _mm256_storeu_pd(lse + n + 4, _mm256_add_pd(m1, gmm_vlog(s1)));
+    const size_t full = B / 8 * 8;
+    double mx[GMM_BLOCK_MAX], sum[GMM_BLOCK_MAX];
+    for (size_t n0 = 0; n0 < full; n0 += GMM_BLOCK_MAX) {
+        const size_t len = full - n0 < GMM_BLOCK_MAX ? full - n0 : GMM_BLOCK_MAX, nv = len / 4;
+        gmm_lse_max_pass(logp + n0, ldl, nv, K, mx);
+        lse32_exp_pass(logp + n0, ldl, nv, K, mx, sum);
+        gmm_lse_finish_pass(nv, len, mx, sum, lse + n0);
+        gmm_lse_scale_pass(logp + n0, ldl, nv, K, sum);
     }
-    /* The rest (fewer than 8 points) and the padding columns, as the reference. */
-    return gmm_lse32_from_ref(logp, ldl, n, B, K, lse);
+    return gmm_lse32_from_ref(logp, ldl, full, B, K, lse);
 }
