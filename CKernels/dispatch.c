@@ -13,6 +13,7 @@ static const gmm_kernel_table ref_table = {
     .lse = gmm_lse_resp_ref,
     .hard = gmm_hard_assign_ref,
     .accum = {gmm_accum_full_ref, gmm_accum_diag_ref},
+    .moments_full = gmm_moments_full_ref,
     .load32 = gmm_load32_ref,
     .logprob32 = {gmm_logprob32_full_ref, gmm_logprob32_diag_ref},
     .lse32 = gmm_lse32_ref,

@@ -49,3 +49,36 @@ gmm_status gmm_accum_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t 
                               double *GMM_RESTRICT s2) {
     return accum_ref(Xt, ldx, B, d, K, gamma, ldg, shift, work, nk, s1, s2, 0);
 }
+
+gmm_status gmm_moments_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
+    if (B > ldx || B > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
+    (void)work;
+    for (size_t k = 0; k < K; k++) {
+        const double *g = gamma + k * ldg;
+        for (size_t n = 0; n < B; n++) {
+            const double w = g[n];
+            nk[k] += w;
+            for (size_t i = 0; i < d; i++) {
+                const double wx = w * Xt[i * ldx + n];
+                s1[k * d + i] += wx;
+                for (size_t j = i; j < d; j++) s2[k * d * d + i * d + j] += wx * Xt[j * ldx + n];
+            }
+        }
+    }
+    return GMM_OK;
+}
+
+void gmm_moments_recentre(size_t d, size_t K, const double *GMM_RESTRICT shift, const double *GMM_RESTRICT nk,
+                          double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
+    for (size_t k = 0; k < K; k++) {
+        const double *s = shift + k * d;
+        double *S1 = s1 + k * d, *S2 = s2 + k * d * d;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = i; j < d; j++)
+                S2[i * d + j] += nk[k] * s[i] * s[j] - S1[i] * s[j] - s[i] * S1[j];
+        for (size_t i = 0; i < d; i++) S1[i] -= nk[k] * s[i];
+    }
+}

@@ -9,6 +9,7 @@ static const gmm_kernel_table avx2_table = {
     .lse = gmm_lse_resp_avx2,
     .hard = gmm_hard_assign_avx2,
     .accum = {gmm_accum_full_avx2, gmm_accum_diag_avx2},
+    .moments_full = gmm_moments_full_avx2,
     .load32 = gmm_load32_avx2,
     .logprob32 = {gmm_logprob32_full_avx2, gmm_logprob32_diag_avx2},
     .lse32 = gmm_lse32_avx2,

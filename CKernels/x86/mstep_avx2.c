@@ -138,3 +138,103 @@ GMM_AVX2 gmm_status gmm_accum_diag_avx2(const double *GMM_RESTRICT Xt, size_t ld
     (void)work;
     return GMM_OK;
 }
+
+/* gmm_moments_fn: rows of the shared "feature matrix" (the block's x_i and products x_i x_j)
+ * go through in batches of up to six; each batch meets the components two at a time in
+ * 2 x R register tiles: per vector of points, 2 responsibility loads and R feature loads feed
+ * 2R independent FMAs (8 loads per 12 FMAs at R = 6), no centring and no per-component
+ * weighting pass. Each product row is formed once per block and serves every component. */
+#define MOMENTS_BATCH 6
+
+typedef struct moments_batch {
+    const double *row[MOMENTS_BATCH];  /* feature rows over the block's points */
+    double *dst[MOMENTS_BATCH];        /* component 0's output; component k at + k * kstride */
+    size_t kstride[MOMENTS_BATCH];
+    int count;
+} moments_batch;
+
+GMM_AVX2_INLINE void moments_tile(const moments_batch *b, const double *GMM_RESTRICT g0,
+                                  const double *GMM_RESTRICT g1, size_t nvec, size_t k, const int R,
+                                  const int two) {
+    __m256d acc[2][MOMENTS_BATCH];
+    for (int c = 0; c < 2; c++)
+        for (int r = 0; r < R; r++) acc[c][r] = _mm256_setzero_pd();
+    for (size_t v = 0; v < nvec; v++) {
+        const __m256d a0 = _mm256_loadu_pd(g0 + 4 * v);
+        const __m256d a1 = two ? _mm256_loadu_pd(g1 + 4 * v) : a0;
+        for (int r = 0; r < R; r++) {
+            const __m256d p = _mm256_loadu_pd(b->row[r] + 4 * v);
+            acc[0][r] = _mm256_fmadd_pd(a0, p, acc[0][r]);
+            if (two) acc[1][r] = _mm256_fmadd_pd(a1, p, acc[1][r]);
+        }
+    }
+    /* Fold the lane sums four accumulators at a time. */
+    __m256d all[2 * MOMENTS_BATCH + 3];
+    int m = 0;
+    for (int c = 0; c < 1 + two; c++)
+        for (int r = 0; r < R; r++) all[m++] = acc[c][r];
+    const int used = m;
+    while (m % 4) all[m++] = _mm256_setzero_pd();
+    double sums[2 * MOMENTS_BATCH + 3];
+    for (int q = 0; q < m; q += 4) _mm256_storeu_pd(sums + q, gmm_hsum4(all[q], all[q + 1], all[q + 2], all[q + 3]));
+    for (int q = 0; q < used; q++) {
+        const int c = q / R, r = q % R;
+        b->dst[r][(k + (size_t)c) * b->kstride[r]] += sums[q];
+    }
+}
+
+GMM_AVX2_INLINE void moments_flush(moments_batch *b, const double *GMM_RESTRICT gamma, size_t ldg, size_t K,
+                                   size_t nvec) {
+    size_t k = 0;
+#define MT(R, two) moments_tile(b, gamma + k * ldg, gamma + (k + two) * ldg, nvec, k, R, two)
+#define MT_ALL(two)                                                                           \
+    switch (b->count) {                                                                       \
+    case 6: MT(6, two); break;                                                                \
+    case 5: MT(5, two); break;                                                                \
+    case 4: MT(4, two); break;                                                                \
+    case 3: MT(3, two); break;                                                                \
+    case 2: MT(2, two); break;                                                                \
+    default: MT(1, two); break;                                                               \
+    }
+    for (; k + 2 <= K; k += 2) MT_ALL(1)
+    if (k < K) MT_ALL(0)
+#undef MT_ALL
+#undef MT
+    b->count = 0;
+}
+
+GMM_AVX2 gmm_status gmm_moments_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                          size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                          double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                          double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
+    const size_t Bp = gmm_round4(B);
+    if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
+    const size_t nvec = Bp / 4;
+    /* Product rows need at most min(6, d(d+1)/2) slots: within 2*d*ldx for every d. */
+    for (size_t k = 0; k < K; k++) nk[k] += gmm_sum_padded(gamma + k * ldg, Bp);
+    moments_batch b;
+    b.count = 0;
+    int slot = 0;
+    for (size_t i = 0; i < d; i++) {  /* first moments: the block's own rows */
+        b.row[b.count] = Xt + i * ldx;
+        b.dst[b.count] = s1 + i;
+        b.kstride[b.count] = d;
+        if (++b.count == MOMENTS_BATCH) moments_flush(&b, gamma, ldg, K, nvec);
+    }
+    for (size_t i = 0; i < d; i++) {
+        const double *xi = Xt + i * ldx;
+        for (size_t j = i; j < d; j++) {
+            if (b.count == 0) slot = 0;
+            double *p = work + (size_t)slot++ * ldx;
+            const double *xj = Xt + j * ldx;
+            for (size_t v = 0; v < nvec; v++)
+                _mm256_storeu_pd(p + 4 * v, _mm256_mul_pd(_mm256_loadu_pd(xi + 4 * v), _mm256_loadu_pd(xj + 4 * v)));
+            b.row[b.count] = p;
+            b.dst[b.count] = s2 + i * d + j;
+            b.kstride[b.count] = d * d;
+            if (++b.count == MOMENTS_BATCH) moments_flush(&b, gamma, ldg, K, nvec);
+        }
+    }
+    if (b.count) moments_flush(&b, gamma, ldg, K, nvec);
+    return GMM_OK;
+}
