@@ -22,14 +22,14 @@ static inline size_t gmm_round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 typedef gmm_status (*gmm_load32_fn)(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                                     const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);
 
-/** As gmm_logprob_fn on a float block. work: d*d + 2*d floats. */
+/** As gmm_logprob_fn on a float block. work: d*d + 2*d + 32 floats. */
 typedef gmm_status (*gmm_logprob32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                        const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                        const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
                                        double *GMM_RESTRICT logp, size_t ldl);
 
 /** As gmm_accum_fn on a float block: float32 sums within the block, added to the float64
- *  nk, s1, s2. work: 3*ldx + d floats. */
+ *  nk, s1, s2. work: (1 + min(d, 3))*ldx floats. */
 typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                      const double *GMM_RESTRICT gamma, size_t ldg, const double *GMM_RESTRICT shift,
                                      float *GMM_RESTRICT work, double *GMM_RESTRICT nk, double *GMM_RESTRICT s1,

@@ -9,6 +9,13 @@ GMM_AVX2_INLINE double hsum8(__m256 v) {
     return gmm_hsum(_mm256_add_pd(a, b));
 }
 
+/* The eight horizontal sums of a0..a7 as one vector (float adds: a transpose by hadd). */
+GMM_AVX2_INLINE __m256 hsum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5, __m256 a6, __m256 a7) {
+    const __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    const __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20), _mm256_permute2f128_ps(s0123, s4567, 0x31));
+}
+
 /* Stores c - 1/2 sq (8 lanes) as doubles. */
 GMM_AVX2_INLINE void store_logp(double *out, double c, __m256 sq) {
     const __m256d cc = _mm256_set1_pd(c), half = _mm256_set1_pd(0.5);
@@ -52,67 +59,76 @@ GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, siz
     return largest_tail > GMM_F32_SAFE ? GMM_F32_RANGE : GMM_OK;
 }
 
-/* |(x - mu) U|^2 for nv (1..3) vectors of 8 points, centring on the fly (FP add pipes). */
-GMM_AVX2_INLINE void full32_tile(const float *GMM_RESTRICT X, size_t ldx, size_t d, const float *GMM_RESTRICT mu,
-                                 const float *GMM_RESTRICT U, __m256 *out, const int nv) {
-    __m256 sq[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    size_t j = 0;
-    for (; j + 1 < d; j += 2) {
-        __m256 y0[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        __m256 y1[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (size_t i = 0; i <= j + 1; i++) {
-            const __m256 m = _mm256_broadcast_ss(mu + i), u1 = _mm256_broadcast_ss(U + i * d + j + 1);
-            if (i <= j) {
-                const __m256 u0 = _mm256_broadcast_ss(U + i * d + j);
-                for (int v = 0; v < nv; v++) {
-                    __m256 x = _mm256_sub_ps(_mm256_loadu_ps(X + i * ldx + 8 * v), m);
-                    y0[v] = _mm256_fmadd_ps(x, u0, y0[v]);
-                    y1[v] = _mm256_fmadd_ps(x, u1, y1[v]);
-                }
-            } else {
-                for (int v = 0; v < nv; v++)
-                    y1[v] = _mm256_fmadd_ps(_mm256_sub_ps(_mm256_loadu_ps(X + i * ldx + 8 * v), m), u1, y1[v]);
-            }
-        }
+/* Adds |(x U + b)_j..j+nc-1|^2 to sq[0..nv) (nv <= 4 vectors of 8 points, kept in memory so
+ * a 4 x 3 tile's 12 accumulators fit the registers); b = -mu U. As the float64 kernel: 7
+ * loads per 12 FMAs, no centring pass. */
+GMM_AVX2_INLINE void full32_cols(const float *GMM_RESTRICT X, size_t ldx, size_t d, const float *GMM_RESTRICT b,
+                                 const float *GMM_RESTRICT U, size_t j, float *GMM_RESTRICT sq, const int nv,
+                                 const int nc) {
+    __m256 y[3][4];
+    for (int c = 0; c < nc; c++) {
+        const __m256 bc = _mm256_broadcast_ss(b + j + c);
+        for (int v = 0; v < nv; v++) y[c][v] = bc;
+    }
+    for (size_t i = 0; i <= j; i++) {
+        __m256 u[3];
+        for (int c = 0; c < nc; c++) u[c] = _mm256_broadcast_ss(U + i * d + j + c);
         for (int v = 0; v < nv; v++) {
-            sq[v] = _mm256_fmadd_ps(y0[v], y0[v], sq[v]);
-            sq[v] = _mm256_fmadd_ps(y1[v], y1[v], sq[v]);
+            const __m256 x = _mm256_loadu_ps(X + i * ldx + 8 * v);
+            for (int c = 0; c < nc; c++) y[c][v] = _mm256_fmadd_ps(x, u[c], y[c][v]);
         }
     }
-    if (j < d) {
-        __m256 y0[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (size_t i = 0; i <= j; i++) {
-            const __m256 m = _mm256_broadcast_ss(mu + i), u0 = _mm256_broadcast_ss(U + i * d + j);
-            for (int v = 0; v < nv; v++)
-                y0[v] = _mm256_fmadd_ps(_mm256_sub_ps(_mm256_loadu_ps(X + i * ldx + 8 * v), m), u0, y0[v]);
+    for (int e = 1; e < nc; e++) {
+        const size_t i = j + e;
+        for (int v = 0; v < nv; v++) {
+            const __m256 x = _mm256_loadu_ps(X + i * ldx + 8 * v);
+            for (int c = e; c < nc; c++) y[c][v] = _mm256_fmadd_ps(x, _mm256_broadcast_ss(U + i * d + j + c), y[c][v]);
         }
-        for (int v = 0; v < nv; v++) sq[v] = _mm256_fmadd_ps(y0[v], y0[v], sq[v]);
     }
-    for (int v = 0; v < nv; v++) out[v] = sq[v];
+    for (int v = 0; v < nv; v++) {
+        __m256 t = _mm256_loadu_ps(sq + 8 * v);
+        for (int c = 0; c < nc; c++) t = _mm256_fmadd_ps(y[c][v], y[c][v], t);
+        _mm256_storeu_ps(sq + 8 * v, t);
+    }
 }
 
+GMM_AVX2_INLINE void full32_tile(const float *GMM_RESTRICT X, size_t ldx, size_t d, const float *GMM_RESTRICT b,
+                                 const float *GMM_RESTRICT U, float *GMM_RESTRICT sq, double c, double *GMM_RESTRICT out,
+                                 const int nv) {
+    for (int v = 0; v < nv; v++) _mm256_storeu_ps(sq + 8 * v, _mm256_setzero_ps());
+    size_t j = 0;
+    for (; j + 3 <= d; j += 3) full32_cols(X, ldx, d, b, U, j, sq, nv, 3);
+    if (d - j == 2) full32_cols(X, ldx, d, b, U, j, sq, nv, 2);
+    else if (d - j == 1) full32_cols(X, ldx, d, b, U, j, sq, nv, 1);
+    for (int v = 0; v < nv; v++) store_logp(out + 8 * v, c, _mm256_loadu_ps(sq + 8 * v));
+}
+
+/* y = x U + b with b = -mu U (float64, then rounded): the block is centred on the driver's
+ * centre, near the means, so x U and b stay of the mixture's scale; the cancellation costs
+ * float32 digits in proportion to how far (in standard deviations) the centre lies from the
+ * component, a few for well-placed centres. */
 GMM_AVX2 gmm_status gmm_logprob32_full_avx2(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                             const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                             const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
                                             double *GMM_RESTRICT logp, size_t ldl) {
     const size_t Bp = gmm_round8(B);
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
-    float *U = work, *mu = work + d * d;
+    float *U = work, *b = work + d * d, *sq = b + d;
     const size_t nvec = Bp / 8;
     for (size_t k = 0; k < K; k++) {
-        for (size_t q = 0; q < d * d; q++) U[q] = (float)prec_chol[k * d * d + q];
-        for (size_t i = 0; i < d; i++) mu[i] = (float)means[k * d + i];
+        const double *Uk = prec_chol + k * d * d, *mu = means + k * d;
+        for (size_t q = 0; q < d * d; q++) U[q] = (float)Uk[q];
+        for (size_t j = 0; j < d; j++) {
+            double t = 0.0;
+            for (size_t i = 0; i <= j; i++) t -= mu[i] * Uk[i * d + j];
+            b[j] = (float)t;
+        }
         double *out = logp + k * ldl;
-        __m256 sq[3];
         size_t v = 0;
-        for (; v + 3 <= nvec; v += 3) {
-            full32_tile(Xt + 8 * v, ldx, d, mu, U, sq, 3);
-            for (int q = 0; q < 3; q++) store_logp(out + 8 * (v + q), log_norm[k], sq[q]);
-        }
-        for (; v < nvec; v++) {
-            full32_tile(Xt + 8 * v, ldx, d, mu, U, sq, 1);
-            store_logp(out + 8 * v, log_norm[k], sq[0]);
-        }
+        for (; v + 4 <= nvec; v += 4) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 4);
+        if (nvec - v == 3) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 3);
+        else if (nvec - v == 2) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 2);
+        else if (nvec - v == 1) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 1);
     }
     return GMM_OK;
 }
@@ -179,28 +195,34 @@ GMM_AVX2_INLINE double weight_row32(const float *x, const float *g, float s, siz
     return hsum8(_mm256_add_ps(acc[0], acc[1]));
 }
 
-/* S2[i+r][j+c] += sum W[i+r] (X[j+c] - s[j+c]) over the block (2 x C float32 tile). */
-GMM_AVX2_INLINE void s2_tile32(const float *W, const float *X, const float *s, size_t ldx, size_t nvec, size_t d,
-                               size_t i, size_t j, double *S2, const int R, const int C) {
-    __m256 acc[2][4];
-    for (int r = 0; r < 2; r++)
+/* T[r][c] = sum over the block of W[i+r] X[j+c] (raw columns: no centring on the fly) from a
+ * 3 x 4 float32 register tile, 12 independent accumulators: 7 loads per 12 FMAs. */
+GMM_AVX2_INLINE void s2_tile32(const float *W, const float *X, size_t ldx, size_t nvec, size_t j, double T[3][4],
+                               const int R, const int C) {
+    __m256 acc[3][4];
+    for (int r = 0; r < 3; r++)
         for (int c = 0; c < 4; c++) acc[r][c] = _mm256_setzero_ps();
-    __m256 m[4];
-    for (int c = 0; c < C; c++) m[c] = _mm256_broadcast_ss(s + j + c);
-    const float *w0 = W, *w1 = W + (R > 1 ? ldx : 0);
     for (size_t v = 0; v < nvec; v++) {
-        __m256 a0 = _mm256_loadu_ps(w0 + 8 * v), a1 = _mm256_loadu_ps(w1 + 8 * v);
+        __m256 a[3];
+        for (int r = 0; r < R; r++) a[r] = _mm256_loadu_ps(W + r * ldx + 8 * v);
         for (int c = 0; c < C; c++) {
-            __m256 b = _mm256_sub_ps(_mm256_loadu_ps(X + (j + c) * ldx + 8 * v), m[c]);
-            acc[0][c] = _mm256_fmadd_ps(a0, b, acc[0][c]);
-            if (R > 1) acc[1][c] = _mm256_fmadd_ps(a1, b, acc[1][c]);
+            const __m256 b = _mm256_loadu_ps(X + (j + c) * ldx + 8 * v);
+            for (int r = 0; r < R; r++) acc[r][c] = _mm256_fmadd_ps(a[r], b, acc[r][c]);
         }
     }
+    /* Lane sums of all 12 accumulators in two 8-way folds (float), not 12 separate ones. */
+    const __m256 z = _mm256_setzero_ps();
+    float sums[16];
+    _mm256_storeu_ps(sums, hsum8x8(acc[0][0], acc[0][1], acc[0][2], acc[0][3], acc[1][0], acc[1][1], acc[1][2], acc[1][3]));
+    _mm256_storeu_ps(sums + 8, hsum8x8(acc[2][0], acc[2][1], acc[2][2], acc[2][3], z, z, z, z));
     for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++)
-            if (j + c >= i + r) S2[(i + r) * d + j + c] += hsum8(acc[r][c]);
+        for (int c = 0; c < C; c++) T[r][c] = sums[4 * r + c];
 }
 
+/* Per component: rows weighted three at a time, W = g (x - s) (their sums are S1), then
+ * sum W_i (x_j - s_j) = sum W_i x_j - s_j S1_i: the tiles read the block's rows as they are,
+ * so the column side needs no centring pass or shift registers. The raw x_j are centred on
+ * the driver's centre, near the means, so the products stay of the data's spread. */
 GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                           const double *GMM_RESTRICT gamma, size_t ldg,
                                           const double *GMM_RESTRICT shift, float *GMM_RESTRICT work,
@@ -208,25 +230,31 @@ GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t l
     const size_t Bp = gmm_round8(B);
     if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 8;
-    float *g32 = work, *W = work + ldx, *s = work + 3 * ldx;
+    float *g32 = work, *W = work + ldx;  /* g32: 1 row, W: 3 rows (work holds d*d + 3*ldx + 2*d) */
     for (size_t k = 0; k < K; k++) {
-        const double *g = gamma + k * ldg;
+        const double *g = gamma + k * ldg, *s = shift + k * d;
         nk[k] += gmm_sum_padded(g, Bp);
         narrow(g, Bp, g32);
-        for (size_t i = 0; i < d; i++) s[i] = (float)shift[k * d + i];
         double *S2 = s2 + k * d * d;
-        for (size_t i = 0; i < d; i += 2) {
-            const int R = (i + 1 < d) ? 2 : 1;
-            for (int r = 0; r < R; r++) s1[k * d + i + r] += weight_row32(Xt + (i + r) * ldx, g32, s[i + r], Bp, W + r * ldx);
-            size_t j = i;
-            for (; j + 4 <= d; j += 4) {
-                if (R == 2) s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 4);
-                else s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 4);
+        for (size_t i = 0; i < d; i += 3) {
+            const int R = (int)(d - i < 3 ? d - i : 3);
+            double w1[3];
+            for (int r = 0; r < R; r++) {
+                w1[r] = weight_row32(Xt + (i + r) * ldx, g32, (float)s[i + r], Bp, W + r * ldx);
+                s1[k * d + i + r] += w1[r];
             }
-            const size_t rest = d - j;
-            if (rest == 3) { if (R == 2) s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 3); else s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 3); }
-            if (rest == 2) { if (R == 2) s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 2); else s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 2); }
-            if (rest == 1) { if (R == 2) s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 2, 1); else s2_tile32(W, Xt, s, ldx, nvec, d, i, j, S2, 1, 1); }
+            for (size_t j = i; j < d; j += 4) {
+                const int C = (int)(d - j < 4 ? d - j : 4);
+                double T[3][4];
+#define TILE(r, c) s2_tile32(W, Xt, ldx, nvec, j, T, r, c)
+                if (R == 3) { if (C == 4) TILE(3, 4); else if (C == 3) TILE(3, 3); else if (C == 2) TILE(3, 2); else TILE(3, 1); }
+                else if (R == 2) { if (C == 4) TILE(2, 4); else if (C == 3) TILE(2, 3); else if (C == 2) TILE(2, 2); else TILE(2, 1); }
+                else { if (C == 4) TILE(1, 4); else if (C == 3) TILE(1, 3); else if (C == 2) TILE(1, 2); else TILE(1, 1); }
+#undef TILE
+                for (int r = 0; r < R; r++)
+                    for (int c = 0; c < C; c++)
+                        if (j + c >= i + (size_t)r) S2[(i + r) * d + j + c] += T[r][c] - s[j + c] * w1[r];
+            }
         }
     }
     return GMM_OK;

@@ -186,7 +186,7 @@ struct KernelParityTests {
             for i in 0..<c.d { for n in 0..<B { X32[i * ld32 + n] = Float(c.Xt[i * c.ld + n]); X64[i * c.ld + n] = Double(X32[i * ld32 + n]) } }
             for cov in [GMM_COV_FULL, GMM_COV_DIAG] {
                 let params = cov == GMM_COV_FULL ? c.full : c.diag
-                var work32 = [Float](repeating: 0, count: c.d * c.d + 3 * ld32 + 2 * c.d)
+                var work32 = [Float](repeating: 0, count: c.d * c.d + 4 * ld32 + 2 * c.d)
                 var work64 = [Double](repeating: 0, count: 2 * c.d * c.ld)
                 var outputs: [[Double]] = []
                 for table in [ref, avx2] {
