@@ -27,8 +27,8 @@ extern "C" {
 #endif
 
 /** Status codes returned by every kernel and driver. */
-/* Largest centred |x| the float32 kernels take: 256 squares of it stay below FLT_MAX. */
-#define GMM_F32_SAFE 1e18
+/* Largest centred |x| the float32 kernels take: 512 squares of it stay below FLT_MAX. */
+#define GMM_F32_SAFE 7e17
 
 typedef enum gmm_status {
     GMM_OK = 0,
@@ -47,8 +47,9 @@ typedef enum gmm_covariance {
     GMM_COV_COUNT = 2
 } gmm_covariance;
 
-/** Largest number of points in one block handed to a kernel. */
-#define GMM_BLOCK_MAX 256
+/** Largest number of points in one block handed to a kernel (the driver's float32 blocks;
+ *  its float64 blocks hold 256). */
+#define GMM_BLOCK_MAX 512
 
 static inline size_t gmm_round4(size_t n) { return (n + 3u) & ~(size_t)3u; }
 

@@ -8,11 +8,14 @@
 #endif
 
 /* Rows per block: the transposed block, its centred and weighted copies and the K x B
- * responsibilities stay within L2 (1 MiB) for d <= 64. */
-static size_t block_rows(size_t d) { return d > 32 ? 128 : GMM_BLOCK_MAX; }
+ * responsibilities stay within L2 (1 MiB) for d <= 64. float32 blocks (half the bytes per
+ * row) hold 512 rows for d <= 32: their register tiles then run 64 vectors long instead of
+ * 32, which amortizes each tile's set-up and lane folds (measured per 256 points, d = K = 16:
+ * M-step 19.3 -> 17.2 us, E-step 13.3 -> 12.6 us). */
+static size_t block_rows(size_t d, int f32) { return d > 32 ? 128 : f32 ? 512 : 256; }
 /* Leading dimension of the transposed block: not a power of two, so the d (or K) rows of a
  * block do not all fall into the same few L1 sets. */
-static size_t block_ld(size_t d) { return block_rows(d) + 4; }
+static size_t block_ld(size_t d, int f32) { return block_rows(d, f32) + 4; }
 
 static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
@@ -26,7 +29,8 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest) {
-    size_t blocks = (n + block_rows(d) - 1) / block_rows(d);
+    /* Counted in float64 blocks; float32 passes (fewer, larger blocks) leave some slots empty. */
+    size_t blocks = (n + block_rows(d, 0) - 1) / block_rows(d, 0);
     size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate, lowest) * sizeof(double);
     /* Enough slots to balance many threads, bounded so the partial sums stay under ~16 MiB. */
     size_t slots = 64;
@@ -37,9 +41,10 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
     return slots ? slots : 1;
 }
 
-/* Per thread: Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32). */
+/* Per thread: Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32); sized
+ * for the larger (float32) block. */
 static size_t thread_scratch(size_t d, size_t K) {
-    size_t ld = block_ld(d);
+    size_t ld = block_ld(d, 1);
     return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld) + round8(ld / 2 + 1);
 }
 
@@ -188,7 +193,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
      * random starts widen the block and use the float64 ones). */
     const int f32 = req->x_float32 && !req->hard && !req->random_resp;
     const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
-    const size_t B = block_rows(d), ld = block_ld(d), ld32 = gmm_round8(ld);
+    const size_t B = block_rows(d, f32), ld = block_ld(d, f32), ld32 = gmm_round8(ld);
     const size_t nblocks = (n + B - 1) / B;
     const size_t L = req->lowest;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
