@@ -19,7 +19,7 @@ typedef struct gmm_kernel_table {
     gmm_lse_fn lse;
     gmm_hard_fn hard;
     gmm_accum_fn accum[GMM_COV_COUNT];
-    gmm_moments_fn moments_full;              /* shared-origin full-covariance update */
+    gmm_moments_fn moments[GMM_COV_COUNT];    /* shared-origin updates (gmm_mstep.h) */
     /* float32 arithmetic for float32 data (gmm_f32.h) */
     gmm_load32_fn load32;
     gmm_logprob32_fn logprob32[GMM_COV_COUNT];

@@ -22,11 +22,13 @@ typedef gmm_status (*gmm_accum_fn)(const double *GMM_RESTRICT Xt, size_t ldx, si
                                    double *GMM_RESTRICT nk, double *GMM_RESTRICT s1,
                                    double *GMM_RESTRICT s2);
 
-/* Raw moments of a block about its own origin, for every component at once (full covariance):
+/* Raw moments of a block about its own origin, for every component at once:
  *   nk[k] += sum_n g_nk,   s1[k*d + i] += sum_n g_nk x_ni,
- *   s2[k*d*d + i*d + j] += sum_n g_nk x_ni x_nj   (j >= i only).
+ *   full: s2[k*d*d + i*d + j] += sum_n g_nk x_ni x_nj   (j >= i only),
+ *   diag: s2[k*d + i]         += sum_n g_nk x_ni^2.
  * With no per-component shift, the products x_ni x_nj are formed once per block and shared by
- * all K components: the update becomes one matrix product, (K x B) times (B x d(d+3)/2).
+ * all K components: the update becomes one matrix product, (K x B) times (B x d(d+3)/2), or
+ * (B x 2d) for diagonal covariances.
  * gmm_moments_recentre turns the totals into moments about shifts. That subtraction loses
  * about log10(max_k |(s_k - origin) U_k|^2) digits, so the driver takes this path only when
  * the origin lies within a few standard deviations of every component (GMM_SHARED_ORIGIN_MAX).
@@ -41,14 +43,23 @@ typedef gmm_status (*gmm_moments_fn)(const double *GMM_RESTRICT Xt, size_t ldx, 
 #define GMM_SHARED_ORIGIN_MAX 1e4
 
 /** Moments about the origin (from gmm_moments_fn) become moments about shift[k] (same
- *  coordinates): s2 -= s1 s^T + s s1^T - nk s s^T (upper triangle), then s1 -= nk s. */
-void gmm_moments_recentre(size_t d, size_t K, const double *GMM_RESTRICT shift, const double *GMM_RESTRICT nk,
-                          double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
+ *  coordinates): s2 -= s1 s^T + s s1^T - nk s s^T (upper triangle; its diagonal for diag),
+ *  then s1 -= nk s. */
+void gmm_moments_recentre(gmm_covariance covariance, size_t d, size_t K, const double *GMM_RESTRICT shift,
+                          const double *GMM_RESTRICT nk, double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
 
 gmm_status gmm_moments_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                 size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
                                 double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
                                 double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
+gmm_status gmm_moments_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
+gmm_status gmm_moments_diag_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                 size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                 double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                 double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
 gmm_status gmm_moments_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                  size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
                                  double *GMM_RESTRICT work, double *GMM_RESTRICT nk,

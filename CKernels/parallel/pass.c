@@ -165,13 +165,16 @@ static void lowest_insert(double *list, size_t L, double v, double row) {
 
 /* 1 when |s_k U_k|^2 <= limit for every component: the origin lies within sqrt(limit)
  * standard deviations of each shift, measured by that component's precision. */
-static int shift_within(size_t d, size_t K, const double *shift, const double *prec_chol, double limit) {
+static int shift_within(gmm_covariance cov, size_t d, size_t K, const double *shift, const double *prec_chol,
+                        double limit) {
     for (size_t k = 0; k < K; k++) {
-        const double *s = shift + k * d, *U = prec_chol + k * d * d;
+        const double *s = shift + k * d;
         double m = 0.0;
         for (size_t j = 0; j < d; j++) {
             double y = 0.0;
-            for (size_t i = 0; i <= j; i++) y += s[i] * U[i * d + j];
+            if (cov == GMM_COV_DIAG) y = s[j] * prec_chol[k * d + j];
+            else
+                for (size_t i = 0; i <= j; i++) y += s[i] * prec_chol[k * d * d + i * d + j];
             m += y * y;
         }
         if (!(m <= limit)) return 0;
@@ -219,14 +222,15 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             shift[k * d + i] = given_shift[k * d + i] - center[i];
         }
     double *thread_base = scratch + shared_scratch(d, K);
-    /* Full covariances in float64 accumulate raw moments about the centre, shared by all
-     * components (gmm_moments_fn), and are re-centred on the shifts once at the end, when
-     * that subtraction is safe: the centre within GMM_SHARED_ORIGIN_MAX squared standard
-     * deviations of every component. The shared product rows pay off from about 8 components
-     * (measured per block: 0.68-0.82 x the per-component kernel's time at K >= 8, 1.04 x at
-     * d = 16, K = 4). */
-    const int shared_origin = cov == GMM_COV_FULL && req->accumulate && !req->hard && !req->x_float32 &&
-                              (K >= 8 || d <= 8) && shift_within(d, K, shift, model->prec_chol, GMM_SHARED_ORIGIN_MAX);
+    /* float64 passes accumulate raw moments about the centre, shared by all components
+     * (gmm_moments_fn), and re-centre them on the shifts once at the end, when that
+     * subtraction is safe: the centre within GMM_SHARED_ORIGIN_MAX squared standard deviations
+     * of every component. Full covariances pay for their shared product rows from about 8
+     * components (measured per block: 0.68-0.82 x the per-component kernel's time at K >= 8,
+     * 1.04 x at d = 16, K = 4); diagonal ones always gain (0.78-0.99 x). */
+    const int shared_origin = req->accumulate && !req->hard && !req->x_float32 &&
+                              (cov == GMM_COV_DIAG || K >= 8 || d <= 8) &&
+                              shift_within(cov, d, K, shift, model->prec_chol, GMM_SHARED_ORIGIN_MAX);
 
 #ifdef _OPENMP
     const size_t tss = thread_scratch(d, K);
@@ -334,7 +338,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 if (block32)
                     kt->accum32[cov]((const float *)Xt, ld32, rows, d, K, logp, ld, shift, (float *)work, nk, s1, s2);
                 else if (shared_origin)
-                    kt->moments_full(Xt, ld, rows, d, K, logp, ld, work, nk, s1, s2);
+                    kt->moments[cov](Xt, ld, rows, d, K, logp, ld, work, nk, s1, s2);
                 else
                     kt->accum[cov](Xt, ld, rows, d, K, logp, ld, shift, work, nk, s1, s2);
             }
@@ -348,6 +352,6 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         for (size_t i = 0; i < lowest_at; i++) stats[i] += src[i];
         for (size_t p = 0; p < L; p++) lowest_insert(stats + lowest_at, L, src[lowest_at + 2 * p], src[lowest_at + 2 * p + 1]);
     }
-    if (shared_origin) gmm_moments_recentre(d, K, shift, stats + 1, stats + 1 + K, stats + 1 + K + K * d);
+    if (shared_origin) gmm_moments_recentre(cov, d, K, shift, stats + 1, stats + 1 + K, stats + 1 + K + K * d);
     return GMM_OK;
 }

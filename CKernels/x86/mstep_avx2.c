@@ -139,7 +139,8 @@ GMM_AVX2 gmm_status gmm_accum_diag_avx2(const double *GMM_RESTRICT Xt, size_t ld
     return GMM_OK;
 }
 
-/* gmm_moments_fn: rows of the shared "feature matrix" (the block's x_i and products x_i x_j)
+/* gmm_moments_fn: rows of the shared "feature matrix" (the block's x_i and products x_i x_j,
+ * or x_i^2 for diagonal covariances)
  * go through in batches of up to six; each batch meets the components two at a time in
  * 2 x R register tiles: per vector of points, 2 responsibility loads and R feature loads feed
  * 2R independent FMAs (8 loads per 12 FMAs at R = 6), no centring and no per-component
@@ -203,38 +204,64 @@ GMM_AVX2_INLINE void moments_flush(moments_batch *b, const double *GMM_RESTRICT 
     b->count = 0;
 }
 
-GMM_AVX2 gmm_status gmm_moments_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
-                                          size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
-                                          double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
-                                          double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
+/* Adds a feature row to the batch, flushing it when full. */
+GMM_AVX2_INLINE void moments_push(moments_batch *b, const double *row, double *dst, size_t kstride,
+                                  const double *GMM_RESTRICT gamma, size_t ldg, size_t K, size_t nvec) {
+    b->row[b->count] = row;
+    b->dst[b->count] = dst;
+    b->kstride[b->count] = kstride;
+    if (++b->count == MOMENTS_BATCH) moments_flush(b, gamma, ldg, K, nvec);
+}
+
+/* Product row p = x_i x_j in the batch's next free slot of work (slots restart with a batch). */
+GMM_AVX2_INLINE double *moments_product(const moments_batch *b, int *slot, double *work, size_t ldx,
+                                        const double *xi, const double *xj, size_t nvec) {
+    if (b->count == 0) *slot = 0;
+    double *p = work + (size_t)(*slot)++ * ldx;
+    for (size_t v = 0; v < nvec; v++)
+        _mm256_storeu_pd(p + 4 * v, _mm256_mul_pd(_mm256_loadu_pd(xi + 4 * v), _mm256_loadu_pd(xj + 4 * v)));
+    return p;
+}
+
+/* First moments from the block's own rows, then second ones from product rows: x_i x_j
+ * (j >= i) for full covariances, x_i^2 for diagonal ones. Product rows need at most
+ * min(6, rows) slots: within 2*d*ldx for every d. */
+GMM_AVX2_INLINE gmm_status moments_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
+                                        const double *GMM_RESTRICT gamma, size_t ldg, double *GMM_RESTRICT work,
+                                        double *GMM_RESTRICT nk, double *GMM_RESTRICT s1, double *GMM_RESTRICT s2,
+                                        const int full) {
     const size_t Bp = gmm_round4(B);
     if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 4;
-    /* Product rows need at most min(6, d(d+1)/2) slots: within 2*d*ldx for every d. */
     for (size_t k = 0; k < K; k++) nk[k] += gmm_sum_padded(gamma + k * ldg, Bp);
     moments_batch b;
     b.count = 0;
     int slot = 0;
-    for (size_t i = 0; i < d; i++) {  /* first moments: the block's own rows */
-        b.row[b.count] = Xt + i * ldx;
-        b.dst[b.count] = s1 + i;
-        b.kstride[b.count] = d;
-        if (++b.count == MOMENTS_BATCH) moments_flush(&b, gamma, ldg, K, nvec);
-    }
+    for (size_t i = 0; i < d; i++) moments_push(&b, Xt + i * ldx, s1 + i, d, gamma, ldg, K, nvec);
     for (size_t i = 0; i < d; i++) {
         const double *xi = Xt + i * ldx;
-        for (size_t j = i; j < d; j++) {
-            if (b.count == 0) slot = 0;
-            double *p = work + (size_t)slot++ * ldx;
-            const double *xj = Xt + j * ldx;
-            for (size_t v = 0; v < nvec; v++)
-                _mm256_storeu_pd(p + 4 * v, _mm256_mul_pd(_mm256_loadu_pd(xi + 4 * v), _mm256_loadu_pd(xj + 4 * v)));
-            b.row[b.count] = p;
-            b.dst[b.count] = s2 + i * d + j;
-            b.kstride[b.count] = d * d;
-            if (++b.count == MOMENTS_BATCH) moments_flush(&b, gamma, ldg, K, nvec);
+        if (!full) {
+            moments_push(&b, moments_product(&b, &slot, work, ldx, xi, xi, nvec), s2 + i, d, gamma, ldg, K, nvec);
+            continue;
         }
+        for (size_t j = i; j < d; j++)
+            moments_push(&b, moments_product(&b, &slot, work, ldx, xi, Xt + j * ldx, nvec), s2 + i * d + j, d * d,
+                         gamma, ldg, K, nvec);
     }
     if (b.count) moments_flush(&b, gamma, ldg, K, nvec);
     return GMM_OK;
+}
+
+GMM_AVX2 gmm_status gmm_moments_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                          size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                          double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                          double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
+    return moments_avx2(Xt, ldx, B, d, K, gamma, ldg, work, nk, s1, s2, 1);
+}
+
+GMM_AVX2 gmm_status gmm_moments_diag_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                          size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                          double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                          double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
+    return moments_avx2(Xt, ldx, B, d, K, gamma, ldg, work, nk, s1, s2, 0);
 }

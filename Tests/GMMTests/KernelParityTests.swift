@@ -225,40 +225,45 @@ struct KernelParityTests {
         }
     }
 
-    /// The shared-origin moments kernel: AVX2 against its scalar twin, and (re-centred on the
-    /// shifts) against the per-component accumulation it replaces in the driver.
+    /// The shared-origin moments kernels: AVX2 against their scalar twins, and (re-centred on
+    /// the shifts) against the per-component accumulation they replace in the driver.
     @Test(arguments: parityDimensions, parityComponents)
     func sharedOriginMoments(d: Int, K: Int) throws {
         let avx2 = try #require(gmm_kernels_avx2())
         let ref = gmm_kernels_ref()!
-        for B in parityBlockSizes {
-            var c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 733 + K * 17 + B))
-            // Responsibilities: any non-negative weights, zero on the padding columns.
-            var rng = SeededGenerator(seed: UInt64(B))
-            var gamma = [Double](repeating: 0, count: K * c.ld)
-            for k in 0..<K { for n in 0..<B { gamma[k * c.ld + n] = rng.nextUnit() } }
-            // The driver's coordinates: the block centred near the components.
-            for i in 0..<d { for n in 0..<B { c.Xt[i * c.ld + n] -= Double(i) } }
-            var results: [[Double]] = []
-            for table in [ref, avx2] {
-                var work = [Double](repeating: .nan, count: 2 * d * c.ld)
+        for cov in [GMM_COV_FULL, GMM_COV_DIAG] {
+            let s2Count = cov == GMM_COV_FULL ? K * d * d : K * d
+            for B in parityBlockSizes {
+                var c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 733 + K * 17 + B))
+                // Responsibilities: any non-negative weights, zero on the padding columns.
+                var rng = SeededGenerator(seed: UInt64(B))
+                var gamma = [Double](repeating: 0, count: K * c.ld)
+                for k in 0..<K { for n in 0..<B { gamma[k * c.ld + n] = rng.nextUnit() } }
+                // The driver's coordinates: the block centred near the components.
+                for i in 0..<d { for n in 0..<B { c.Xt[i * c.ld + n] -= Double(i) } }
+                var results: [[Double]] = []
+                for table in [ref, avx2] {
+                    let moments = withUnsafeBytes(of: table.pointee.moments) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_moments_fn>.stride, as: gmm_moments_fn.self) }
+                    var work = [Double](repeating: .nan, count: 2 * d * c.ld)
+                    var nk = [Double](repeating: 0, count: K), s1 = [Double](repeating: 0, count: K * d)
+                    var s2 = [Double](repeating: 0, count: s2Count)
+                    #expect(moments(c.Xt, c.ld, B, d, K, gamma, c.ld, &work, &nk, &s1, &s2) == GMM_OK)
+                    results.append(nk + s1 + s2)
+                    gmm_moments_recentre(cov, d, K, c.shift, nk, &s1, &s2)
+                    results.append(nk + s1 + s2)
+                }
+                let accum = withUnsafeBytes(of: ref.pointee.accum) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_accum_fn>.stride, as: gmm_accum_fn.self) }
+                var work = [Double](repeating: 0, count: 2 * d * c.ld)
                 var nk = [Double](repeating: 0, count: K), s1 = [Double](repeating: 0, count: K * d)
-                var s2 = [Double](repeating: 0, count: K * d * d)
-                #expect(table.pointee.moments_full(c.Xt, c.ld, B, d, K, gamma, c.ld, &work, &nk, &s1, &s2) == GMM_OK)
-                results.append(nk + s1 + s2)
-                gmm_moments_recentre(d, K, c.shift, nk, &s1, &s2)
-                results.append(nk + s1 + s2)
-            }
-            var work = [Double](repeating: 0, count: 2 * d * c.ld)
-            var nk = [Double](repeating: 0, count: K), s1 = [Double](repeating: 0, count: K * d)
-            var s2 = [Double](repeating: 0, count: K * d * d)
-            #expect(gmm_accum_full_ref(c.Xt, c.ld, B, d, K, gamma, c.ld, c.shift, &work, &nk, &s1, &s2) == GMM_OK)
-            let label = "d=\(d) K=\(K) B=\(B)"
-            #expect(maxRelativeDifference(results[0], results[2]) <= 1e-12, "moments AVX2 vs reference \(label)")
-            // Sums of B terms: compare on the scale of their magnitudes (~ B * 10^2).
-            let scale = Double(B) * 100
-            for r in [results[1], results[3]] {
-                #expect(zip(r, nk + s1 + s2).allSatisfy { abs($0 - $1) <= 1e-13 * scale }, "re-centred vs accum \(label)")
+                var s2 = [Double](repeating: 0, count: s2Count)
+                #expect(accum(c.Xt, c.ld, B, d, K, gamma, c.ld, c.shift, &work, &nk, &s1, &s2) == GMM_OK)
+                let label = "\(cov == GMM_COV_FULL ? "full" : "diag") d=\(d) K=\(K) B=\(B)"
+                #expect(maxRelativeDifference(results[0], results[2]) <= 1e-12, "moments AVX2 vs reference \(label)")
+                // Sums of B terms: compare on the scale of their magnitudes (~ B * 10^2).
+                let scale = Double(B) * 100
+                for r in [results[1], results[3]] {
+                    #expect(zip(r, nk + s1 + s2).allSatisfy { abs($0 - $1) <= 1e-13 * scale }, "re-centred vs accum \(label)")
+                }
             }
         }
     }
