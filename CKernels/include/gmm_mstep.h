@@ -32,7 +32,8 @@ typedef gmm_status (*gmm_accum_fn)(const double *GMM_RESTRICT Xt, size_t ldx, si
  * gmm_moments_recentre turns the totals into moments about shifts. That subtraction loses
  * about log10(max_k |(s_k - origin) U_k|^2) digits, so the driver takes this path only when
  * the origin lies within a few standard deviations of every component (GMM_SHARED_ORIGIN_MAX).
- * work: max(6, 2*d)*ldx doubles would do; callers give the usual 2*d*ldx (enough for every d). */
+ * work: min(6, d(d+1)/2)*ldx doubles of product rows (full; min(6, d) for diag), always within
+ * the 2*d*ldx the driver gives every kernel. */
 typedef gmm_status (*gmm_moments_fn)(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                      size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
                                      double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
