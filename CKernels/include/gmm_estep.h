@@ -10,12 +10,12 @@ extern "C" {
 
 /** logp[k*ldl + n] = log_norm[k] - 1/2 |(x_n - mu_k) U_k|^2 for n < B, k < K.
  *  work: d*ldx doubles of scratch (the block centred on mu_k). Full: U_k upper triangular
- *  (only j >= i is read). Diag: prec_chol holds 1/sigma per feature. */
+ *  (only j >= i is read). Diag: prec_chol holds 1/sigma per feature. next: see gmm_prefetch. */
 typedef gmm_status (*gmm_logprob_fn)(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                      size_t K, const double *GMM_RESTRICT means,
                                      const double *GMM_RESTRICT prec_chol,
                                      const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                     double *GMM_RESTRICT logp, size_t ldl);
+                                     double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 
 /** In place: logp[k*ldl + n] becomes the responsibility gamma_nk (columns n in [B, ldl) are
  *  set to 0), and lse[n] = log sum_k exp(logp_nk) for n < B. Max-shifted. */
@@ -37,12 +37,12 @@ gmm_status gmm_logprob_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_
                                 size_t K, const double *GMM_RESTRICT means,
                                 const double *GMM_RESTRICT prec_chol,
                                 const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                double *GMM_RESTRICT logp, size_t ldl);
+                                double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 gmm_status gmm_logprob_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                 size_t K, const double *GMM_RESTRICT means,
                                 const double *GMM_RESTRICT prec_chol,
                                 const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                double *GMM_RESTRICT logp, size_t ldl);
+                                double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 gmm_status gmm_lse_resp_ref(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
                             double *GMM_RESTRICT lse);
 
@@ -50,12 +50,12 @@ gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size
                                  size_t K, const double *GMM_RESTRICT means,
                                  const double *GMM_RESTRICT prec_chol,
                                  const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                 double *GMM_RESTRICT logp, size_t ldl);
+                                 double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 gmm_status gmm_logprob_diag_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                  size_t K, const double *GMM_RESTRICT means,
                                  const double *GMM_RESTRICT prec_chol,
                                  const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                 double *GMM_RESTRICT logp, size_t ldl);
+                                 double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 gmm_status gmm_lse_resp_avx2(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
                              double *GMM_RESTRICT lse);
 

@@ -51,6 +51,14 @@ typedef enum gmm_covariance {
  *  its float64 blocks hold 256). */
 #define GMM_BLOCK_MAX 512
 
+/** Bytes the caller reads next (the driver: the following block's rows). Kernels that take
+ *  one spread prefetches for them over their own work, a few cache lines per tile; a hint
+ *  only, it never changes a result. NULL, or 0 bytes: nothing to fetch. */
+typedef struct gmm_prefetch {
+    const void *addr;
+    size_t bytes;
+} gmm_prefetch;
+
 static inline size_t gmm_round4(size_t n) { return (n + 3u) & ~(size_t)3u; }
 
 #ifdef __cplusplus

@@ -279,10 +279,11 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             for (size_t b = b0; b < b1; b++) {
                 const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
                 const double *w = weights ? weights + r0 : NULL;
-                if (b + 1 < b1) { /* fetch the next block's rows into L2 while this one computes */
-                    const char *next = (const char *)req->X + (r0 + B) * req->ldX * elem;
-                    const size_t bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
-                    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off, 0, 2);
+                /* The E-step kernel fetches the slot's next block into L2 as it goes. */
+                gmm_prefetch next_rows = {NULL, 0};
+                if (b + 1 < b1) {
+                    next_rows.addr = (const char *)req->X + (r0 + B) * req->ldX * elem;
+                    next_rows.bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
                 }
                 const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
                 int block32 = f32;
@@ -297,7 +298,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 }
                 if (e == GMM_OK && block32) {
                     e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
-                                           (float *)work, logp, ld);
+                                           (float *)work, logp, ld, &next_rows);
                     if (e == GMM_OK) e = kt->lse32(logp, ld, rows, K, pl);
                     /* A point more than ~1e19 standard deviations from every component overflows
                      * float32 squares and gets no finite log-likelihood: such a block is redone
@@ -311,7 +312,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     if (req->random_resp) {
                         random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
                     } else {
-                        e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm, work, logp, ld);
+                        e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm, work, logp, ld, &next_rows);
                         if (e == GMM_OK)
                             e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
                     }

@@ -14,7 +14,8 @@ gmm_status gmm_logprob_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_
                                 size_t K, const double *GMM_RESTRICT means,
                                 const double *GMM_RESTRICT prec_chol,
                                 const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                double *GMM_RESTRICT logp, size_t ldl) {
+                                double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next) {
+    (void)next; /* a hint for the SIMD kernels */
     if (B > ldx || B > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     for (size_t k = 0; k < K; k++) {
         const double *mu = means + k * d;
@@ -38,7 +39,8 @@ gmm_status gmm_logprob_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_
                                 size_t K, const double *GMM_RESTRICT means,
                                 const double *GMM_RESTRICT prec_chol,
                                 const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
-                                double *GMM_RESTRICT logp, size_t ldl) {
+                                double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next) {
+    (void)next; /* a hint for the SIMD kernels */
     if (B > ldx || B > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     for (size_t k = 0; k < K; k++) {
         const double *mu = means + k * d;

@@ -21,7 +21,8 @@ gmm_status gmm_load32_ref(const float *GMM_RESTRICT X, size_t ldX, size_t rows, 
 gmm_status gmm_logprob32_full_ref(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                   const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                   const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
-                                  double *GMM_RESTRICT logp, size_t ldl) {
+                                  double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next) {
+    (void)next;
     if (B > ldx || B > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     float *a = work; /* one centred point */
     for (size_t k = 0; k < K; k++) {
@@ -43,7 +44,8 @@ gmm_status gmm_logprob32_full_ref(const float *GMM_RESTRICT Xt, size_t ldx, size
 gmm_status gmm_logprob32_diag_ref(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                   const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                   const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
-                                  double *GMM_RESTRICT logp, size_t ldl) {
+                                  double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next) {
+    (void)next;
     if (B > ldx || B > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     for (size_t k = 0; k < K; k++) {
         for (size_t n = 0; n < B; n++) {

@@ -60,10 +60,11 @@ GMM_AVX2 gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t 
                                           const double *GMM_RESTRICT prec_chol,
                                           const double *GMM_RESTRICT log_norm,
                                           double *GMM_RESTRICT work, double *GMM_RESTRICT logp,
-                                          size_t ldl) {
+                                          size_t ldl, const gmm_prefetch *next) {
     const size_t Bp = gmm_round4(B);
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 4;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, K * ((nvec + 3) / 4));
     double *b = work;  /* -mu U, d values */
     for (size_t k = 0; k < K; k++) {
         const double *mu = means + k * d;
@@ -77,7 +78,11 @@ GMM_AVX2 gmm_status gmm_logprob_full_avx2(const double *GMM_RESTRICT Xt, size_t 
         __m256d c = _mm256_broadcast_sd(log_norm + k);
         double *out = logp + k * ldl;
         size_t v = 0;
-        for (; v + 4 <= nvec; v += 4) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 4);
+        for (; v + 4 <= nvec; v += 4) {
+            gmm_prefetcher_step(&pf);
+            full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 4);
+        }
+        gmm_prefetcher_step(&pf);
         if (nvec - v == 3) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 3);
         else if (nvec - v == 2) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 2);
         else if (nvec - v == 1) full_tile(Xt + 4 * v, ldx, d, b, U, c, out + 4 * v, 1);
@@ -120,10 +125,11 @@ GMM_AVX2 gmm_status gmm_logprob_diag_avx2(const double *GMM_RESTRICT Xt, size_t 
                                           const double *GMM_RESTRICT prec_chol,
                                           const double *GMM_RESTRICT log_norm,
                                           double *GMM_RESTRICT work, double *GMM_RESTRICT logp,
-                                          size_t ldl) {
+                                          size_t ldl, const gmm_prefetch *next) {
     const size_t Bp = gmm_round4(B);
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 4;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, ((K + 3) / 4) * ((nvec + 1) / 2));
     double *Bc = work;
     for (size_t k0 = 0; k0 < K; k0 += 4) {
         const int C = (int)(K - k0 < 4 ? K - k0 : 4);
@@ -132,6 +138,7 @@ GMM_AVX2 gmm_status gmm_logprob_diag_avx2(const double *GMM_RESTRICT Xt, size_t 
         double *out = logp + k0 * ldl;
         for (size_t v = 0; v < nvec; v += 2) {
             const int V = nvec - v < 2 ? 1 : 2;
+            gmm_prefetcher_step(&pf);
 #define DT(c, w) diag_tile(Xt + 4 * v, ldx, d, P, Bc, log_norm + k0, out + 4 * v, ldl, c, w)
 #define DT_V(c) do { if (V == 2) DT(c, 2); else DT(c, 1); } while (0)
             if (C == 4) DT_V(4); else if (C == 3) DT_V(3); else if (C == 2) DT_V(2); else DT_V(1);

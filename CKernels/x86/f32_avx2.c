@@ -110,11 +110,12 @@ GMM_AVX2_INLINE void full32_tile(const float *GMM_RESTRICT X, size_t ldx, size_t
 GMM_AVX2 gmm_status gmm_logprob32_full_avx2(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                             const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                             const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
-                                            double *GMM_RESTRICT logp, size_t ldl) {
+                                            double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next) {
     const size_t Bp = gmm_round8(B);
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     float *U = work, *b = work + d * d, *sq = b + d;
     const size_t nvec = Bp / 8;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, K * ((nvec + 3) / 4));
     for (size_t k = 0; k < K; k++) {
         const double *Uk = prec_chol + k * d * d, *mu = means + k * d;
         for (size_t q = 0; q < d * d; q++) U[q] = (float)Uk[q];
@@ -125,7 +126,11 @@ GMM_AVX2 gmm_status gmm_logprob32_full_avx2(const float *GMM_RESTRICT Xt, size_t
         }
         double *out = logp + k * ldl;
         size_t v = 0;
-        for (; v + 4 <= nvec; v += 4) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 4);
+        for (; v + 4 <= nvec; v += 4) {
+            gmm_prefetcher_step(&pf);
+            full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 4);
+        }
+        gmm_prefetcher_step(&pf);
         if (nvec - v == 3) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 3);
         else if (nvec - v == 2) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 2);
         else if (nvec - v == 1) full32_tile(Xt + 8 * v, ldx, d, b, U, sq, log_norm[k], out + 8 * v, 1);
@@ -158,10 +163,11 @@ GMM_AVX2_INLINE void diag32_tile(const float *GMM_RESTRICT X, size_t ldx, size_t
 GMM_AVX2 gmm_status gmm_logprob32_diag_avx2(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                             const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                             const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
-                                            double *GMM_RESTRICT logp, size_t ldl) {
+                                            double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next) {
     const size_t Bp = gmm_round8(B);
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 8;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, ((K + 3) / 4) * ((nvec + 1) / 2));
     float *P = work, *Bc = work + 4 * d;  /* 8*d floats: within d*d + 2*d + 32 for every d */
     for (size_t k0 = 0; k0 < K; k0 += 4) {
         const int C = (int)(K - k0 < 4 ? K - k0 : 4);
@@ -172,6 +178,7 @@ GMM_AVX2 gmm_status gmm_logprob32_diag_avx2(const float *GMM_RESTRICT Xt, size_t
         double *out = logp + k0 * ldl;
         for (size_t v = 0; v < nvec; v += 2) {
             const int V = nvec - v < 2 ? 1 : 2;
+            gmm_prefetcher_step(&pf);
 #define DT(c, w) diag32_tile(Xt + 8 * v, ldx, d, P, Bc, log_norm + k0, out + 8 * v, ldl, c, w)
 #define DT_V(c) do { if (V == 2) DT(c, 2); else DT(c, 1); } while (0)
             if (C == 4) DT_V(4); else if (C == 3) DT_V(3); else if (C == 2) DT_V(2); else DT_V(1);

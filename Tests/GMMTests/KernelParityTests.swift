@@ -29,7 +29,6 @@ struct KernelCase {
     }
 }
 
-typealias LogProbFn = @convention(c) (UnsafePointer<Double>?, Int, Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> gmm_status
 
 /// Runs logprob → lse → accumulate with one kernel table. Each stage reads the reference
 /// stage's output (`input`), so a difference points at one kernel, not at its predecessors.
@@ -42,7 +41,16 @@ func runKernels(_ c: KernelCase, _ table: UnsafePointer<gmm_kernel_table>, _ cov
     let params = cov == GMM_COV_FULL ? c.full : c.diag
     let logprob = withUnsafeBytes(of: table.pointee.logprob) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_logprob_fn>.stride, as: gmm_logprob_fn.self) }
     let accum = withUnsafeBytes(of: table.pointee.accum) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_accum_fn>.stride, as: gmm_accum_fn.self) }
-    #expect(logprob(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, &work, &logp, c.ld) == GMM_OK)
+    // With a prefetch hint (a stand-in for the driver's next block) and without: a hint
+    // never changes a result.
+    let nextRows = [Double](repeating: 1, count: 300 * c.d)
+    nextRows.withUnsafeBytes { bytes in
+        var hint = gmm_prefetch(addr: bytes.baseAddress, bytes: bytes.count)
+        #expect(logprob(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, &work, &logp, c.ld, &hint) == GMM_OK)
+    }
+    var unhinted = [Double](repeating: .nan, count: c.K * c.ld)
+    #expect(logprob(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, &work, &unhinted, c.ld, nil) == GMM_OK)
+    #expect(unhinted.elementsEqual(logp) { $0.bitPattern == $1.bitPattern }, "prefetch hint changed logprob")
     let logpOut = logp
     if let input { logp = input.logp }
     #expect(table.pointee.lse(&logp, c.ld, c.B, c.K, &lse) == GMM_OK)
@@ -97,7 +105,7 @@ struct KernelParityTests {
             var outputs: [([Double], [Double], [Int32])] = []
             var work = [Double](repeating: 0, count: 2 * c.d * c.ld)
             var input = [Double](repeating: 0, count: c.K * c.ld)
-            _ = gmm_kernels_ref().pointee.logprob.1!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.diag, c.logNorm, &work, &input, c.ld)
+            _ = gmm_kernels_ref().pointee.logprob.1!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.diag, c.logNorm, &work, &input, c.ld, nil)
             if B > 2 { for k in 0..<K { input[k * c.ld + 2] = -1 } }  // a tie: the first maximum wins
             for table in [gmm_kernels_ref()!, avx2] {
                 var logp = input
@@ -192,12 +200,15 @@ struct KernelParityTests {
                 for table in [ref, avx2] {
                     var logp = [Double](repeating: .nan, count: c.K * c.ld)
                     let f = withUnsafeBytes(of: table.pointee.logprob32) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_logprob32_fn>.stride, as: gmm_logprob32_fn.self) }
-                    #expect(f(X32, ld32, B, c.d, c.K, c.means, params, c.logNorm, &work32, &logp, c.ld) == GMM_OK)
+                    X64.withUnsafeBytes { next in  // any readable bytes serve as the hint
+                        var hint = gmm_prefetch(addr: next.baseAddress, bytes: next.count)
+                        #expect(f(X32, ld32, B, c.d, c.K, c.means, params, c.logNorm, &work32, &logp, c.ld, &hint) == GMM_OK)
+                    }
                     outputs.append((0..<c.K).flatMap { k in (0..<B).map { logp[k * c.ld + $0] } })
                 }
                 var logp64 = [Double](repeating: .nan, count: c.K * c.ld)
                 let f64 = withUnsafeBytes(of: ref.pointee.logprob) { $0.load(fromByteOffset: Int(cov.rawValue) * MemoryLayout<gmm_logprob_fn>.stride, as: gmm_logprob_fn.self) }
-                _ = f64(X64, c.ld, B, c.d, c.K, c.means, params, c.logNorm, &work64, &logp64, c.ld)
+                _ = f64(X64, c.ld, B, c.d, c.K, c.means, params, c.logNorm, &work64, &logp64, c.ld, nil)
                 let exact = (0..<c.K).flatMap { k in (0..<B).map { logp64[k * c.ld + $0] } }
                 #expect(maxRelativeDifference(outputs[0], outputs[1]) <= 1e-5, "logprob32 d=\(d) K=\(K) B=\(B)")
                 #expect(maxRelativeDifference(outputs[1], exact) <= 1e-5, "logprob32 vs float64")
@@ -275,7 +286,7 @@ struct KernelParityTests {
             var work = [Double](repeating: 0, count: 2 * c.d * c.ld)
             var logp = [Double](repeating: 0, count: c.K * c.ld)
             var lse = [Double](repeating: 0, count: c.B)
-            _ = table.pointee.logprob.0!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.full, c.logNorm, &work, &logp, c.ld)
+            _ = table.pointee.logprob.0!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.full, c.logNorm, &work, &logp, c.ld, nil)
             _ = table.pointee.lse(&logp, c.ld, c.B, c.K, &lse)
             for n in 0..<c.ld {
                 let sum = (0..<c.K).reduce(0.0) { $0 + logp[$1 * c.ld + n] }
