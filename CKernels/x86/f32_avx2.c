@@ -197,23 +197,34 @@ GMM_AVX2_INLINE void narrow(const double *g, size_t Bp, float *g32) {
     }
 }
 
-/* W = g * (x - s) for one row; returns its float32 sum (8 lanes) folded to double. */
-GMM_AVX2_INLINE double weight_row32(const float *x, const float *g, float s, size_t Bp, float *w) {
-    const __m256 m = _mm256_set1_ps(s);
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+/* W_r = g * (x_r - s_r) for R (1..3) rows at once (one load of g serves all), and their
+ * float32 sums (two chains per row, 8 lanes) folded to double into w1. */
+GMM_AVX2_INLINE void weight_rows32(const float *X, size_t ldx, const float *g, const float *sh, size_t Bp, float *W,
+                                   double *w1, const int R) {
+    __m256 m[3], acc[3][2];
+    for (int r = 0; r < R; r++) {
+        m[r] = _mm256_set1_ps(sh[r]);
+        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    }
     size_t n = 0;
     for (; n + 16 <= Bp; n += 16)
         for (int q = 0; q < 2; q++) {
-            __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + n + 8 * q), m), _mm256_loadu_ps(g + n + 8 * q));
-            _mm256_storeu_ps(w + n + 8 * q, v);
-            acc[q] = _mm256_add_ps(acc[q], v);
+            const __m256 gv = _mm256_loadu_ps(g + n + 8 * q);
+            for (int r = 0; r < R; r++) {
+                const __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(X + r * ldx + n + 8 * q), m[r]), gv);
+                _mm256_storeu_ps(W + r * ldx + n + 8 * q, v);
+                acc[r][q] = _mm256_add_ps(acc[r][q], v);
+            }
         }
     for (; n < Bp; n += 8) {
-        __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + n), m), _mm256_loadu_ps(g + n));
-        _mm256_storeu_ps(w + n, v);
-        acc[0] = _mm256_add_ps(acc[0], v);
+        const __m256 gv = _mm256_loadu_ps(g + n);
+        for (int r = 0; r < R; r++) {
+            const __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(X + r * ldx + n), m[r]), gv);
+            _mm256_storeu_ps(W + r * ldx + n, v);
+            acc[r][0] = _mm256_add_ps(acc[r][0], v);
+        }
     }
-    return hsum8(_mm256_add_ps(acc[0], acc[1]));
+    for (int r = 0; r < R; r++) w1[r] = hsum8(_mm256_add_ps(acc[r][0], acc[r][1]));
 }
 
 /* T[r][c] = sum over the block of W[i+r] X[j+c] (raw columns: no centring on the fly) from a
@@ -259,11 +270,12 @@ GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t l
         double *S2 = s2 + k * d * d;
         for (size_t i = 0; i < d; i += 3) {
             const int R = (int)(d - i < 3 ? d - i : 3);
+            const float sh[3] = {(float)s[i], R > 1 ? (float)s[i + 1] : 0.0f, R > 2 ? (float)s[i + 2] : 0.0f};
             double w1[3];
-            for (int r = 0; r < R; r++) {
-                w1[r] = weight_row32(Xt + (i + r) * ldx, g32, (float)s[i + r], Bp, W + r * ldx);
-                s1[k * d + i + r] += w1[r];
-            }
+            if (R == 3) weight_rows32(Xt + i * ldx, ldx, g32, sh, Bp, W, w1, 3);
+            else if (R == 2) weight_rows32(Xt + i * ldx, ldx, g32, sh, Bp, W, w1, 2);
+            else weight_rows32(Xt + i * ldx, ldx, g32, sh, Bp, W, w1, 1);
+            for (int r = 0; r < R; r++) s1[k * d + i + r] += w1[r];
             for (size_t j = i; j < d; j += 4) {
                 const int C = (int)(d - j < 4 ? d - j : 4);
                 double T[3][4];
