@@ -35,24 +35,27 @@ GMM_AVX2_INLINE void gmm_prefetcher_step(gmm_prefetcher *s) {
         _mm_prefetch((const char *)s->line, _MM_HINT_T1);
 }
 
-/* exp(x) for the log-sum-exp's x <= 0 (any x below 709 works; NaN propagates; below
- * ln(2^-1022) the result is flushed to 0). k = round(x log2 e) comes from adding
- * 1.5 * 2^52 + 1023: the rounded sum holds k + 1023 in its low mantissa bits, ready to shift
- * into an exponent field, with no round or convert instruction. r = x - k ln2 by a Cody-Waite
- * split of ln2, |r| <= ln2/2, and exp(r) by a degree-11 Chebyshev fit (relative error 2e-17
- * with its coefficients rounded to double; <= 1 ulp against libm over [-745, 0]). */
-GMM_AVX2_INLINE __m256d gmm_vexp(__m256d x) {
-    const __m256d lo = _mm256_set1_pd(-708.3964185322641);
+/* exp(x) for the log-sum-exp's x <= 0, in two halves so that a caller can run each over a
+ * whole row with its few constants in registers (estep_avx2.c). k = round(x log2 e) comes
+ * from adding 1.5 * 2^52 + 1023: the rounded sum holds k + 1023 in its low mantissa bits,
+ * ready to shift into an exponent field, with no round or convert instruction. r = x - k ln2
+ * by a Cody-Waite split of ln2, |r| <= ln2/2, and exp(r) by a degree-11 Chebyshev fit
+ * (relative error 2e-17 with its coefficients rounded to double; <= 1 ulp against libm over
+ * [-745, 0]).
+ * gmm_vexp_reduce gives r and the scale's bits kt. Below ln(2^-1022) the result is flushed
+ * to +0: kt is 0 there, so the scale is +0 (x is first raised to -745, which keeps r, and so
+ * the polynomial, finite; -inf gives +0 too). NaN flows through r to the result. */
+GMM_AVX2_INLINE void gmm_vexp_reduce(__m256d x, __m256d *r_out, __m256d *kt_out) {
     const __m256d shifter = _mm256_set1_pd(6755399441055744.0 + 1023.0);
-    /* min with x second returns x when it is NaN, so NaN flows through to the result. */
-    __m256d xc = _mm256_min_pd(_mm256_set1_pd(709.0), x);
-    __m256d kt = _mm256_fmadd_pd(xc, _mm256_set1_pd(1.4426950408889634), shifter);
-    __m256d kf = _mm256_sub_pd(kt, shifter);
+    const __m256d xc = _mm256_max_pd(_mm256_set1_pd(-745.0), x);  /* NaN passes (second operand) */
+    const __m256d kt = _mm256_fmadd_pd(xc, _mm256_set1_pd(1.4426950408889634), shifter);
+    const __m256d kf = _mm256_sub_pd(kt, shifter);
     __m256d r = _mm256_fnmadd_pd(kf, _mm256_set1_pd(6.93147180369123816490e-01), xc);
-    r = _mm256_fnmadd_pd(kf, _mm256_set1_pd(1.90821492927058770002e-10), r);
-    /* exp(r) = 1 + (r + r^2 T(r)), T by Estrin's scheme (depth 4; measured 14 % faster than
-     * Horner here, where the FP scheduler, not the operation count, limits how many
-     * exponentials overlap). Adding the 1 last keeps the error to one rounding of 1 + u. */
+    *r_out = _mm256_fnmadd_pd(kf, _mm256_set1_pd(1.90821492927058770002e-10), r);
+    *kt_out = _mm256_and_pd(kt, _mm256_cmp_pd(x, _mm256_set1_pd(-708.3964185322641), _CMP_NLT_UQ));
+}
+
+GMM_AVX2_INLINE __m256d gmm_vexp_finish(__m256d r, __m256d kt) {
     #define C(x) _mm256_set1_pd(x)
     const __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2);
     __m256d p23 = _mm256_fmadd_pd(C(0.1666666666666668), r, C(0.5000000000000019));
@@ -65,16 +68,13 @@ GMM_AVX2_INLINE __m256d gmm_vexp(__m256d x) {
     __m256d t = _mm256_fmadd_pd(_mm256_fmadd_pd(p1011, r4, q69), r4, q25);
     __m256d p = _mm256_add_pd(C(1.0), _mm256_fmadd_pd(t, r2, r));
     #undef C
-    __m256d scale = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(kt), 52));
-    __m256d y = _mm256_mul_pd(p, scale);
-    /* Flush below lo to 0; the mask is all ones for NaN (unordered), which keeps it. */
-    return _mm256_and_pd(y, _mm256_cmp_pd(x, lo, _CMP_NLT_UQ));
+    return _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(kt), 52)));
 }
 
-/* expf(x) on 8 floats, the same way as gmm_vexp: k + 127 from adding 1.5 * 2^23 + 127, a
- * Cody-Waite split of ln2, and exp(r) = 1 + (r + r^2 T(r)) with a degree-7 Chebyshev fit
- * (relative error 1e-10 with float coefficients; 1.4 float ulps overall). Below -87.3 the result
- * is flushed to 0; NaN propagates. */
+/* expf(x) on 8 floats, the same way as the float64 halves above: k + 127 from adding
+ * 1.5 * 2^23 + 127, a Cody-Waite split of ln2, and exp(r) = 1 + (r + r^2 T(r)) with a
+ * degree-7 Chebyshev fit (relative error 1e-10 with float coefficients; 1.4 float ulps
+ * overall). Below -87.3 the result is flushed to 0; NaN propagates. */
 GMM_AVX2_INLINE __m256 gmm_vexp_ps(__m256 x) {
     const __m256 lo = _mm256_set1_ps(-87.33654f), shifter = _mm256_set1_ps(12582912.0f + 127.0f);
     __m256 xc = _mm256_min_ps(_mm256_set1_ps(88.0f), x);  /* NaN passes through (second operand) */

@@ -365,12 +365,14 @@ struct KernelParityTests {
                 #expect(resp <= 1e-307, "resp below the normal range at t=\(t)")  // flushed to 0
             }
         }
-        // NaN log-densities propagate instead of turning into a plausible number.
-        var bad: [Double] = [0, 0, 0, 0, -1, .nan, -800, -1]
+        // NaN log-densities propagate instead of turning into a plausible number; a component
+        // of weight 0 (log-density -inf) gets a responsibility of exactly 0.
+        var bad: [Double] = [0, 0, 0, 0, -1, .nan, -800, -.infinity]
         var badLse = [Double](repeating: 0, count: 4)
         #expect(avx2.pointee.lse(&bad, 4, 4, 2, &badLse) == GMM_OK)
         #expect(badLse[1].isNaN && bad[5].isNaN)
         #expect(badLse[0].isFinite && badLse[2] == 0 && bad[6] == 0 && bad[2] == 1)
+        #expect(badLse[3] == 0 && bad[7] == 0 && bad[3] == 1)
     }
 }
 
