@@ -345,36 +345,34 @@ GMM_AVX2 gmm_status gmm_accum32_diag_avx2(const float *GMM_RESTRICT Xt, size_t l
 
 /* Pass 2 of the log-sum-exp (lse_avx2.h) with float32 exponentials: the float64 differences
  * logp - mx are narrowed, exponentiated 8 at a time, widened back in place, and summed in
- * float32 (in k order, as the reference). nv counts 4-point vectors and is even. */
-GMM_AVX2_INLINE __m256 exp8_at(double *GMM_RESTRICT p, const double *GMM_RESTRICT mx) {
-    __m128 x0 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(p), _mm256_loadu_pd(mx)));
-    __m128 x1 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(p + 4), _mm256_loadu_pd(mx + 4)));
-    __m256 e = gmm_vexp_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(x0), x1, 1));
-    _mm256_storeu_pd(p, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-    _mm256_storeu_pd(p + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-    return e;
-}
-
+ * float32 (in k order, as the reference). nv counts 4-point vectors and is even. As in the
+ * float64 kernel, one component row at a time in two sweeps (gmm_vexp_ps_reduce, then
+ * gmm_vexp_ps_finish), so that each sweep's constants stay in registers. */
 GMM_AVX2_INLINE void lse32_exp_pass(double *GMM_RESTRICT logp, size_t ldl, size_t nv, size_t K,
                                     const double *GMM_RESTRICT mx, double *GMM_RESTRICT sum) {
-    size_t v = 0;
-    for (; v + 4 <= nv; v += 4) {  /* two chains of 8 points */
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-        for (size_t k = 0; k < K; k++) {
-            double *p = logp + k * ldl + 4 * v;
-            s0 = _mm256_add_ps(s0, exp8_at(p, mx + 4 * v));
-            s1 = _mm256_add_ps(s1, exp8_at(p + 8, mx + 4 * v + 8));
+    float r_row[GMM_BLOCK_MAX], k_row[GMM_BLOCK_MAX], s_row[GMM_BLOCK_MAX];
+    for (size_t n = 0; n < 4 * nv; n += 8) _mm256_storeu_ps(s_row + n, _mm256_setzero_ps());
+    for (size_t k = 0; k < K; k++) {
+        double *row = logp + k * ldl;
+        for (size_t n = 0; n < 4 * nv; n += 8) {
+            const __m128 x0 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(row + n), _mm256_loadu_pd(mx + n)));
+            const __m128 x1 = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(row + n + 4), _mm256_loadu_pd(mx + n + 4)));
+            __m256 r, kt;
+            gmm_vexp_ps_reduce(_mm256_insertf128_ps(_mm256_castps128_ps256(x0), x1, 1), &r, &kt);
+            _mm256_storeu_ps(r_row + n, r);
+            _mm256_storeu_ps(k_row + n, kt);
         }
-        _mm256_storeu_pd(sum + 4 * v, _mm256_cvtps_pd(_mm256_castps256_ps128(s0)));
-        _mm256_storeu_pd(sum + 4 * v + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(s0, 1)));
-        _mm256_storeu_pd(sum + 4 * v + 8, _mm256_cvtps_pd(_mm256_castps256_ps128(s1)));
-        _mm256_storeu_pd(sum + 4 * v + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(s1, 1)));
+        for (size_t n = 0; n < 4 * nv; n += 8) {
+            const __m256 e = gmm_vexp_ps_finish(_mm256_loadu_ps(r_row + n), _mm256_loadu_ps(k_row + n));
+            _mm256_storeu_pd(row + n, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+            _mm256_storeu_pd(row + n + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+            _mm256_storeu_ps(s_row + n, _mm256_add_ps(_mm256_loadu_ps(s_row + n), e));
+        }
     }
-    for (; v < nv; v += 2) {
-        __m256 s0 = _mm256_setzero_ps();
-        for (size_t k = 0; k < K; k++) s0 = _mm256_add_ps(s0, exp8_at(logp + k * ldl + 4 * v, mx + 4 * v));
-        _mm256_storeu_pd(sum + 4 * v, _mm256_cvtps_pd(_mm256_castps256_ps128(s0)));
-        _mm256_storeu_pd(sum + 4 * v + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(s0, 1)));
+    for (size_t n = 0; n < 4 * nv; n += 8) {
+        const __m256 t = _mm256_loadu_ps(s_row + n);
+        _mm256_storeu_pd(sum + n, _mm256_cvtps_pd(_mm256_castps256_ps128(t)));
+        _mm256_storeu_pd(sum + n + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1)));
     }
 }
 

@@ -74,22 +74,26 @@ GMM_AVX2_INLINE __m256d gmm_vexp_finish(__m256d r, __m256d kt) {
 /* expf(x) on 8 floats, the same way as the float64 halves above: k + 127 from adding
  * 1.5 * 2^23 + 127, a Cody-Waite split of ln2, and exp(r) = 1 + (r + r^2 T(r)) with a
  * degree-7 Chebyshev fit (relative error 1e-10 with float coefficients; 1.4 float ulps
- * overall). Below -87.3 the result is flushed to 0; NaN propagates. */
-GMM_AVX2_INLINE __m256 gmm_vexp_ps(__m256 x) {
-    const __m256 lo = _mm256_set1_ps(-87.33654f), shifter = _mm256_set1_ps(12582912.0f + 127.0f);
-    __m256 xc = _mm256_min_ps(_mm256_set1_ps(88.0f), x);  /* NaN passes through (second operand) */
-    __m256 kt = _mm256_fmadd_ps(xc, _mm256_set1_ps(1.44269504f), shifter);
-    __m256 kf = _mm256_sub_ps(kt, shifter);
-    __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(0.693359375f), xc);
-    r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(-2.12194440e-4f), r);
+ * overall), in two halves as the float64 one, for x <= 0. Below -87.3 kt is 0 and the
+ * result +0 (x is first raised to -104, keeping r finite); NaN propagates. */
+GMM_AVX2_INLINE void gmm_vexp_ps_reduce(__m256 x, __m256 *r_out, __m256 *kt_out) {
+    const __m256 shifter = _mm256_set1_ps(12582912.0f + 127.0f);
+    const __m256 xc = _mm256_max_ps(_mm256_set1_ps(-104.0f), x);  /* NaN passes (second operand) */
+    const __m256 kt = _mm256_fmadd_ps(xc, _mm256_set1_ps(1.44269504f), shifter);
+    const __m256 kf = _mm256_sub_ps(kt, shifter);
+    const __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(0.693359375f), xc);
+    *r_out = _mm256_fnmadd_ps(kf, _mm256_set1_ps(-2.12194440e-4f), r);
+    *kt_out = _mm256_and_ps(kt, _mm256_cmp_ps(x, _mm256_set1_ps(-87.33654f), _CMP_NLT_UQ));
+}
+
+GMM_AVX2_INLINE __m256 gmm_vexp_ps_finish(__m256 r, __m256 kt) {
     __m256 t = _mm256_fmadd_ps(_mm256_set1_ps(0.00019907569f), r, _mm256_set1_ps(0.0013948579f));
     t = _mm256_fmadd_ps(t, r, _mm256_set1_ps(0.0083332835f));
     t = _mm256_fmadd_ps(t, r, _mm256_set1_ps(0.041666217f));
     t = _mm256_fmadd_ps(t, r, _mm256_set1_ps(0.16666667f));
     t = _mm256_fmadd_ps(t, r, _mm256_set1_ps(0.5f));
-    __m256 p = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(t, _mm256_mul_ps(r, r), r));
-    __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(kt), 23)));
-    return _mm256_and_ps(y, _mm256_cmp_ps(x, lo, _CMP_NLT_UQ));
+    const __m256 p = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(t, _mm256_mul_ps(r, r), r));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(kt), 23)));
 }
 
 /* log(s) for positive normal s: s = 2^e m with m in [sqrt(1/2), sqrt(2)), then
