@@ -47,11 +47,13 @@ typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, s
     gmm_status gmm_logprob32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
                                         const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol, \
                                         const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,          \
-                                        double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);                                 \
+                                        double *GMM_RESTRICT logp, size_t ldl,                                  \
+                                        const gmm_prefetch *next);                                              \
     gmm_status gmm_logprob32_diag_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
                                         const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol, \
                                         const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,          \
-                                        double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);                                 \
+                                        double *GMM_RESTRICT logp, size_t ldl,                                  \
+                                        const gmm_prefetch *next);                                              \
     gmm_status gmm_accum32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,   \
                                       const double *GMM_RESTRICT gamma, size_t ldg,                            \
                                       const double *GMM_RESTRICT shift, float *GMM_RESTRICT work,               \

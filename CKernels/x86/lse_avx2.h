@@ -4,8 +4,8 @@
  * Why passes: done point by point, max -> exp -> sum -> division -> log is one long dependency
  * chain per vector of points, longer than the out-of-order window can hide, so the kernel ran
  * at a third of its throughput. Split into passes over up to GMM_BLOCK_MAX points, every step
- * is independent across points and only throughput counts. Scratch: two GMM_BLOCK_MAX arrays
- * on the caller's stack. */
+ * is independent across points and only throughput counts. Scratch: GMM_BLOCK_MAX arrays on
+ * the stack (maxima and sums here, and the exponential pass's own rows: 16 KB in all). */
 #ifndef GMM_LSE_AVX2_H
 #define GMM_LSE_AVX2_H
 #include "gmm_types.h"
