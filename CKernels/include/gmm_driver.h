@@ -41,6 +41,12 @@ typedef struct gmm_pass_request {
     size_t lowest;            /* track the rows with the `lowest` smallest log-likelihoods
                                  (positive weight only), e.g. to re-seed collapsed components */
     const double *shift;      /* K*d shift for accumulation; NULL means the model's means */
+    const double *scale;      /* d powers of two, or NULL: float32 EM and evaluation passes
+                                 work in the coordinates (x - c) * scale (data, means, shifts
+                                 scaled, precision factors divided), so that features whose
+                                 spread is far from 1 neither underflow nor overflow float32
+                                 products; the totals are scaled back exactly, and with no
+                                 underflow or overflow every bit equals the unscaled pass's */
     double *resp;             /* n*K responsibilities, row-major (unweighted) */
     double *lse;              /* n per-point log-likelihoods */
     int32_t *labels;          /* n argmax components */
@@ -59,8 +65,8 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 /** Number of deterministic reduction slots for a problem (independent of threads). */
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest);
-/** Doubles of scratch a pass with `threads` (0: default) needs: a shared part and one part
- *  per thread. */
+/** Doubles of scratch a pass with `threads` (0: default) needs: a shared part (the centre,
+ *  centred means and shifts, and scaled precision factors) and one part per thread. */
 size_t gmm_pass_scratch_size(size_t d, size_t K, int threads);
 /** Threads a pass with `threads` (0: default) would use. */
 int gmm_pass_thread_count(int threads);

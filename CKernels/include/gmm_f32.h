@@ -17,10 +17,15 @@ extern "C" {
 
 static inline size_t gmm_round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
-/** Xt[i*ldx + r] = (float)((double)X[r*ldX + i] - center[i]); columns [rows, ldx) zeroed.
- *  Returns GMM_F32_RANGE (block loaded) when some |X - center| > GMM_F32_SAFE. */
+/** Xt[i*ldx + r] = (float)(((double)X[r*ldX + i] - center[i]) * scale[i]); columns
+ *  [rows, ldx) zeroed. center and scale may be NULL (0 and 1). scale holds powers of two, so
+ *  scaling is exact: it keeps features whose spread is far from 1 (1e-30 or 1e30) away from
+ *  float32 underflow and overflow in the products of the E- and M-step kernels, and changes
+ *  no other bit of their results. Returns GMM_F32_RANGE (block loaded) when some scaled
+ *  |X - center| > GMM_F32_SAFE. */
 typedef gmm_status (*gmm_load32_fn)(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                                    const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);
+                                    const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,
+                                    float *GMM_RESTRICT Xt, size_t ldx);
 
 /** As gmm_logprob_fn on a float block. work: d*d + 2*d + 32 floats. */
 typedef gmm_status (*gmm_logprob32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
@@ -43,7 +48,8 @@ typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, s
     gmm_status gmm_lse32_##isa(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,                     \
                                double *GMM_RESTRICT lse);                                                      \
     gmm_status gmm_load32_##isa(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,               \
-                                const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx);        \
+                                const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,           \
+                                float *GMM_RESTRICT Xt, size_t ldx);                                           \
     gmm_status gmm_logprob32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
                                         const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol, \
                                         const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,          \

@@ -48,8 +48,9 @@ static size_t thread_scratch(size_t d, size_t K) {
     return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld) + round8(ld / 2 + 1);
 }
 
-/* Shared: the centre, and the means and shifts relative to it. */
-static size_t shared_scratch(size_t d, size_t K) { return round8(d) + 2 * round8(K * d); }
+/* Shared: the centre, the means and shifts relative to it, and the precision factors of a
+ * scaled float32 pass (K*d*d covers both covariance families). */
+static size_t shared_scratch(size_t d, size_t K) { return round8(d) + 2 * round8(K * d) + round8(K * d * d); }
 
 size_t gmm_pass_scratch_size(size_t d, size_t K, int threads) {
     return shared_scratch(d, K) + (size_t)gmm_pass_thread_count(threads) * thread_scratch(d, K);
@@ -109,6 +110,17 @@ static void accumulate_hard(const double *Xt, size_t ldx, size_t rows, size_t d,
             }
         }
     }
+}
+
+/* The float64 block of float32 rows in a scaled pass's coordinates: widened and centred by
+ * the ISA's loader, then scaled (rare: blocks the float32 kernels cannot take). */
+static gmm_status load_scaled(gmm_load_block_fn load, const void *X, size_t ldX, size_t rows, size_t d,
+                              const double *center, const double *scale, double *Xt, size_t ldx) {
+    gmm_status e = load(X, ldX, rows, d, center, Xt, ldx);
+    if (e == GMM_OK && scale)
+        for (size_t i = 0; i < d; i++)
+            for (size_t r = 0; r < rows; r++) Xt[i * ldx + r] *= scale[i];
+    return e;
 }
 
 /* SplitMix64 finalizer: a counter-based generator, so each row's draws depend only on
@@ -232,6 +244,28 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             means[k * d + i] = model->means[k * d + i] - center[i];
             shift[k * d + i] = given_shift[k * d + i] - center[i];
         }
+    /* Scaled float32 passes (see gmm_pass_request.scale): means and shifts times the scale,
+     * precision factors divided by it (row i of U multiplies feature i). */
+    const double *scale = f32 ? req->scale : NULL;
+    const double *prec = model->prec_chol;
+    if (scale) {
+        double *scaled = shift + round8(K * d);
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < d; i++) {
+                means[k * d + i] *= scale[i];
+                shift[k * d + i] *= scale[i];
+            }
+        if (cov == GMM_COV_FULL) {
+            for (size_t k = 0; k < K; k++)
+                for (size_t i = 0; i < d; i++)
+                    for (size_t j = 0; j < d; j++)
+                        scaled[k * d * d + i * d + j] = model->prec_chol[k * d * d + i * d + j] / scale[i];
+        } else {
+            for (size_t k = 0; k < K; k++)
+                for (size_t i = 0; i < d; i++) scaled[k * d + i] = model->prec_chol[k * d + i] / scale[i];
+        }
+        prec = scaled;
+    }
     double *thread_base = scratch + shared_scratch(d, K);
     /* float64 passes accumulate raw moments about the centre, shared by all components
      * (gmm_moments_fn), and re-centre them on the shifts once at the end, when that
@@ -287,17 +321,17 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 }
                 const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
                 int block32 = f32;
-                gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, (float *)Xt, ld32)
-                                       : load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, scale, (float *)Xt, ld32)
+                                       : load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
                 /* Squares of centred values beyond ~1e19 overflow float32 sums: such a block
                  * (values far from the centre, only possible with huge float32 data) runs in
                  * float64. The loader reports it as it goes. */
                 if (e == GMM_F32_RANGE) {
                     block32 = 0;
-                    e = load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                    e = load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
                 }
                 if (e == GMM_OK && block32) {
-                    e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, model->prec_chol, model->log_norm,
+                    e = kt->logprob32[cov]((const float *)Xt, ld32, rows, d, K, means, prec, model->log_norm,
                                            (float *)work, logp, ld, &next_rows);
                     if (e == GMM_OK) e = kt->lse32(logp, ld, rows, K, pl);
                     /* A point more than ~1e19 standard deviations from every component overflows
@@ -305,14 +339,14 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                      * below in float64, which gives it its exact (finite) value. */
                     if (e == GMM_OK && !isfinite(weighted_sum(pl, NULL, rows))) {
                         block32 = 0;
-                        e = load(rowsX, req->ldX, rows, d, center, Xt, ld);
+                        e = load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
                     }
                 }
                 if (e == GMM_OK && !block32) {
                     if (req->random_resp) {
                         random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
                     } else {
-                        e = kt->logprob[cov](Xt, ld, rows, d, K, means, model->prec_chol, model->log_norm, work, logp, ld, &next_rows);
+                        e = kt->logprob[cov](Xt, ld, rows, d, K, means, prec, model->log_norm, work, logp, ld, &next_rows);
                         if (e == GMM_OK)
                             e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
                     }
@@ -361,5 +395,15 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         for (size_t p = 0; p < L; p++) lowest_insert(stats + lowest_at, L, src[lowest_at + 2 * p], src[lowest_at + 2 * p + 1]);
     }
     if (shared_origin) gmm_moments_recentre(cov, d, K, shift, stats + 1, stats + 1 + K, stats + 1 + K + K * d);
+    if (scale && req->accumulate) { /* back to the data's units: exact, the scales are powers of two */
+        double *s1 = stats + 1 + K, *s2 = s1 + K * d;
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < d; i++) {
+                s1[k * d + i] /= scale[i];
+                if (cov == GMM_COV_DIAG) s2[k * d + i] /= scale[i] * scale[i];
+                else
+                    for (size_t j = 0; j < d; j++) s2[k * d * d + i * d + j] /= scale[i] * scale[j];
+            }
+    }
     return GMM_OK;
 }

@@ -4,12 +4,14 @@
 #include "gmm_f32.h"
 
 gmm_status gmm_load32_ref(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                          const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx) {
+                          const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,
+                          float *GMM_RESTRICT Xt, size_t ldx) {
     if (rows > ldx || ldX < d || ldx % 8) return GMM_ERR_ARGUMENT;
     double largest = 0.0;
     for (size_t r = 0; r < rows; r++)
         for (size_t i = 0; i < d; i++) {
             double v = (double)X[r * ldX + i] - (center ? center[i] : 0.0);
+            if (scale) v *= scale[i];
             largest = fabs(v) > largest ? fabs(v) : largest;
             Xt[i * ldx + r] = (float)v;
         }

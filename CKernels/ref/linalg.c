@@ -3,14 +3,20 @@
 #include <math.h>
 #include "gmm_linalg.h"
 
-/* In place: the lower triangle of a becomes L with a = L L^T; the upper part is zeroed. */
+/* In place: the lower triangle of a becomes L with a = L L^T; the upper part is zeroed.
+ * Fails (GMM_ERR_NOT_PD) where LAPACK's potrf does, at a pivot that is not positive, and also
+ * at a pivot within rounding of zero (at most 4 d eps a[i][i]): the matrix is then singular to
+ * working precision, as one made of fewer points than dimensions is, and whether rounding
+ * leaves its pivot a little above or below zero must not decide the outcome. */
 static gmm_status cholesky_lower_inplace(double *a, size_t d) {
+    const double rank_floor = 4.0 * (double)d * 2.220446049250313e-16;
     for (size_t i = 0; i < d; i++) {
+        const double diagonal = a[i * d + i];
         for (size_t j = 0; j <= i; j++) {
             double s = a[i * d + j];
             for (size_t p = 0; p < j; p++) s -= a[i * d + p] * a[j * d + p];
             if (i == j) {
-                if (!(s > 0.0) || !isfinite(s)) return GMM_ERR_NOT_PD;
+                if (!(s > 0.0) || !isfinite(s) || (i > 0 && !(s > rank_floor * diagonal))) return GMM_ERR_NOT_PD;
                 a[i * d + i] = sqrt(s);
             } else {
                 a[i * d + j] = s / a[j * d + j];

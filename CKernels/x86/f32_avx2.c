@@ -24,7 +24,8 @@ GMM_AVX2_INLINE void store_logp(double *out, double c, __m256 sq) {
 }
 
 GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
-                                    const double *GMM_RESTRICT center, float *GMM_RESTRICT Xt, size_t ldx) {
+                                    const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,
+                                    float *GMM_RESTRICT Xt, size_t ldx) {
     if (rows > ldx || ldX < d || ldx % 8) return GMM_ERR_ARGUMENT;
     /* Row by row: widen 4 features, subtract the centre in float64, round, scatter. The
      * block is small next to the E- and M-step work, so plain stores suffice here. */
@@ -37,6 +38,7 @@ GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, siz
         for (; i + 4 <= d; i += 4) {
             __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
             if (center) v = _mm256_sub_pd(v, _mm256_loadu_pd(center + i));
+            if (scale) v = _mm256_mul_pd(v, _mm256_loadu_pd(scale + i));
             largest = _mm256_max_pd(largest, _mm256_and_pd(v, abs_mask));
             float f[4];
             _mm_storeu_ps(f, _mm256_cvtpd_ps(v));
@@ -47,6 +49,7 @@ GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, siz
         }
         for (; i < d; i++) {
             double v = (double)x[i] - (center ? center[i] : 0.0);
+            if (scale) v *= scale[i];
             largest_tail = fabs(v) > largest_tail ? fabs(v) : largest_tail;
             Xt[i * ldx + r] = (float)v;
         }

@@ -200,5 +200,12 @@ extension FitCheckpoint {
                 throw fail("the \(name) run has \(run.iterations) iterations and \(run.lowerBounds.count) lower bounds (max_iter \(settings.maxIterations))")
             }
         }
+        for event in reseeds {
+            guard event.component.map({ $0 >= 0 && $0 < settings.components }) ?? true,
+                  event.row.map({ $0 >= 0 && $0 < data.rows }) ?? true,
+                  event.initialization >= 0, event.initialization < settings.initializations, event.iteration >= 0 else {
+                throw fail("a re-seed names component \(event.component.map(String.init) ?? "null"), row \(event.row.map(String.init) ?? "null") of start \(event.initialization)")
+            }
+        }
     }
 }

@@ -7,8 +7,10 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
     case illDefinedCovariance(component: Int?)
     /// Fewer samples than components.
     case tooFewSamples(samples: Int, components: Int)
-    /// Fewer than two samples in all.
-    case notEnoughSamples(samples: Int)
+    /// Fewer rows than a method needs (2 to fit, 1 to evaluate); `features` gives the shape.
+    case notEnoughSamples(samples: Int, features: Int, minimum: Int)
+    /// Data with no feature (shape (n, 0)).
+    case noFeatures(samples: Int)
     /// A NaN or infinite value in the input; row and column are 0-based.
     case nonFiniteInput(row: Int, column: Int, isNaN: Bool)
     /// A value beyond ±`dataMagnitudeLimit` (row and column 0-based).
@@ -32,8 +34,10 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
             return "\(Self.illDefinedAdvice) (\(k.map { "component \($0)" } ?? "shared tied covariance"))"
         case .tooFewSamples(let n, let k):
             return "Expected n_samples >= n_components but got n_components = \(k), n_samples = \(n)"
-        case .notEnoughSamples(let n):
-            return "Found array with \(n) sample(s) while a minimum of 2 is required by GaussianMixture."
+        case .notEnoughSamples(let n, let d, let minimum):
+            return "Found array with \(n) sample(s) (shape=(\(n), \(d))) while a minimum of \(minimum) is required by GaussianMixture."
+        case .noFeatures(let n):
+            return "Found array with 0 feature(s) (shape=(\(n), 0)) while a minimum of 1 is required by GaussianMixture."
         case .nonFiniteInput(let r, let c, let isNaN):
             return "Input X contains \(isNaN ? "NaN" : "infinity") at row \(r), column \(c)."
         case .valueTooLarge(let r, let c, let v):
@@ -43,7 +47,7 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
         case .spreadTooSmall(let spread):
             return "The features of X vary by at most \(spread), below \(dataSpreadLimit): squared differences would underflow double precision. Rescale the data."
         case .featureMismatch(let expected, let got):
-            return "X has \(got) features, but the model expects \(expected) features."
+            return "X has \(got) features, but GaussianMixture is expecting \(expected) features as input."
         case .invalidArgument(let message):
             return message
         }

@@ -26,10 +26,16 @@ public struct FittedGaussianMixture: Sendable {
     public var threads: Int?
     /// Kernel implementation used to evaluate.
     public var isa: KernelISA
+    /// The `reg_covar` of the fit (`nil` when unknown, e.g. a model file without it).
+    public var regCovar: Double?
+    /// Σ wₙ of the data it was fitted to (N when unweighted; `nil` when unknown).
+    public var sampleWeightSum: Double?
 
     public init(parameters: GaussianMixtureParameters, lowerBound: Double = -.infinity, lowerBounds: [Double] = [],
                 converged: Bool = false, iterations: Int = 0, reseeds: [ReseedEvent] = [], fitThreads: Int = 0, threads: Int? = nil,
-                isa: KernelISA = .automatic) {
+                isa: KernelISA = .automatic, regCovar: Double? = nil, sampleWeightSum: Double? = nil) {
+        self.regCovar = regCovar
+        self.sampleWeightSum = sampleWeightSum
         self.parameters = parameters
         self.lowerBound = lowerBound
         self.lowerBounds = lowerBounds
@@ -41,11 +47,19 @@ public struct FittedGaussianMixture: Sendable {
         self.isa = isa
     }
 
-    /// What happened to each component during the fit: how many times it was re-seeded.
+    /// What happened to each component during the fit: how many times it was re-seeded (a
+    /// reset of a tied model's shared covariance counts for none).
     public var reseedCounts: [Int] {
         var counts = [Int](repeating: 0, count: components)
-        for event in reseeds { counts[event.component] += 1 }
+        for event in reseeds { if let k = event.component { counts[k] += 1 } }
         return counts
+    }
+
+    /// Components the regularization holds up (see `RegularizationHold`); empty when
+    /// `regCovar` or `sampleWeightSum` is unknown.
+    public var regularizationHolds: [RegularizationHold] {
+        guard let regCovar, let sampleWeightSum else { return [] }
+        return parameters.regularizationHolds(regCovar: regCovar, samples: sampleWeightSum)
     }
 
     public var covarianceType: CovarianceType { parameters.covarianceType }
@@ -55,6 +69,9 @@ public struct FittedGaussianMixture: Sendable {
     public var means: Matrix<Double> { parameters.means }
     public var covariances: [Double] { parameters.covariances }
     public var precisionsCholesky: [Double] { parameters.precisionsCholesky }
+
+    // Every evaluation throws `.notEnoughSamples` for no rows, `.noFeatures` for no columns and
+    // `.featureMismatch` for the wrong number of features (scikit-learn's checks and texts).
 
     /// Most probable component of each row.
     public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
@@ -104,9 +121,14 @@ public struct FittedGaussianMixture: Sendable {
         return -2 * score * n + (criterion == .bic ? p * log(n) : 2 * p)
     }
 
-    /// `n` seeded draws from the fitted mixture and their component labels.
-    public func sample(_ n: Int, seed: UInt64) -> (points: Matrix<Double>, labels: [Int32]) {
-        parameters.sample(n, seed: seed)
+    /// `n` seeded draws from the fitted mixture and their component labels. Throws
+    /// `.invalidArgument` with scikit-learn's text when n < 1.
+    public func sample(_ n: Int, seed: UInt64) throws -> (points: Matrix<Double>, labels: [Int32]) {
+        guard n >= 1 else {
+            // (scikit-learn's text prints n_components here; this prints the n given.)
+            throw GaussianMixtureError.invalidArgument("Invalid value for 'n_samples': \(n) . The sampling requires at least one sample.")
+        }
+        return parameters.sample(n, seed: seed)
     }
 
     /// Number of free parameters p.
@@ -114,10 +136,13 @@ public struct FittedGaussianMixture: Sendable {
 
     /// One pass over X; returns the sum of per-row log-likelihoods.
     private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {
+        guard X.rows >= 1 else { throw GaussianMixtureError.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 1) }
+        guard X.columns >= 1 else { throw GaussianMixtureError.noFeatures(samples: X.rows) }
         guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
-        guard X.rows > 0 else { return 0 }
-        try X.checkMagnitude(X.checkedRanges())
-        let engine = PassEngine(data: X, components: components, covariance: covarianceType, threads: threads, isa: isa)
+        let ranges = try X.checkedRanges()
+        try X.checkMagnitude(ranges)
+        let engine = PassEngine(data: DataSource(X, ranges: ranges), components: components, covariance: covarianceType,
+                                threads: threads, isa: isa)
         return engine.run(GaussianModelBuffers(parameters), outputs: outputs).logLikelihoodSum
     }
 }

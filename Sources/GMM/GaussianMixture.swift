@@ -58,11 +58,15 @@ public struct GaussianMixture: Sendable {
     public var isa: KernelISA
     /// What to do when a component collapses (default `.fail`, as scikit-learn).
     public var onDegenerate: DegeneratePolicy
+    /// Given initial values for some or all parameters (scikit-learn's `weights_init`,
+    /// `means_init`, `precisions_init`); the missing ones come from `initialization`.
+    public var initialParameters: InitialParameters?
 
     public init(components: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
                 regCovar: Double = 1e-6, maxIterations: Int = 100, initializations: Int = 1,
                 initialization: InitializationMethod = .kmeans, seed: UInt64? = nil,
-                threads: Int? = nil, isa: KernelISA = .automatic, onDegenerate: DegeneratePolicy = .fail) {
+                threads: Int? = nil, isa: KernelISA = .automatic, onDegenerate: DegeneratePolicy = .fail,
+                initialParameters: InitialParameters? = nil) {
         self.components = components
         self.covarianceType = covarianceType
         self.tolerance = tolerance
@@ -74,6 +78,7 @@ public struct GaussianMixture: Sendable {
         self.threads = threads
         self.isa = isa
         self.onDegenerate = onDegenerate
+        self.initialParameters = initialParameters
     }
 
     /// Fits the mixture to `X` (one row per point; Float data stay Float: float32 arithmetic
@@ -98,6 +103,7 @@ public struct GaussianMixture: Sendable {
                                          progress: ((FitProgress) -> Void)? = nil) throws -> FittedGaussianMixture {
         var warm = self
         warm.initialization = .parameters(previous.parameters)
+        warm.initialParameters = nil
         warm.initializations = 1
         return try warm.run(X, sampleWeights: sampleWeights, continuing: previous, resuming: nil, monitor: monitor, progress: progress)
     }
@@ -134,7 +140,7 @@ public struct GaussianMixture: Sendable {
     private func run<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?, continuing previous: FittedGaussianMixture?,
                                           resuming resume: FitCheckpoint?, monitor: FitMonitor?,
                                           progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
-        try validate(X, sampleWeights: sampleWeights)
+        let ranges = try validate(X, sampleWeights: sampleWeights)
         let settings = FitCheckpoint.Settings(
             components: components, covarianceType: covarianceType, tolerance: tolerance, regCovar: regCovar,
             maxIterations: maxIterations, initializations: initializations, initialization: initializationName,
@@ -151,12 +157,14 @@ public struct GaussianMixture: Sendable {
             best = resume.best.map(EMRun.init)
             log.events = resume.reseeds
         }
-        let source = DataSource(X)
+        let source = DataSource(X, ranges: ranges)
         let engine = PassEngine(data: source, weights: sampleWeights, components: components, covariance: covarianceType,
                                 threads: threads, isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0)
+        let (threads, isa) = (self.threads, self.isa)
         let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
                                       policy: onDegenerate, log: log,
-                                      weightSum: sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows))
+                                      weightSum: sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows),
+                                      dataVariance: LazyBox { columnMoments(of: source, weights: sampleWeights, threads: threads, isa: isa).variance })
         var initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
         var lastCheckpoint: FitCheckpoint?  // the end of the previous start
         if let monitor {  // k-means on big data takes a while: stop between its passes too
@@ -171,7 +179,7 @@ public struct GaussianMixture: Sendable {
             } else {
                 if let monitor, monitor.shouldStop() { throw FitInterrupted(checkpoint: lastCheckpoint) }
                 log.iteration = 0
-                initial = EMRun(parameters: try initializer.parameters(for: initialization, rng: &rng),
+                initial = EMRun(parameters: try initializer.parameters(for: initialization, given: initialParameters, rng: &rng),
                                 lowerBound: previous?.lowerBound ?? -.infinity, lowerBounds: [], converged: false, iterations: 0)
             }
             let generatorState = rng.state, bestBefore = best
@@ -199,19 +207,22 @@ public struct GaussianMixture: Sendable {
         return FittedGaussianMixture(parameters: run.parameters, lowerBound: run.lowerBound,
                                      lowerBounds: run.lowerBounds, converged: run.converged,
                                      iterations: run.iterations, reseeds: log.events,
-                                     fitThreads: engine.lastThreadsUsed, threads: threads, isa: isa)
+                                     fitThreads: engine.lastThreadsUsed, threads: threads, isa: isa,
+                                     regCovar: regCovar, sampleWeightSum: family.weightSum)
     }
 
-    private func validate<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?) throws {
+    /// scikit-learn's checks (parameters, then X, then the initial values), and ours (finite,
+    /// not too large, not all the same point); returns the per-column ranges.
+    private func validate<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?) throws -> (lo: [Double], hi: [Double]) {
         typealias E = GaussianMixtureError
-        guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter must be an int in the range [1, inf). Got \(components) instead.") }
-        guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
-        guard regCovar >= 0, regCovar.isFinite else { throw E.invalidArgument("The 'reg_covar' parameter must be a float in the range [0.0, inf). Got \(regCovar) instead.") }
-        guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter must be an int in the range [0, inf). Got \(maxIterations) instead.") }
-        guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter must be an int in the range [1, inf). Got \(initializations) instead.") }
+        guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got \(components) instead.") }
+        guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter of GaussianMixture must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
+        guard regCovar >= 0, regCovar.isFinite else { throw E.invalidArgument("The 'reg_covar' parameter of GaussianMixture must be a float in the range [0.0, inf). Got \(regCovar) instead.") }
+        guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter of GaussianMixture must be an int in the range [0, inf). Got \(maxIterations) instead.") }
+        guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter of GaussianMixture must be an int in the range [1, inf). Got \(initializations) instead.") }
         if let t = threads, t < 1 { throw E.invalidArgument("threads must be at least 1 (got \(t)).") }
-        guard X.columns >= 1 else { throw E.invalidArgument("Found array with 0 feature(s) (shape=(\(X.rows), 0)) while a minimum of 1 is required by GaussianMixture.") }
-        guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows) }
+        guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 2) }
+        guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
         let (lo, hi) = try X.checkedRanges()
         var samples = X.rows
         if let w = sampleWeights {
@@ -228,10 +239,17 @@ public struct GaussianMixture: Sendable {
         guard spread > 0 else { throw E.identicalSamples(samples: X.rows) }
         guard spread >= dataSpreadLimit else { throw E.spreadTooSmall(spread: spread) }
         if case .parameters(let p) = initialization {
-            guard p.features == X.columns else { throw E.featureMismatch(expected: p.features, got: X.columns) }
-            guard p.components == components, p.covarianceType == covarianceType else {
+            guard p.components == components else {
+                throw GaussianMixtureParameters.shapeError("weights", expected: [components], got: [p.components])
+            }
+            guard p.features == X.columns else {
+                throw GaussianMixtureParameters.shapeError("means", expected: [components, X.columns], got: [p.components, p.features])
+            }
+            guard p.covarianceType == covarianceType else {
                 throw E.invalidArgument("The initial parameters have \(p.components) '\(p.covarianceType.rawValue)' components, but the estimator asks for \(components) '\(covarianceType.rawValue)' components.")
             }
         }
+        try initialParameters?.validate(components: components, features: X.columns, covarianceType: covarianceType)
+        return (lo, hi)
     }
 }

@@ -26,13 +26,51 @@ struct Initializer {
     var K: Int { engine.K }
     var d: Int { engine.d }
 
-    func parameters(for method: InitializationMethod, rng: inout SeededGenerator) throws -> GaussianMixtureParameters {
+    /// The starting parameters: explicit ones as given; otherwise the method's responsibilities
+    /// and one M-step, whose weights, means or covariances `given` pieces replace (scikit-learn's
+    /// `_initialize`). When `given` is complete the method is not run (scikit-learn ≥ 1.4).
+    /// Under `.reseed` a component that collapses in this first M-step keeps its mean and gets
+    /// a typical covariance (recorded as iteration 0).
+    func parameters(for method: InitializationMethod, given: InitialParameters? = nil,
+                    rng: inout SeededGenerator) throws -> GaussianMixtureParameters {
+        if case .parameters(let p) = method { return p }
+        let type = family.covarianceType
+        if let given, given.isComplete {
+            return try Self.assemble(given, type: type, estimate: nil, family: family)
+        }
+        let estimate = try estimate(for: method, rng: &rng)
+        guard let given, !given.isEmpty else { return try family.factorize(estimate) }
+        return try Self.assemble(given, type: type, estimate: estimate, family: family)
+    }
+
+    /// Given pieces over an estimate: each given piece replaces its estimate.
+    private static func assemble(_ given: InitialParameters, type: CovarianceType, estimate: GaussianEstimate?,
+                                 family: GaussianEMFamily) throws -> GaussianMixtureParameters {
+        let K = family.engine.K, d = family.engine.d
+        var e = estimate ?? GaussianEstimate(weights: [], means: [], covariances: [])
+        if let w = given.weights { e.weights = w }
+        if let m = given.means { e.means = m.elements }
+        let means = Matrix(rows: K, columns: d, elements: e.means)
+        if let p = given.precisions {
+            return try GaussianMixtureParameters(weights: e.weights, means: means, precisions: p, covarianceType: type)
+        }
+        if let u = given.precisionsCholesky {
+            return try GaussianMixtureParameters(weights: e.weights, means: means, precisionsCholesky: u, covarianceType: type)
+        }
+        if let c = given.covariances {
+            return try GaussianMixtureParameters(weights: e.weights, means: means, covariances: c, covarianceType: type)
+        }
+        return try family.factorize(e)
+    }
+
+    /// The initialization method's responsibilities and the M-step from them (unfactorized).
+    private func estimate(for method: InitializationMethod, rng: inout SeededGenerator) throws -> GaussianEstimate {
         switch method {
-        case .parameters(let p):
-            return p
+        case .parameters:
+            preconditionFailure("explicit parameters need no estimate")
         case .kmeansPlusPlus:
             let sample = seedingSample(rng: &rng)
-            return try oneHot(rows: kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 })
+            return oneHot(rows: kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 })
         case .randomFromData:
             var chosen = Set<Int>()
             var rows: [Int] = []
@@ -40,12 +78,15 @@ struct Initializer {
                 let r = Int.random(in: 0..<data.rows, using: &rng)
                 if weight(r) > 0, chosen.insert(r).inserted { rows.append(r) }
             }
-            return try oneHot(rows: rows)
+            return oneHot(rows: rows)
         case .random:
             let shift = Array(repeating: columnMoments(of: data, weights: engine.weights).mean, count: K).flatMap { $0 }
             let unit = GaussianModelBuffers(centers: shift, d: d, K: K, covariance: engine.covariance)
-            let totals = engine.run(unit, mode: PassMode(accumulate: true, randomSeed: rng.next(), shift: shift))
-            return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: shift)
+            let seed = rng.next()
+            let accumulate = { (shift: [Double]) in
+                SufficientStatistics(engine.run(unit, mode: PassMode(accumulate: true, randomSeed: seed, shift: shift)), shift: shift)
+            }
+            return family.estimate(accumulate(shift), refine: accumulate)
         case .kmeans:
             // Seed and converge on the sample first; the full data then need few iterations.
             let sample = seedingSample(rng: &rng)
@@ -53,8 +94,10 @@ struct Initializer {
             var centers = try lloyd(on: sample.data, weights: sample.weights, from: seeds, rng: &rng)
             if sample.rows != nil { centers = try lloyd(on: data, weights: engine.weights, from: centers, rng: &rng) }
             let unit = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: engine.covariance)
-            let totals = engine.run(unit, mode: PassMode(accumulate: true, hard: true))
-            return try family.maximize(nk: totals.nk, s1: totals.s1, s2: totals.s2, shift: centers)
+            let accumulate = { (shift: [Double]) in
+                SufficientStatistics(engine.run(unit, mode: PassMode(accumulate: true, hard: true, shift: shift)), shift: shift)
+            }
+            return family.estimate(accumulate(centers), refine: accumulate)
         }
     }
 
@@ -62,31 +105,14 @@ struct Initializer {
 
     /// One-hot responsibilities on the given rows: the M-step with Nₖ = wᵣ about the rows
     /// themselves (means ≈ the rows, covariances ≈ reg_covar·I, weights ∝ wᵣ).
-    private func oneHot(rows: [Int]) throws -> GaussianMixtureParameters {
-        let shift = rows.flatMap { data.row($0) }
-        let nk = rows.map(weight)
-        let s1 = [Double](repeating: 0, count: K * d)
-        let s2 = [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d))
-        return try nk.withUnsafeBufferPointer { n in
-            try s1.withUnsafeBufferPointer { a in
-                try s2.withUnsafeBufferPointer { b in try family.maximize(nk: n, s1: a, s2: b, shift: shift) }
-            }
-        }
+    private func oneHot(rows: [Int]) -> GaussianEstimate {
+        family.estimate(SufficientStatistics(nk: rows.map(weight), s1: [Double](repeating: 0, count: K * d),
+                                             s2: [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d)),
+                                             shift: rows.flatMap { data.row($0) }))
     }
 
-    /// Per-feature (weighted) mean and population variance, from one K = 1 pass about the first row.
     func columnMoments(of points: DataSource, weights: [Double]?) -> (mean: [Double], variance: [Double]) {
-        let one = PassEngine(data: points, weights: weights, components: 1, covariance: .diag, threads: threads, isa: isa)
-        let shift = points.row(0)
-        let t = one.run(GaussianModelBuffers(centers: shift, d: d, K: 1, covariance: .diag),
-                        mode: PassMode(accumulate: true, hard: true, shift: shift))
-        let n = t.nk[0]
-        let mean = (0..<d).map { shift[$0] + t.s1[$0] / n }
-        let variance = (0..<d).map { i -> Double in
-            let m = t.s1[i] / n
-            return max(0, t.s2[i] / n - m * m)
-        }
-        return (mean, variance)
+        GMM.columnMoments(of: points, weights: weights, threads: threads, isa: isa)
     }
 
     /// The rows k-means++ (and the first Lloyd iterations) work on: all of them up to
@@ -189,4 +215,20 @@ struct Initializer {
         }
         return centers
     }
+}
+
+/// Per-feature (weighted) mean and population variance, from one K = 1 pass about the first row.
+func columnMoments(of points: DataSource, weights: [Double]?, threads: Int?, isa: KernelISA) -> (mean: [Double], variance: [Double]) {
+    let d = points.columns
+    let one = PassEngine(data: points, weights: weights, components: 1, covariance: .diag, threads: threads, isa: isa)
+    let shift = points.row(0)
+    let t = one.run(GaussianModelBuffers(centers: shift, d: d, K: 1, covariance: .diag),
+                    mode: PassMode(accumulate: true, hard: true, shift: shift))
+    let n = t.nk[0]
+    let mean = (0..<d).map { shift[$0] + t.s1[$0] / n }
+    let variance = (0..<d).map { i -> Double in
+        let m = t.s1[i] / n
+        return max(0, t.s2[i] / n - m * m)
+    }
+    return (mean, variance)
 }

@@ -92,16 +92,47 @@ struct DataSource: @unchecked Sendable {
     let columns: Int
     let isFloat32: Bool
     let pointer: UnsafeRawPointer
+    /// float32 data: per-feature powers of two that bring the spread of each feature's bulk
+    /// into [1, 2) for the float32 kernels (see `gmm_pass_request.scale`); nil for float64 data.
+    let columnScales: [Double]?
     private let owner: AnyObject  // keeps the matrix storage alive
     private let widenedRow: @Sendable (Int) -> [Double]
 
-    init<Element: GMMScalar>(_ matrix: Matrix<Element>) {
+    /// `ranges` are the per-column (minimum, maximum) when already known (float32 data need
+    /// them for their scales; they are computed here otherwise).
+    init<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])? = nil) {
         rows = matrix.rows
         columns = matrix.columns
         isFloat32 = Element.isFloat32
         pointer = UnsafeRawPointer(matrix.storage.pointer)
         owner = matrix.storage
         widenedRow = { matrix.doubleRow($0) }
+        columnScales = Element.isFloat32 && matrix.rows > 0 && matrix.columns > 0
+            ? Self.bulkScales(matrix, ranges: ranges) : nil
+    }
+
+    /// Rows the bulk of each feature is measured on (evenly spaced, so deterministic).
+    static let scaleSampleRows = 4096
+
+    /// Per feature, 2⁻ᵉ with 2ᵉ ≤ spread < 2ᵉ⁺¹, where the spread is that of the bulk: the 5 %
+    /// to 95 % range of up to 4096 evenly spaced rows (the whole range if that is 0; 1 for a
+    /// constant feature). The bulk, not the range: a few far outliers must not push the rest
+    /// of a feature down to where float32 squares underflow (their blocks run in float64).
+    static func bulkScales<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])?) -> [Double] {
+        let n = matrix.rows, d = matrix.columns, m = min(n, scaleSampleRows)
+        return matrix.withUnsafeBufferPointer { x in
+            (0..<d).map { i -> Double in
+                var column = (0..<m).map { Double(x[($0 * n / m) * d + i]) }
+                column.sort()
+                var spread = column[(m * 95) / 100 == m ? m - 1 : (m * 95) / 100] - column[(m * 5) / 100]
+                if !(spread > 0) {
+                    let (lo, hi) = ranges.map { ($0.lo[i], $0.hi[i]) } ?? (column.first!, column.last!)
+                    spread = hi - lo
+                }
+                guard spread > 0, spread.isFinite else { return 1 }
+                return Double(sign: .plus, exponent: -spread.exponent, significand: 1)
+            }
+        }
     }
 
     /// One row widened to Double.
@@ -160,6 +191,7 @@ final class PassEngine {
                 model.logNorm.withUnsafeBufferPointer { c in
                     (mode.shift ?? []).withUnsafeBufferPointer { shift in
                         (weights ?? []).withUnsafeBufferPointer { w in
+                          (data.columnScales ?? []).withUnsafeBufferPointer { scales in
                             var view = gmm_model_view(d: d, K: K, covariance: covariance.native,
                                                       means: mu.baseAddress, prec_chol: u.baseAddress,
                                                       log_norm: c.baseAddress)
@@ -175,6 +207,7 @@ final class PassEngine {
                             request.seed = mode.randomSeed ?? 0
                             request.lowest = mode.lowest
                             request.shift = mode.shift == nil ? nil : shift.baseAddress
+                            request.scale = data.columnScales == nil ? nil : scales.baseAddress
                             request.resp = outputs.responsibilities
                             request.lse = outputs.logLikelihoods
                             request.labels = outputs.labels
@@ -184,6 +217,7 @@ final class PassEngine {
                                 request.threads_used = used
                                 return gmm_pass(&view, &request, stats.pointer, scratch.pointer)
                             }
+                          }
                         }
                     }
                 }

@@ -16,12 +16,21 @@ public struct SelectionCandidate: Sendable {
     public let iterations: Int
     /// Why the fit failed (e.g. an ill-defined covariance), if it did.
     public let failure: String?
+    /// Components that only the regularization holds up (ranked after every regular
+    /// candidate unless the selection keeps the plain ranking).
+    public let holds: [RegularizationHold]
+    /// Free parameters of the candidate model.
+    public let freeParameters: Int
+
+    /// True when the regularization holds up one of its components.
+    public var isHeldByRegularization: Bool { !holds.isEmpty }
 }
 
 /// The result of a model-selection grid: every candidate, ranked, and the best model.
 public struct ModelSelection: Sendable {
     public let criterion: SelectionCriterion
-    /// Candidates in ascending order of the criterion; failed fits last, in grid order.
+    /// Candidates in ascending order of the criterion, those held up by the regularization
+    /// after the regular ones (unless `plainRanking`), failed fits last, in grid order.
     public let ranking: [SelectionCandidate]
     /// The best model (the first of `ranking`).
     public let best: FittedGaussianMixture
@@ -33,9 +42,14 @@ extension GaussianMixture {
     /// (too few samples, an ill-defined covariance) is listed with its error, not thrown;
     /// when every candidate fails the first error is thrown. A `monitor` that stops a fit
     /// stops the whole selection (its `FitInterrupted` is rethrown).
+    ///
+    /// Candidates with a component that only the regularization holds up (see
+    /// `RegularizationHold`) rank after every regular one, as mclust declines such fits;
+    /// `plainRanking` ranks by the criterion alone.
     public func select<Element: GMMScalar>(_ X: Matrix<Element>, components grid: [Int],
                                             covarianceTypes: [CovarianceType] = CovarianceType.allCases,
-                                            criterion: SelectionCriterion = .bic, monitor: FitMonitor? = nil,
+                                            criterion: SelectionCriterion = .bic, plainRanking: Bool = false,
+                                            sampleWeights: [Double]? = nil, monitor: FitMonitor? = nil,
                                             progress: ((SelectionCandidate) -> Void)? = nil) throws -> ModelSelection {
         guard !grid.isEmpty, !covarianceTypes.isEmpty else {
             throw GaussianMixtureError.invalidArgument("Model selection needs at least one component count and one covariance type.")
@@ -50,24 +64,28 @@ extension GaussianMixture {
                 let candidate: SelectionCandidate
                 var model: FittedGaussianMixture?
                 do {
-                    let fitted = try estimator.fit(X, monitor: monitor)
+                    let fitted = try estimator.fit(X, sampleWeights: sampleWeights, monitor: monitor)
                     let score = try fitted.score(X)
                     let value = fitted.information(criterion, score: score, rows: X.rows)
                     candidate = SelectionCandidate(components: k, covarianceType: type, value: value, score: score,
-                                                   converged: fitted.converged, iterations: fitted.iterations, failure: nil)
+                                                   converged: fitted.converged, iterations: fitted.iterations, failure: nil,
+                                                   holds: fitted.regularizationHolds, freeParameters: fitted.freeParameters)
                     model = fitted
                 } catch let stop as FitInterrupted {
                     throw stop
                 } catch {
                     firstError = firstError ?? error
                     candidate = SelectionCandidate(components: k, covarianceType: type, value: nil, score: nil,
-                                                   converged: false, iterations: 0, failure: "\(error)")
+                                                   converged: false, iterations: 0, failure: "\(error)", holds: [],
+                                                   freeParameters: type.freeParameters(components: k, features: X.columns))
                 }
                 progress?(candidate)
                 candidates.append((candidate, model))
             }
         }
         let ranked = candidates.enumerated().sorted { a, b in
+            let heldA = !plainRanking && a.element.0.isHeldByRegularization, heldB = !plainRanking && b.element.0.isHeldByRegularization
+            if heldA != heldB, a.element.0.value != nil, b.element.0.value != nil { return !heldA }
             switch (a.element.0.value, b.element.0.value) {
             case let (x?, y?): return x < y || (x == y && a.offset < b.offset)
             case (.some, nil): return true

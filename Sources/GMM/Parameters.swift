@@ -67,12 +67,12 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     /// Throws `.invalidArgument` naming the component when a covariance is not finite,
     /// symmetric and positive definite, or when the shapes or weights are inconsistent.
     public init(weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
-        try Self.checkShapes(weights: weights, means: means, values: covariances, covarianceType, name: "covariances")
-        try Self.checkSymmetricFinite(covariances, covarianceType, components: weights.count, features: means.columns, name: "covariances")
+        try Self.checkShapes(weights: weights, means: means, values: covariances, covarianceType, name: "covariance")
+        try Self.checkSymmetricFinite(covariances, covarianceType, components: weights.count, features: means.columns, name: "\(covarianceType.rawValue) covariance")
         do {
             try self.init(checkedShapesWeights: weights, means: means, covariances: covariances, covarianceType: covarianceType)
         } catch GaussianMixtureError.illDefinedCovariance(let k) {
-            throw Self.notPositiveDefinite("covariances", k)
+            throw Self.notPositiveDefinite("\(covarianceType.rawValue) covariance", k)
         }
     }
 
@@ -80,9 +80,9 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     /// `precisions_init`: full (K, d, d), tied (d, d), diag (K, d) and spherical (K) of
     /// 1/variance.
     public init(weights: [Double], means: Matrix<Double>, precisions: [Double], covarianceType: CovarianceType) throws {
-        try Self.checkShapes(weights: weights, means: means, values: precisions, covarianceType, name: "precisions")
+        try Self.checkShapes(weights: weights, means: means, values: precisions, covarianceType, name: "precision")
         let K = weights.count, d = means.columns
-        try Self.checkSymmetricFinite(precisions, covarianceType, components: K, features: d, name: "precisions")
+        try Self.checkSymmetricFinite(precisions, covarianceType, components: K, features: d, name: "\(covarianceType.rawValue) precision")
         var U = [Double](repeating: 0, count: precisions.count)
         var cov = [Double](repeating: 0, count: precisions.count)
         var logDet = [Double](repeating: 0, count: K)
@@ -100,7 +100,7 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
                         }
                     }
                 }
-                guard let ld else { throw Self.notPositiveDefinite("precisions", covarianceType == .full ? b : nil) }
+                guard let ld else { throw Self.notPositiveDefinite("\(covarianceType.rawValue) precision", covarianceType == .full ? b : nil) }
                 if covarianceType == .full { logDet[b] = ld } else { logDet = Array(repeating: ld, count: K) }
             }
         case .diag, .spherical:
@@ -108,7 +108,7 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
             for k in 0..<K {
                 for j in 0..<perComponent {
                     let p = precisions[k * perComponent + j]
-                    guard p > 0, p.isFinite else { throw Self.notPositiveDefinite("precisions", k) }
+                    guard p > 0, p.isFinite else { throw Self.notPositiveDefinite("\(covarianceType.rawValue) precision", k) }
                     U[k * perComponent + j] = p.squareRoot()
                     cov[k * perComponent + j] = 1 / p
                     logDet[k] += Double(d / perComponent) * log(p.squareRoot())
@@ -118,39 +118,57 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
         // The covariances must pass the checks a model read from covariances passes, so a
         // model written and read back is the same model.
         do { _ = try Self(checkedShapesWeights: weights, means: means, covariances: cov, covarianceType: covarianceType) } catch GaussianMixtureError.illDefinedCovariance(let k) {
-            throw Self.notPositiveDefinite("precisions", k)
+            throw Self.notPositiveDefinite("\(covarianceType.rawValue) precision", k)
         }
         self.init(covarianceType: covarianceType, weights: weights, means: means, covariances: cov,
                   precisionsCholesky: U, logDeterminants: logDet)
     }
 
+    /// Parameters from weights, means and precision Cholesky factors (scikit-learn's
+    /// `precisions_cholesky_`, in the covariance type's shape): the precisions U Uᵀ are
+    /// formed and factorized again, so the stored factor is always the canonical one.
+    public init(weights: [Double], means: Matrix<Double>, precisionsCholesky U: [Double], covarianceType: CovarianceType) throws {
+        let K = weights.count, d = means.columns
+        guard U.count == covarianceType.storageCount(components: K, features: d) else {
+            throw Self.shapeError("precisions_cholesky", expected: Self.covarianceShape(covarianceType, components: K, features: d), got: [U.count])
+        }
+        if let bad = U.firstIndex(where: { !$0.isFinite }) {
+            throw GaussianMixtureError.invalidArgument("The parameter 'precisions_cholesky' contains a non-finite value (value \(bad)).")
+        }
+        var P = [Double](repeating: 0, count: U.count)
+        switch covarianceType {
+        case .diag, .spherical:
+            for i in U.indices { P[i] = U[i] * U[i] }
+        case .full, .tied:
+            for b in 0..<(U.count / (d * d)) {
+                let o = b * d * d
+                for i in 0..<d { for j in 0..<d { P[o + i * d + j] = (0..<d).reduce(0) { $0 + U[o + i * d + $1] * U[o + j * d + $1] } } }
+            }
+        }
+        try self.init(weights: weights, means: means, precisions: P, covarianceType: covarianceType)
+    }
+
     /// Factorizes covariances whose shapes are already known to be right (an M-step's, or
-    /// checked ones). Fails where scikit-learn's factorization does, and also where a variance
-    /// is below the rounding floor (16·eps·|μ|)²: the M-step's 10·eps in Nₖ leaves such
-    /// round-off variances on a component collapsed onto identical points, which scikit-learn's
-    /// expanded formula happens to turn into ≤ 0 and the shifted one faithfully keeps.
+    /// checked ones). Fails exactly where scikit-learn's `_compute_precision_cholesky` does: a
+    /// Cholesky pivot that is not positive (full, tied) or a variance that is not positive
+    /// (diag, spherical). There is no further round-off floor: a component on a single point
+    /// keeps the tiny variance the 10·eps in Nₖ leaves it, as scikit-learn's centred formula
+    /// does (the M-step computes such variances accurately, see `GaussianEMFamily`).
     init(checkedShapesWeights weights: [Double], means: Matrix<Double>, covariances: [Double], covarianceType: CovarianceType) throws {
         let K = weights.count, d = means.columns
         var U = [Double](repeating: 0, count: covariances.count)
         var logDet = [Double](repeating: 0, count: K)
-        // Largest |μ| per feature over the components that share a covariance block.
-        func meanScale(_ k: Int?, _ i: Int) -> Double {
-            k.map { abs(means[$0, i]) } ?? (0..<K).reduce(0) { max($0, abs(means[$1, i])) }
-        }
         switch covarianceType {
         case .full, .tied:
             for b in 0..<(covarianceType == .full ? K : 1) {
                 let component: Int? = covarianceType == .full ? b : nil
                 let o = b * d * d
-                for i in 0..<d where !(covariances[o + i * d + i] > Self.roundingFloor(mean: meanScale(component, i))) {
-                    throw GaussianMixtureError.illDefinedCovariance(component: component)
-                }
                 let ld: Double? = covariances.withUnsafeBufferPointer { c in
                     U.withUnsafeMutableBufferPointer { u in
                         LinearAlgebra.precisionCholesky(covariance: c.baseAddress! + o, d: d, into: u.baseAddress! + o)
                     }
                 }
-                guard let ld else { throw GaussianMixtureError.illDefinedCovariance(component: component) }
+                guard let ld, ld.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: component) }
                 if covarianceType == .full { logDet[b] = ld } else { logDet = Array(repeating: ld, count: K) }
             }
         case .diag, .spherical:
@@ -158,23 +176,15 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
             for k in 0..<K {
                 for j in 0..<perComponent {
                     let v = covariances[k * perComponent + j]
-                    let scale = perComponent == d ? abs(means[k, j]) : (0..<d).reduce(0) { max($0, abs(means[k, $1])) }
-                    guard v > Self.roundingFloor(mean: scale), v.isFinite else {
-                        throw GaussianMixtureError.illDefinedCovariance(component: k)
-                    }
+                    guard v > 0, v.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
                     U[k * perComponent + j] = 1 / v.squareRoot()
                     logDet[k] += Double(d / perComponent) * log(U[k * perComponent + j])
                 }
+                guard logDet[k].isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
             }
         }
         self.init(covarianceType: covarianceType, weights: weights, means: means, covariances: covariances,
                   precisionsCholesky: U, logDeterminants: logDet)
-    }
-
-    /// Variances at or below this are round-off, not spread (and always ≤ 0 is).
-    static func roundingFloor(mean: Double) -> Double {
-        let r = 16 * Double.ulpOfOne * mean
-        return r * r
     }
 
     init(covarianceType: CovarianceType, weights: [Double], means: Matrix<Double>, covariances: [Double],
@@ -188,7 +198,9 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     }
 
     private static func notPositiveDefinite(_ name: String, _ component: Int?) -> GaussianMixtureError {
-        .invalidArgument("The parameter '\(name)' should be symmetric, positive-definite, but \(component.map { "component \($0)" } ?? "the shared tied matrix") is not positive-definite.")
+        let type = name.split(separator: " ").first.map(String.init) ?? ""
+        let what = type == "diag" || type == "spherical" ? "should be positive" : "should be symmetric, positive-definite"
+        return .invalidArgument("'\(name)' \(what) (\(component.map { "component \($0)" } ?? "the shared tied matrix")).")
     }
 
     /// Every value finite; full and tied matrices symmetric to numpy's allclose (rtol 1e-5,
@@ -205,34 +217,174 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
             let o = b * d * d
             for i in 0..<d {
                 for j in (i + 1)..<max(i + 1, d) where abs(values[o + i * d + j] - values[o + j * d + i]) > 1e-8 + 1e-5 * abs(values[o + j * d + i]) {
-                    throw GaussianMixtureError.invalidArgument("The parameter '\(name)' should be symmetric, positive-definite, but \(type == .full ? "component \(b)" : "the shared tied matrix") is not symmetric ([\(i)][\(j)] = \(values[o + i * d + j]), [\(j)][\(i)] = \(values[o + j * d + i])).")
+                    throw GaussianMixtureError.invalidArgument("'\(name)' should be symmetric, positive-definite (\(type == .full ? "component \(b)" : "the shared tied matrix") is not symmetric: [\(i)][\(j)] = \(values[o + i * d + j]), [\(j)][\(i)] = \(values[o + j * d + i])).")
                 }
             }
         }
     }
 
+    /// scikit-learn's shape text: "(2,)", "(2, 3)".
+    static func shapeText(_ shape: [Int]) -> String {
+        "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+    }
+
+    static func shapeError(_ name: String, expected: [Int], got: [Int]) -> GaussianMixtureError {
+        .invalidArgument("The parameter '\(name)' should have the shape of \(shapeText(expected)), but got \(shapeText(got))")
+    }
+
+    /// The shape scikit-learn expects of a covariance-like parameter: full (K, d, d), tied
+    /// (d, d), diag (K, d), spherical (K,).
+    public static func covarianceShape(_ type: CovarianceType, components K: Int, features d: Int) -> [Int] {
+        switch type {
+        case .full: return [K, d, d]
+        case .tied: return [d, d]
+        case .diag: return [K, d]
+        case .spherical: return [K]
+        }
+    }
+
+    /// True when every value is exactly a float32 number: weights written from a float32
+    /// array, whose sum is then only accurate to float32 rounding.
+    static func looksFloat32(_ values: [Double]) -> Bool {
+        values.allSatisfy { Double(Float($0)) == $0 }
+    }
+
+    /// scikit-learn's `_check_weights`: shape (K,), values in [0, 1], sum 1 within 1e-8 (1e-6
+    /// for float32 weights, recognised by every value being a float32 number).
+    static func checkWeights(_ weights: [Double], components K: Int) throws {
+        guard weights.count == K else { throw shapeError("weights", expected: [K], got: [weights.count]) }
+        if let bad = weights.firstIndex(where: { !$0.isFinite }) {
+            throw GaussianMixtureError.invalidArgument("The parameter 'weights' contains a non-finite value (weights[\(bad)] = \(weights[bad])).")
+        }
+        if let bad = weights.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+            // (scikit-learn's text swaps the two values; these are the right ones.)
+            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got max value \(format5(weights.max()!)), min value \(format5(weights.min()!)) (weights[\(bad)] = \(weights[bad])).")
+        }
+        let total = weights.reduce(0, +)
+        let atol = looksFloat32(weights) ? 1e-6 : 1e-8
+        guard abs(1 - total) <= atol else {
+            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be normalized, but got sum(weights) = \(format5(total)) (\(total)).")
+        }
+    }
+
+    /// scikit-learn's `_check_means`: shape (K, d), finite values.
+    static func checkMeans(_ means: Matrix<Double>, components K: Int, features d: Int) throws {
+        guard means.rows == K, means.columns == d else { throw shapeError("means", expected: [K, d], got: [means.rows, means.columns]) }
+        if let bad = means.elements.firstIndex(where: { !$0.isFinite }) {
+            throw GaussianMixtureError.invalidArgument("The parameter 'means' contains a non-finite value (means[\(bad / d)][\(bad % d)]).")
+        }
+    }
+
+    /// Shapes, finiteness and the weights' range and sum; `name` is "precision" or "covariance"
+    /// (reported as scikit-learn does: 'full precision').
     private static func checkShapes(weights: [Double], means: Matrix<Double>, values: [Double],
                                     _ type: CovarianceType, name: String) throws {
         let K = weights.count, d = means.columns
         guard K >= 1, d >= 1 else {
             throw GaussianMixtureError.invalidArgument("Parameters need at least one component and one feature (got \(K) weights, \(d) features).")
         }
-        guard means.rows == K else {
-            throw GaussianMixtureError.invalidArgument("The parameter 'means' should have the shape of (\(K), \(d)), but got (\(means.rows), \(d)).")
-        }
+        try checkWeights(weights, components: K)
+        try checkMeans(means, components: K, features: d)
         guard values.count == type.storageCount(components: K, features: d) else {
-            throw GaussianMixtureError.invalidArgument("The parameter '\(name)' for covariance type '\(type.rawValue)' should have \(type.storageCount(components: K, features: d)) values, but got \(values.count).")
+            throw shapeError("\(type.rawValue) \(name)", expected: covarianceShape(type, components: K, features: d), got: [values.count])
         }
-        for (k, w) in weights.enumerated() where !(w >= 0 && w <= 1) {
-            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got weights[\(k)] = \(w).")
+    }
+}
+
+/// `%.5f`, as scikit-learn prints weights in its messages.
+func format5(_ x: Double) -> String {
+    guard x.isFinite else { return "\(x)" }
+    let scaled = (abs(x) * 100_000).rounded()
+    let whole = Int(scaled / 100_000), fraction = Int(scaled.truncatingRemainder(dividingBy: 100_000))
+    let digits = String(fraction)
+    return (x < 0 && scaled > 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 5 - digits.count) + digits
+}
+
+/// Initial values for some or all of the parameters: scikit-learn's `weights_init`,
+/// `means_init` and `precisions_init` (here also `covariances` or `precisions_cholesky`
+/// instead of precisions). The pieces that are missing come from the initialization method:
+/// its responsibilities, one M-step, then each given piece replaces its estimate (the
+/// covariances the M-step estimates are about its own means, as scikit-learn's are). When
+/// weights, means and a covariance form are all given the method is not run.
+///
+/// Shapes (row-major, flat): `weights` (K,), `means` (K, d), and the covariance forms in
+/// scikit-learn's shapes for the covariance type: full (K, d, d), tied (d, d), diag (K, d),
+/// spherical (K,); `precisions` are the inverses of the covariances (1/variance for diag and
+/// spherical), `precisionsCholesky` scikit-learn's `precisions_cholesky_`.
+public struct InitialParameters: Sendable, Equatable {
+    public var weights: [Double]?
+    public var means: Matrix<Double>?
+    public var covariances: [Double]?
+    public var precisions: [Double]?
+    public var precisionsCholesky: [Double]?
+
+    public init(weights: [Double]? = nil, means: Matrix<Double>? = nil, covariances: [Double]? = nil,
+                precisions: [Double]? = nil, precisionsCholesky: [Double]? = nil) {
+        self.weights = weights
+        self.means = means
+        self.covariances = covariances
+        self.precisions = precisions
+        self.precisionsCholesky = precisionsCholesky
+    }
+
+    /// Every piece of a complete model.
+    public init(_ p: GaussianMixtureParameters) {
+        self.init(weights: p.weights, means: p.means, covariances: p.covariances)
+    }
+
+    /// True when no piece is given.
+    public var isEmpty: Bool { weights == nil && means == nil && covarianceForms == 0 }
+
+    /// True when weights, means and one covariance form are given: no method needs to run.
+    public var isComplete: Bool { weights != nil && means != nil && covarianceForms == 1 }
+
+    private var covarianceForms: Int {
+        [covariances != nil, precisions != nil, precisionsCholesky != nil].filter { $0 }.count
+    }
+
+    /// Checks every given piece against K components, d features and the covariance type,
+    /// with scikit-learn's messages (`_check_weights`, `_check_means`, `_check_precisions`).
+    public func validate(components K: Int, features d: Int, covarianceType type: CovarianceType) throws {
+        typealias P = GaussianMixtureParameters
+        guard covarianceForms <= 1 else {
+            throw GaussianMixtureError.invalidArgument("Give at most one of the initial 'covariances', 'precisions' and 'precisions_cholesky'.")
         }
-        let total = weights.reduce(0, +)
-        guard abs(1 - total) <= 1e-8 else {
-            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be normalized, but got sum(weights) = \(total).")
+        if let weights { try P.checkWeights(weights, components: K) }
+        if let means { try P.checkMeans(means, components: K, features: d) }
+        let unit = Matrix<Double>(rows: K, columns: d)
+        let uniform = [Double](repeating: 1 / Double(K), count: K)
+        if let precisions {
+            guard precisions.count == type.storageCount(components: K, features: d) else {
+                throw P.shapeError("\(type.rawValue) precision", expected: P.covarianceShape(type, components: K, features: d), got: [precisions.count])
+            }
+            _ = try P(weights: uniform, means: unit, precisions: precisions, covarianceType: type)
         }
-        guard means.elements.allSatisfy(\.isFinite) else {
-            throw GaussianMixtureError.invalidArgument("The parameter 'means' contains a non-finite value.")
+        if let covariances {
+            guard covariances.count == type.storageCount(components: K, features: d) else {
+                throw P.shapeError("\(type.rawValue) covariance", expected: P.covarianceShape(type, components: K, features: d), got: [covariances.count])
+            }
+            _ = try P(weights: uniform, means: unit, covariances: covariances, covarianceType: type)
         }
+        if let precisionsCholesky {
+            _ = try P(weights: uniform, means: unit, precisionsCholesky: precisionsCholesky, covarianceType: type)
+        }
+    }
+
+    /// The parameters these pieces and an estimate for the missing ones make: each given piece
+    /// replaces its estimate.
+    func completed(with estimate: GaussianMixtureParameters?) throws -> GaussianMixtureParameters {
+        guard let weights = weights ?? estimate?.weights, let means = means ?? estimate?.means else {
+            preconditionFailure("InitialParameters.completed: an estimate is needed for the missing pieces")
+        }
+        let type = estimate?.covarianceType
+        if let precisions, let type { return try GaussianMixtureParameters(weights: weights, means: means, precisions: precisions, covarianceType: type) }
+        if let precisionsCholesky, let type {
+            return try GaussianMixtureParameters(weights: weights, means: means, precisionsCholesky: precisionsCholesky, covarianceType: type)
+        }
+        if let covariances, let type { return try GaussianMixtureParameters(weights: weights, means: means, covariances: covariances, covarianceType: type) }
+        guard let estimate else { preconditionFailure("InitialParameters.completed: no covariance") }
+        return try GaussianMixtureParameters(checkedShapesWeights: weights, means: means, covariances: estimate.covariances,
+                                             covarianceType: estimate.covarianceType)
     }
 }
 

@@ -7,20 +7,26 @@ struct Demo: ParsableCommand {
         abstract: "Generate a seeded synthetic dataset and fit it, printing progress and a summary.",
         discussion: "Example: gmm demo --points 1000000 --features 16 --components 16")
 
-    @Option(help: "Number of points.") var points = 1_000_000
-    @Option(help: "Number of features d.") var features = 16
-    @Option(help: "Number of components K (data and model).") var components = 16
-    @Option(help: "Means are uniform in [-spread, spread]^d: smaller overlaps more.") var spread = 2.0
+    @Option(parsing: .unconditional, help: "Number of points.") var points = "1000000"
+    @Option(parsing: .unconditional, help: "Number of features d.") var features = "16"
+    @Option(parsing: .unconditional, help: "Number of components K (data and model).") var components = "16"
+    @Option(parsing: .unconditional, help: "Means are uniform in [-spread, spread]^d: smaller overlaps more.") var spread = "2.0"
     @Option(help: "Covariance type: full or diag.") var covariance: String = "full"
-    @Option(help: "Maximum EM iterations.") var maxIter = 100
-    @Option(help: "Convergence tolerance on the mean log-likelihood.") var tol = 1e-3
-    @Option(help: "Seed for data and fit.") var seed: UInt64 = 2026
-    @Option(help: "Threads (default: OpenMP's, OMP_NUM_THREADS).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Maximum EM iterations.") var maxIter = "100"
+    @Option(parsing: .unconditional, help: "Convergence tolerance on the mean log-likelihood.") var tol = "1e-3"
+    @Option(parsing: .unconditional, help: "Seed for data and fit.") var seed = "2026"
+    @Option(parsing: .unconditional, help: "Threads (default: OpenMP's, OMP_NUM_THREADS).") var threads: String?
 
     func run() throws {
-        guard let type = CovarianceType(rawValue: covariance) else {
-            throw ValidationError("--covariance must be full or diag (got '\(covariance)')")
-        }
+        let points = try OptionValue.int(self.points, option: "--points", minimum: 1)
+        let features = try OptionValue.int(self.features, option: "--features", minimum: 1)
+        let components = try OptionValue.int(self.components, option: "--components", parameter: "n_components", minimum: 1)
+        let spread = try OptionValue.float(self.spread, option: "--spread", minimum: 0)
+        let maxIter = try OptionValue.int(self.maxIter, option: "--max-iter", parameter: "max_iter", minimum: 0)
+        let tol = try OptionValue.float(self.tol, option: "--tol", parameter: "tol")
+        let seed = try OptionValue.seed(self.seed)
+        let threads = try OptionValue.threads(self.threads)
+        let type = try parseCovariance(covariance)
         let clock = ContinuousClock()
         let t0 = clock.now
         let data = SyntheticMixture(components: components, features: features, spread: spread, seed: seed).sample(points, seed: seed &+ 1)

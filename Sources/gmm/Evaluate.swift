@@ -16,19 +16,17 @@ struct Predict: ParsableCommand {
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
     @Option(name: .short, help: "Labels output (.npy int64 or .csv).") var output: String
     @Option(help: "Responsibilities output, N x K (.npy or .csv).") var proba: String?
-    @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
 
     func run() throws {
         var fitted = try ModelFile.read(model)
-        fitted.threads = threads
+        fitted.threads = try OptionValue.threads(threads)
         try checkWritable(output)
         try checkWritable(proba)
         let X = try loadData(data)
-        guard X.columns == fitted.features else {
-            throw CommandError("\(data): the data have \(X.columns) features, but the model \(model) expects \(fitted.features)")
-        }
+        try checkEvaluable(X, data, fitted, model)
         let labelWriter = try ArrayWriter(path: output, rows: X.rows, columns: nil, element: .int64)
-        let probaWriter = try proba.map { try ArrayWriter(path: $0, rows: X.rows, columns: fitted.components) }
+        let probaWriter = try proba.map { try ArrayWriter(path: $0, rows: X.rows, columns: fitted.components, element: X.outputElement) }
         for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
             try Interruption.check()
             let rows = X.rows(start..<min(X.rows, start + streamChunkRows))
@@ -62,23 +60,20 @@ struct Score: ParsableCommand {
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
     @Option(help: "Write each row's log-likelihood (.npy or .csv).") var perSample: String?
     @Flag(help: "Print a JSON object instead of text.") var json = false
-    @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
 
     func run() throws {
         var fitted = try ModelFile.read(model)
-        fitted.threads = threads
+        fitted.threads = try OptionValue.threads(threads)
         try checkWritable(perSample)
         let X = try loadData(data)
-        guard X.columns == fitted.features else {
-            throw CommandError("\(data): the data have \(X.columns) features, but the model \(model) expects \(fitted.features)")
-        }
+        try checkEvaluable(X, data, fitted, model)
         let score: Double
         if let perSample {
-            let writer = try ArrayWriter(path: perSample, rows: X.rows, columns: nil)
+            let writer = try ArrayWriter(path: perSample, rows: X.rows, columns: nil, element: X.outputElement)
             var total = 0.0
             for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
                 try Interruption.check()
-            try Interruption.check()
                 let s = try naming(data) { try fitted.scoreSamples(X.rows(start..<min(X.rows, start + streamChunkRows))) }
                 total += s.reduce(0, +)
                 try s.withUnsafeBufferPointer { try writer.append($0) }
@@ -112,13 +107,17 @@ struct Sample: ParsableCommand {
         """)
 
     @Argument(help: "Model (JSON).") var model: String
-    @Option(name: .short, help: "Number of samples.") var n: Int
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(name: .short, parsing: .unconditional, help: "Number of samples.") var n: String
+    @Option(parsing: .unconditional, help: "Random seed.") var seed = "0"
     @Option(name: .short, help: "Samples output, n x d (.npy or .csv).") var output: String
     @Option(help: "Component of each sample (.npy or .csv).") var labels: String?
 
     func run() throws {
-        guard n >= 1 else { throw CommandError("-n must be at least 1 (got \(n))") }
+        // scikit-learn's text (which prints n_components where it means n_samples).
+        guard let n = Int(self.n.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+            throw CommandError("-n: Invalid value for 'n_samples': \(self.n) . The sampling requires at least one sample.")
+        }
+        let seed = try OptionValue.seed(self.seed)
         let fitted = try ModelFile.read(model)
         let points = try ArrayWriter(path: output, rows: n, columns: fitted.features)
         let labelWriter = try labels.map { try ArrayWriter(path: $0, rows: n, columns: nil, element: .int64) }

@@ -124,6 +124,26 @@ func writeLabels(_ labels: [Int32], to path: String) throws {
     try w.commit()
 }
 
+/// Checks data before a model evaluates them: at least one row (scikit-learn's
+/// `ensure_min_samples=1`) and the model's number of features.
+func checkEvaluable(_ X: DataMatrix, _ path: String, _ model: FittedGaussianMixture, _ modelPath: String) throws {
+    guard X.rows >= 1 else {
+        throw CommandError("\(path): \(GaussianMixtureError.notEnoughSamples(samples: 0, features: X.columns, minimum: 1))")
+    }
+    guard X.columns >= 1 else { throw CommandError("\(path): \(GaussianMixtureError.noFeatures(samples: X.rows))") }
+    guard X.columns == model.features else {
+        throw CommandError("\(path): \(GaussianMixtureError.featureMismatch(expected: model.features, got: X.columns)) (model \(modelPath))")
+    }
+}
+
+extension DataMatrix {
+    /// Per-sample outputs take the data's precision, as scikit-learn returns them.
+    var outputElement: ArrayWriter.Element {
+        if case .float32 = self { return .float32 }
+        return .float64
+    }
+}
+
 /// Rows per chunk when streaming evaluations to files.
 let streamChunkRows = 1 << 16
 
@@ -131,7 +151,7 @@ let streamChunkRows = 1 << 16
 func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as GaussianMixtureError {
         switch e {
-        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples, .valueTooLarge, .identicalSamples, .spreadTooSmall:
+        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples, .noFeatures, .valueTooLarge, .identicalSamples, .spreadTooSmall:
             throw CommandError("\(path): \(e)")
         default:
             throw e
@@ -140,13 +160,17 @@ func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
 }
 
 extension DataMatrix {
-    func fit(_ gm: GaussianMixture, weights: [Double]?, resuming checkpoint: FitCheckpoint?, monitor: FitMonitor?,
-             progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
+    /// A fit, a warm start (`continuing`) or a resumed fit of either element type.
+    func fit(_ gm: GaussianMixture, weights: [Double]?, continuing previous: FittedGaussianMixture? = nil,
+             resuming checkpoint: FitCheckpoint?, monitor: FitMonitor?, progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
+        func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
+            if let checkpoint { return try gm.fit(X, resumingFrom: checkpoint, sampleWeights: weights, monitor: monitor, progress: progress) }
+            if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
+            return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
+        }
         switch self {
-        case .float64(let X): return try checkpoint.map { try gm.fit(X, resumingFrom: $0, sampleWeights: weights, monitor: monitor, progress: progress) }
-            ?? gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
-        case .float32(let X): return try checkpoint.map { try gm.fit(X, resumingFrom: $0, sampleWeights: weights, monitor: monitor, progress: progress) }
-            ?? gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
+        case .float64(let X): return try run(X)
+        case .float32(let X): return try run(X)
         }
     }
 }

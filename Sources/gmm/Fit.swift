@@ -23,21 +23,26 @@ struct Fit: ParsableCommand {
         """)
 
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
-    @Option(name: .short, help: "Number of components K.") var k: Int
-    @Option(help: "Covariance type: full, diag, tied or spherical.") var covariance = "full"
-    @Option(help: "Convergence threshold on the change of the mean log-likelihood.") var tol = 1e-3
-    @Option(help: "Maximum EM iterations per initialization.") var maxIter = 100
-    @Option(help: "Number of initializations; the best lower bound is kept.") var nInit = 1
+    @Option(name: .short, parsing: .unconditional, help: "Number of components K (default: the --warm-start or --init-model model's).") var k: String?
+    @Option(help: "Covariance type: full, diag, tied or spherical (default: the start model's, else full).") var covariance: String?
+    @Option(parsing: .unconditional, help: "Convergence threshold on the change of the mean log-likelihood.") var tol = "1e-3"
+    @Option(parsing: .unconditional, help: "Maximum EM iterations per initialization (0: return the initialization).") var maxIter = "100"
+    @Option(parsing: .unconditional, help: "Number of initializations; the best lower bound is kept.") var nInit = "1"
     @Option(help: "Initialization: kmeans, k-means++, random or random-from-data.") var `init` = "kmeans"
-    @Option(help: "Start from this model's parameters (JSON: covariance_type, weights, means, covariances or precisions_cholesky).") var initModel: String?
-    @Option(help: "Added to the covariance diagonals.") var regCovar = 1e-6
-    @Option(help: "Random seed (default: random).") var seed: UInt64?
-    @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+    @Option(help: """
+        Initial values (scikit-learn's weights_init, means_init, precisions_init): a JSON object with any of         'weights', 'means' and one of 'covariances', 'precisions', 'precisions_cholesky' (a model file works).         Missing pieces come from --init.
+        """) var initModel: String?
+    @Option(help: """
+        Continue this fitted model (scikit-learn's warm_start): one start from its parameters, no         re-initialization, its lower bound as the first previous value of the convergence test.
+        """) var warmStart: String?
+    @Option(parsing: .unconditional, help: "Added to the covariance diagonals.") var regCovar = "1e-6"
+    @Option(parsing: .unconditional, help: "Random seed (default: random).") var seed: String?
+    @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
     @Option(help: "One non-negative weight per row (.npy or one-column CSV).") var sampleWeights: String?
     @Option(help: "When a component collapses: fail or reseed.") var onDegenerate = "fail"
     @Option(name: .short, help: "Output model (JSON).") var output: String
     @Option(help: "Save the fit's state to this file every --checkpoint-every iterations and when interrupted.") var checkpoint: String?
-    @Option(help: "Iterations between checkpoints (with --checkpoint).") var checkpointEvery = 10
+    @Option(parsing: .unconditional, help: "Iterations between checkpoints (with --checkpoint).") var checkpointEvery = "10"
     @Option(help: "Continue the fit saved in this checkpoint (same data and options).") var resume: String?
     @Option(help: "Also write the fitted labels of the data (.npy or .csv).") var labels: String?
     @Flag(help: "One JSON object per iteration on stderr.") var jsonProgress = false
@@ -47,19 +52,26 @@ struct Fit: ParsableCommand {
         guard let policy = DegeneratePolicy(rawValue: onDegenerate) else {
             throw CommandError("--on-degenerate: '\(onDegenerate)' is not one of fail, reseed")
         }
-        guard checkpointEvery >= 1 else { throw CommandError("--checkpoint-every must be at least 1 (got \(checkpointEvery))") }
+        let tol = try OptionValue.float(self.tol, option: "--tol", parameter: "tol")
+        let regCovar = try OptionValue.float(self.regCovar, option: "--reg-covar", parameter: "reg_covar")
+        let maxIter = try OptionValue.int(self.maxIter, option: "--max-iter", parameter: "max_iter", minimum: 0)
+        let nInit = try OptionValue.int(self.nInit, option: "--n-init", parameter: "n_init", minimum: 1)
+        let seedValue = try seed.map { try OptionValue.seed($0) }
+        let threads = try OptionValue.threads(self.threads)
+        let checkpointEvery = try OptionValue.int(self.checkpointEvery, option: "--checkpoint-every", minimum: 1)
+        var components = try k.map { try OptionValue.int($0, option: "-k", parameter: "n_components", minimum: 1) }
+        let method = try parseInit(`init`)
+        guard warmStart == nil || initModel == nil else {
+            throw CommandError("--warm-start and --init-model: give one (--warm-start continues a fitted model; --init-model gives initial values)")
+        }
         let resumed = try resume.map { try CheckpointFile.read($0) }
-        var gm = GaussianMixture(components: k, covarianceType: try parseCovariance(covariance), tolerance: tol,
-                                 regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
-                                 initialization: try parseInit(`init`),
-                                 seed: seed ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max),
-                                 threads: threads, onDegenerate: policy)
-        if let path = initModel {
-            let start = try ModelFile.read(path)
-            guard start.covarianceType == gm.covarianceType, start.components == k else {
-                throw CommandError("\(path): the start model has \(start.components) '\(start.covarianceType.rawValue)' components, but the fit asks for -k \(k) --covariance \(gm.covarianceType.rawValue)")
+        let previous = try warmStart.map { try ModelFile.read($0) }
+        let type = try covariance.map(parseCovariance) ?? previous?.covarianceType ?? .full
+        if let previous, let path = warmStart {
+            guard previous.covarianceType == type, previous.components == (components ?? previous.components) else {
+                throw CommandError("\(path): the model has \(previous.components) '\(previous.covarianceType.rawValue)' components, but the fit asks for -k \(components ?? previous.components) --covariance \(type.rawValue)")
             }
-            gm.initialization = .parameters(start.parameters)
+            components = previous.components
         }
         let checkpointPath = checkpoint ?? Self.defaultCheckpointPath(output)
         try checkWritable(output)
@@ -67,7 +79,26 @@ struct Fit: ParsableCommand {
         try checkWritable(checkpointPath)
         if let labels { _ = try OutputKind(labels) }
         let X = try loadData(data)
+        var given: InitialParameters?
+        if let path = initModel {
+            let read = try ModelFile.readInitialParameters(path, covarianceType: type, components: components, features: X.columns)
+            given = read.pieces
+            components = read.components
+        }
+        guard let K = components else {
+            throw CommandError("-k: the number of components is required (or give --warm-start or --init-model with the model's)")
+        }
         let weights = try sampleWeights.map { try loadWeights($0, rows: X.rows) }
+        var gm = GaussianMixture(components: K, covarianceType: type, tolerance: tol,
+                                 regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
+                                 initialization: method,
+                                 seed: seedValue ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max),
+                                 threads: threads, onDegenerate: policy, initialParameters: given)
+        if let previous, resumed != nil {  // the resumed run continues; its settings must match a warm start's
+            gm.initialization = .parameters(previous.parameters)
+            gm.initialParameters = nil
+            gm.initializations = 1
+        }
         try Interruption.check()
         let reporter = ProgressReporter(mode: quiet ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let monitor = FitMonitor(checkpointEvery: checkpoint == nil ? 0 : checkpointEvery,
@@ -75,7 +106,10 @@ struct Fit: ParsableCommand {
                                  shouldStop: { Interruption.pending != 0 })
         let model: FittedGaussianMixture
         do {
-            model = try naming(data) { try X.fit(gm, weights: weights, resuming: resumed, monitor: monitor, progress: reporter.report) }
+            model = try naming(data) {
+                try X.fit(gm, weights: weights, continuing: resumed == nil ? previous : nil, resuming: resumed,
+                          monitor: monitor, progress: reporter.report)
+            }
         } catch let stop as FitInterrupted {
             reporter.finish()
             guard let state = stop.checkpoint else { throw Interrupted(signal: Interruption.pending, note: "stopped during initialization; no output written") }
@@ -83,14 +117,25 @@ struct Fit: ParsableCommand {
             throw Interrupted(signal: Interruption.pending, note: "stopped after iteration \(state.current.iterations) of initialization \(state.initialization); checkpoint saved to \(checkpointPath); no model written (rerun with --resume \(checkpointPath) to finish)")
         } catch let mismatch as CheckpointMismatch {
             throw CommandError("\(resume ?? ""): cannot resume: \(mismatch)")
+        } catch let e as GaussianMixtureError {
+            if case .invalidArgument(let text) = e, let path = initModel { throw CommandError("\(path): \(text)") }
+            throw e
         }
         reporter.finish()
         if !model.converged && maxIter > 0 && !quiet { printError("gmm: warning: \(nonConvergenceWarning)") }
         for event in model.reseeds where !quiet {
-            printError("gmm: note: component \(event.component) collapsed in iteration \(event.iteration) (init \(event.initialization)); re-seeded at row \(event.row)")
+            let what = event.component.map { "component \($0)" } ?? "the shared tied covariance"
+            let stage = event.iteration == 0 ? "in the initial estimate" : "in iteration \(event.iteration)"
+            let action = event.row.map { "re-seeded at row \($0)" } ?? "its covariance reset to the data's spread"
+            printError("gmm: note: \(what) collapsed \(stage) (init \(event.initialization)); \(action)")
         }
-        let settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit,
-                                          initMethod: initModel == nil ? initName(gm.initialization) : "model", seed: gm.seed)
+        for hold in model.regularizationHolds where !quiet {
+            printError("gmm: warning: \(hold) (its likelihood, and BIC, flatter the model; consider fewer components or a larger reg_covar)")
+        }
+        let methodName = gmm.initName(method)
+        let recordedInit = previous != nil ? "warm-start" : given.map { $0.isComplete ? "model" : "\(methodName)+model" } ?? methodName
+        let settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: previous == nil ? nInit : 1,
+                                          initMethod: recordedInit, seed: gm.seed)
         let fittedLabels = try labels.map { _ in try model.predict(X) }  // the final E-step
         try Interruption.check("the fit finished but no model was written")
         try ModelFile.write(model, settings: settings, to: output)

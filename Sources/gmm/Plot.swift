@@ -16,17 +16,17 @@ struct Plot: ParsableCommand {
     @Argument(help: "Model (JSON).") var model: String
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
     @Option(name: .short, help: "SVG output.") var output: String
-    @Option(help: "Most points to draw.") var points = 4000
-    @Option(help: "Seed for the drawn sample.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Most points to draw.") var points = "4000"
+    @Option(parsing: .unconditional, help: "Seed for the drawn sample.") var seed = "0"
 
     func run() throws {
         guard output.lowercased().hasSuffix(".svg") else { throw CommandError("\(output): the plot output must be an .svg file") }
+        let points = try OptionValue.int(self.points, option: "--points", minimum: 1)
+        let seed = try OptionValue.seed(self.seed)
         let fitted = try ModelFile.read(model)
         try checkWritable(output)
         let X = try loadData(data)
-        guard X.columns == fitted.features else {
-            throw CommandError("\(data): the data have \(X.columns) features, but the model \(model) expects \(fitted.features)")
-        }
+        try checkEvaluable(X, data, fitted, model)
         // A seeded sample of rows, widened to Double.
         var rng = SeededGenerator(seed: seed)
         let rows = X.rows <= points ? Array(0..<X.rows) : (0..<points).map { _ in Int.random(in: 0..<X.rows, using: &rng) }

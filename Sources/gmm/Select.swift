@@ -16,13 +16,15 @@ struct Select: ParsableCommand {
     @Option(name: .short, help: "Component counts: 4, 1...10, 2-6 or 2,4,8.") var k: String
     @Option(help: "Covariance types: a comma-separated list of full, diag, tied, spherical, or all.") var covariance = "full"
     @Option(help: "Ranking criterion: bic or aic.") var criterion = "bic"
-    @Option(help: "Convergence threshold.") var tol = 1e-3
-    @Option(help: "Maximum EM iterations per fit.") var maxIter = 100
-    @Option(help: "Initializations per fit.") var nInit = 1
-    @Option(help: "Added to the covariance diagonals.") var regCovar = 1e-6
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Convergence threshold.") var tol = "1e-3"
+    @Option(parsing: .unconditional, help: "Maximum EM iterations per fit.") var maxIter = "100"
+    @Option(parsing: .unconditional, help: "Initializations per fit.") var nInit = "1"
+    @Option(parsing: .unconditional, help: "Added to the covariance diagonals.") var regCovar = "1e-6"
+    @Option(parsing: .unconditional, help: "Random seed.") var seed = "0"
+    @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
     @Option(name: .short, help: "Best model output (JSON).") var output: String
+    @Flag(help: "Rank by the criterion alone (by default candidates with a component only reg_covar holds up rank after the regular ones).")
+    var plainRanking = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func run() throws {
@@ -33,6 +35,12 @@ struct Select: ParsableCommand {
         guard let rank = SelectionCriterion(rawValue: criterion.lowercased()) else {
             throw CommandError("--criterion: '\(criterion)' is not one of bic, aic")
         }
+        let tol = try OptionValue.float(self.tol, option: "--tol", parameter: "tol")
+        let regCovar = try OptionValue.float(self.regCovar, option: "--reg-covar", parameter: "reg_covar")
+        let maxIter = try OptionValue.int(self.maxIter, option: "--max-iter", parameter: "max_iter", minimum: 0)
+        let nInit = try OptionValue.int(self.nInit, option: "--n-init", parameter: "n_init", minimum: 1)
+        let seed = try OptionValue.seed(self.seed)
+        let threads = try OptionValue.threads(self.threads)
         try checkWritable(output)
         let X = try loadData(data)
         let gm = GaussianMixture(tolerance: tol, regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
@@ -40,12 +48,15 @@ struct Select: ParsableCommand {
         let report: (SelectionCandidate) -> Void = { c in
             if quiet { return }
             let value = c.value.map { String(format: "%.3f", $0) } ?? "failed"
-            printError("gmm: K=\(c.components) \(c.covarianceType.rawValue): \(rank.rawValue.uppercased()) \(value)")
+            let held = c.holds.isEmpty ? "" : " (held up by reg_covar: \(c.holds.map(\.description).joined(separator: "; ")))"
+            printError("gmm: K=\(c.components) \(c.covarianceType.rawValue): \(rank.rawValue.uppercased()) \(value)\(held)")
         }
         let selection: ModelSelection = try naming(data) {
             switch X {
-            case .float64(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank, monitor: stopOnSignal, progress: report)
-            case .float32(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank, monitor: stopOnSignal, progress: report)
+            case .float64(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank,
+                                                       plainRanking: plainRanking, monitor: stopOnSignal, progress: report)
+            case .float32(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank,
+                                                       plainRanking: plainRanking, monitor: stopOnSignal, progress: report)
             }
         }
         print("rank  K    covariance  \(rank.rawValue.uppercased().padding(toLength: 16, withPad: " ", startingAt: 0))mean log-lik  iter  converged")
@@ -55,12 +66,18 @@ struct Select: ParsableCommand {
             let line = String(format: "%4d  %-3d  ", i + 1, c.components) + c.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
                 + "  \(value)  \(score)  " + String(format: "%4d", c.iterations) + "  \(c.converged ? "yes" : "no")"
                 + (c.failure.map { "  (\($0))" } ?? "")
+                + (c.holds.isEmpty ? "" : "  held up by reg_covar: " + c.holds.map(\.description).joined(separator: "; "))
             print(line)
         }
         let best = selection.best
         try ModelFile.write(best, settings: ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit,
                                                                initMethod: "kmeans", seed: seed), to: output)
-        if !quiet { printError("gmm: best: K=\(best.components) \(best.covarianceType.rawValue), written to \(output)") }
+        if !quiet {
+            printError("gmm: best: K=\(best.components) \(best.covarianceType.rawValue), written to \(output)")
+            if !best.regularizationHolds.isEmpty {
+                printError("gmm: warning: every candidate has a component held up by reg_covar; the best of them was written")
+            }
+        }
     }
 }
 
@@ -96,6 +113,12 @@ struct Info: ParsableCommand {
             out += "\n" + String(format: "%9d  %.6f  ", k, p.weights[k]) + mean.padding(toLength: 40, withPad: " ", startingAt: 0)
                 + String(format: "  %.4f", spread)
         }
+        let holds = m.regularizationHolds
+        if m.regCovar == nil || m.sampleWeightSum == nil {
+            out += "\n\nheld up by reg_covar  unknown (the file lacks reg_covar or sample_weight_sum)"
+        } else {
+            out += "\n\nheld up by reg_covar  " + (holds.isEmpty ? "none" : holds.map(\.description).joined(separator: "\n                     "))
+        }
         print(out)
     }
 }
@@ -111,18 +134,22 @@ struct Generate: ParsableCommand {
           gmm generate -n 1000000 -d 16 -k 16 --seed 2026 --float32 -o X.npy --labels truth.npy --model truth.json
         """)
 
-    @Option(name: .short, help: "Number of points.") var n: Int
-    @Option(name: .short, help: "Number of features.") var d: Int
-    @Option(name: .short, help: "Number of components.") var k: Int
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Means are uniform in [-spread, spread]^d.") var spread = 2.0
+    @Option(name: .short, parsing: .unconditional, help: "Number of points.") var n: String
+    @Option(name: .short, parsing: .unconditional, help: "Number of features.") var d: String
+    @Option(name: .short, parsing: .unconditional, help: "Number of components.") var k: String
+    @Option(parsing: .unconditional, help: "Random seed.") var seed = "0"
+    @Option(parsing: .unconditional, help: "Means are uniform in [-spread, spread]^d.") var spread = "2.0"
     @Flag(help: "Write float32 values.") var float32 = false
     @Option(name: .short, help: "Data output (.npy or .csv).") var output: String
     @Option(help: "True component of each point (.npy or .csv).") var labels: String?
     @Option(help: "The true model (JSON).") var model: String?
 
     func run() throws {
-        guard n >= 1, d >= 1, k >= 1 else { throw CommandError("-n, -d and -k must be at least 1") }
+        let n = try OptionValue.int(self.n, option: "-n", minimum: 1)
+        let d = try OptionValue.int(self.d, option: "-d", minimum: 1)
+        let k = try OptionValue.int(self.k, option: "-k", minimum: 1)
+        let seed = try OptionValue.seed(self.seed)
+        let spread = try OptionValue.float(self.spread, option: "--spread", minimum: 0)
         try checkWritable(model)
         let truth = SyntheticMixture(components: k, features: d, spread: spread, seed: seed)
         let points = try ArrayWriter(path: output, rows: n, columns: d, element: float32 ? .float32 : .float64)

@@ -56,22 +56,22 @@ struct BadInputTests {
              message: "gmm: error: f8_4x3.npy: Expected n_samples >= n_components but got n_components = 10, n_samples = 4"),
         Case(name: "dimension mismatch", files: ["m.json": threeFeatureModel, "x2.csv": "1,2\n3,4\n"], copies: [],
              arguments: ["predict", "m.json", "x2.csv", "-o", "out.npy"],
-             message: "gmm: error: x2.csv: the data have 2 features, but the model m.json expects 3"),
+             message: "gmm: error: x2.csv: X has 2 features, but GaussianMixture is expecting 3 features as input. (model m.json)"),
         Case(name: "unwritable output", files: [:], copies: ["f8_4x3.npy"],
              arguments: ["fit", "f8_4x3.npy", "-k", "1", "-o", "no/such/dir/out.json"],
              message: "gmm: error: no/such/dir/out.json: cannot write: No such file or directory"),
         Case(name: "bad model", files: ["m.json": "{\"covariance_type\": \"full\", \"weights\": [1]}", "x.csv": "1\n2\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
-             message: "gmm: error: m.json: invalid model: 'means' must be a list of 1 rows (one per weight)"),
+             message: "gmm: error: m.json: invalid model: missing 'means'"),
         Case(name: "collapsed component", files: ["two.csv": "1,1\n1,1\n1,1\n2,3\n2,3\n"], copies: [],
              arguments: ["fit", "two.csv", "-k", "2", "--reg-covar", "0", "-o", "out.json"],
              message: "gmm: error: Fitting the mixture model failed because some components have ill-defined empirical covariance"),
         Case(name: "one sample", files: ["one.csv": "1,2\n"], copies: [], arguments: ["fit", "one.csv", "-k", "1", "-o", "out.json"],
-             message: "gmm: error: one.csv: Found array with 1 sample(s) while a minimum of 2 is required by GaussianMixture."),
+             message: "gmm: error: one.csv: Found array with 1 sample(s) (shape=(1, 2)) while a minimum of 2 is required by GaussianMixture."),
         Case(name: "K < 1", files: ["x.csv": "1,2\n3,4\n"], copies: [], arguments: ["fit", "x.csv", "-k", "0", "-o", "out.json"],
-             message: "gmm: error: The 'n_components' parameter must be an int in the range [1, inf). Got 0 instead."),
+             message: "gmm: error: -k: The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got 0 instead."),
         Case(name: "no features", files: [:], copies: ["zero_columns.npy"], arguments: ["fit", "zero_columns.npy", "-k", "1", "-o", "out.json"],
-             message: "gmm: error: zero_columns.npy: the array has shape (5, 0): no values to use"),
+             message: "gmm: error: zero_columns.npy: Found array with 0 feature(s) (shape=(5, 0)) while a minimum of 1 is required by GaussianMixture."),
         Case(name: "identical rows", files: ["same.csv": "1,1\n1,1\n1,1\n"], copies: [],
              arguments: ["fit", "same.csv", "-k", "1", "-o", "out.json"],
              message: "gmm: error: same.csv: All 3 samples of X are the same point; a Gaussian mixture needs samples that differ."),
@@ -98,16 +98,16 @@ struct BadInputTests {
              message: "gmm: error: w.csv: 2 sample weights for 3 data rows"),
         Case(name: "model weights not normalized", files: ["m.json": Self.model(weights: "[0.5, 0.4]"), "x.csv": "1\n2\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
-             message: "gmm: error: m.json: invalid model: The parameter 'weights' should be normalized, but got sum(weights) = 0.9."),
+             message: "gmm: error: m.json: invalid model: The parameter 'weights' should be normalized, but got sum(weights) = 0.90000 (0.9)."),
         Case(name: "model covariance not positive definite", files: ["m.json": Self.model(covariances: "[[[1, 2], [2, 1]], [[1, 0], [0, 1]]]", d: 2), "x.csv": "1,2\n2,3\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
-             message: "gmm: error: m.json: invalid model: The parameter 'covariances' should be symmetric, positive-definite, but component 0 is not positive-definite."),
+             message: "gmm: error: m.json: invalid model: 'full covariance' should be symmetric, positive-definite (component 0)."),
         Case(name: "model covariance not symmetric", files: ["m.json": Self.model(covariances: "[[[1, 0], [0, 1]], [[1, 0.5], [0, 1]]]", d: 2), "x.csv": "1,2\n2,3\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
-             message: "gmm: error: m.json: invalid model: The parameter 'covariances' should be symmetric, positive-definite, but component 1 is not symmetric ([0][1] = 0.5, [1][0] = 0.0)."),
+             message: "gmm: error: m.json: invalid model: 'full covariance' should be symmetric, positive-definite (component 1 is not symmetric: [0][1] = 0.5, [1][0] = 0.0)."),
         Case(name: "model shape mismatch", files: ["m.json": Self.model(covariances: "[[[1, 0], [0, 1]]]", d: 2), "x.csv": "1,2\n2,3\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
-             message: "gmm: error: m.json: invalid model: 'covariances' for 'full' needs 8 values, got 4"),
+             message: "gmm: error: m.json: invalid model: The parameter 'full covariance' should have the shape of (2, 2, 2), but got (1, 2, 2)"),
         Case(name: "model with a non-finite value", files: ["m.json": Self.model(weights: "[0.5, null]"), "x.csv": "1\n2\n"], copies: [],
              arguments: ["predict", "m.json", "x.csv", "-o", "out.npy"],
              message: "gmm: error: m.json: invalid model: 'weights' must hold finite numbers only"),
@@ -116,7 +116,88 @@ struct BadInputTests {
              message: "gmm: error: c.json: invalid checkpoint: 'format' must be 'swift-gmm-checkpoint/1'"),
         Case(name: "checkpoint every 0", files: ["x.csv": "1\n2\n3\n"], copies: [],
              arguments: ["fit", "x.csv", "-k", "1", "-o", "out.json", "--checkpoint", "c.json", "--checkpoint-every", "0"],
-             message: "gmm: error: --checkpoint-every must be at least 1 (got 0)"),
+             message: "gmm: error: --checkpoint-every: The value must be an int in the range [1, inf). Got 0 instead."),
+    ] + numericOptionCases + scikitLearnTextCases
+
+    /// Every numeric option: a negative, zero or non-numeric value is one line in
+    /// scikit-learn's parameter wording, exit code 1 (not ArgumentParser's usage text, 64).
+    static let numericOptionCases: [Case] = {
+        let fit = ["fit", "x.csv", "-o", "out.json"], select = ["select", "x.csv", "-k", "1", "-o", "out.json"]
+        let rows: [([String], String)] = [
+            (fit + ["-k", "-1"], "-k: The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got -1 instead."),
+            (fit + ["-k", "two"], "-k: The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got 'two' instead."),
+            (fit + ["-k", "1", "--tol", "-1"], "--tol: The 'tol' parameter of GaussianMixture must be a float in the range [0.0, inf). Got -1 instead."),
+            (fit + ["-k", "1", "--tol", "abc"], "--tol: The 'tol' parameter of GaussianMixture must be a float in the range [0.0, inf). Got 'abc' instead."),
+            (fit + ["-k", "1", "--tol", "nan"], "--tol: The 'tol' parameter of GaussianMixture must be a float in the range [0.0, inf). Got nan instead."),
+            (fit + ["-k", "1", "--reg-covar", "-1"], "--reg-covar: The 'reg_covar' parameter of GaussianMixture must be a float in the range [0.0, inf). Got -1 instead."),
+            (fit + ["-k", "1", "--max-iter", "-1"], "--max-iter: The 'max_iter' parameter of GaussianMixture must be an int in the range [0, inf). Got -1 instead."),
+            (fit + ["-k", "1", "--n-init", "0"], "--n-init: The 'n_init' parameter of GaussianMixture must be an int in the range [1, inf). Got 0 instead."),
+            (fit + ["-k", "1", "--seed", "-1"], "--seed: The 'random_state' parameter of GaussianMixture must be an int in the range [0, 18446744073709551615]. Got -1 instead."),
+            (fit + ["-k", "1", "--threads", "-2"], "--threads: The value must be an int in the range [1, 1024]. Got -2 instead."),
+            (fit + ["-k", "1", "--checkpoint", "c.json", "--checkpoint-every", "-3"], "--checkpoint-every: The value must be an int in the range [1, inf). Got -3 instead."),
+            (select + ["--tol", "-1e-3"], "--tol: The 'tol' parameter of GaussianMixture must be a float in the range [0.0, inf). Got -1e-3 instead."),
+            (select + ["--max-iter", "-5"], "--max-iter: The 'max_iter' parameter of GaussianMixture must be an int in the range [0, inf). Got -5 instead."),
+            (select + ["--n-init", "-1"], "--n-init: The 'n_init' parameter of GaussianMixture must be an int in the range [1, inf). Got -1 instead."),
+            (select + ["--reg-covar", "-0.5"], "--reg-covar: The 'reg_covar' parameter of GaussianMixture must be a float in the range [0.0, inf). Got -0.5 instead."),
+            (select + ["--seed", "x"], "--seed: The 'random_state' parameter of GaussianMixture must be an int in the range [0, 18446744073709551615]. Got 'x' instead."),
+            (["predict", "m.json", "x1.csv", "-o", "out.npy", "--threads", "0"], "--threads: The value must be an int in the range [1, 1024]. Got 0 instead."),
+            (["score", "m.json", "x1.csv", "--threads", "-1"], "--threads: The value must be an int in the range [1, 1024]. Got -1 instead."),
+            (["sample", "m.json", "-n", "0", "-o", "out.npy"], "-n: Invalid value for 'n_samples': 0 . The sampling requires at least one sample."),
+            (["sample", "m.json", "-n", "-3", "-o", "out.npy"], "-n: Invalid value for 'n_samples': -3 . The sampling requires at least one sample."),
+            (["sample", "m.json", "-n", "5", "--seed", "-1", "-o", "out.npy"], "--seed: The 'random_state' parameter of GaussianMixture must be an int in the range [0, 18446744073709551615]. Got -1 instead."),
+            (["generate", "-n", "0", "-d", "2", "-k", "1", "-o", "out.npy"], "-n: The value must be an int in the range [1, inf). Got 0 instead."),
+            (["generate", "-n", "10", "-d", "-2", "-k", "1", "-o", "out.npy"], "-d: The value must be an int in the range [1, inf). Got -2 instead."),
+            (["generate", "-n", "10", "-d", "2", "-k", "1", "--spread", "-1", "-o", "out.npy"], "--spread: The value must be a float in the range [0.0, inf). Got -1 instead."),
+            (["plot", "m.json", "x1.csv", "-o", "out.svg", "--points", "-1"], "--points: The value must be an int in the range [1, inf). Got -1 instead."),
+            (["demo", "--points", "-1"], "--points: The value must be an int in the range [1, inf). Got -1 instead."),
+        ]
+        let files = ["x.csv": "1,2\n3,4\n5,7\n", "x1.csv": "1\n2\n", "m.json": model()]
+        return rows.map { Case(name: $0.0.joined(separator: " "), files: files, copies: [], arguments: $0.0, message: "gmm: error: " + $0.1) }
+    }()
+
+    /// Faults scikit-learn has a message for: its text, then where.
+    static let scikitLearnTextCases: [Case] = [
+        Case(name: "no samples to fit", files: [:], copies: ["zero_rows.npy"], arguments: ["fit", "zero_rows.npy", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: zero_rows.npy: Found array with 0 sample(s) (shape=(0, 3)) while a minimum of 2 is required by GaussianMixture."),
+        Case(name: "no samples to predict", files: ["m.json": threeFeatureModel], copies: ["zero_rows.npy"],
+             arguments: ["predict", "m.json", "zero_rows.npy", "-o", "out.npy"],
+             message: "gmm: error: zero_rows.npy: Found array with 0 sample(s) (shape=(0, 3)) while a minimum of 1 is required by GaussianMixture."),
+        Case(name: "no features to score", files: ["m.json": threeFeatureModel], copies: ["zero_columns.npy"],
+             arguments: ["score", "m.json", "zero_columns.npy"],
+             message: "gmm: error: zero_columns.npy: Found array with 0 feature(s) (shape=(5, 0)) while a minimum of 1 is required by GaussianMixture."),
+        Case(name: "wrong features to score", files: ["m.json": threeFeatureModel, "x1.csv": "1\n2\n"], copies: [],
+             arguments: ["score", "m.json", "x1.csv"],
+             message: "gmm: error: x1.csv: X has 1 features, but GaussianMixture is expecting 3 features as input. (model m.json)"),
+        Case(name: "complex npy", files: [:], copies: ["complex.npy"], arguments: ["fit", "complex.npy", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: complex.npy: Complex data not supported (dtype '<c16')"),
+        Case(name: "complex csv", files: ["c.csv": "1,2\n(1+2j),3\n"], copies: [], arguments: ["fit", "c.csv", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: c.csv: Complex data not supported (line 2, column 1: '(1+2j)')"),
+        Case(name: "init weights (2, 1)", files: ["x.csv": "1\n2\n3\n", "w.json": "{\"weights\": [[0.5], [0.5]]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--init-model", "w.json", "-o", "out.json"],
+             message: "gmm: error: w.json: invalid model: The parameter 'weights' should have the shape of (2,), but got (2, 1)"),
+        Case(name: "init weights for 3 components", files: ["x.csv": "1\n2\n3\n", "w.json": "{\"weights\": [0.2, 0.3, 0.5]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--init-model", "w.json", "-o", "out.json"],
+             message: "gmm: error: w.json: invalid model: The parameter 'weights' should have the shape of (2,), but got (3,)"),
+        Case(name: "init means (2, 3)", files: ["x.csv": "1\n2\n3\n", "m.json": "{\"means\": [[0, 1, 2], [3, 4, 5]]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--init-model", "m.json", "-o", "out.json"],
+             message: "gmm: error: m.json: invalid model: The parameter 'means' should have the shape of (2, 1), but got (2, 3)"),
+        Case(name: "init precisions shape", files: ["x.csv": "1\n2\n3\n", "p.json": "{\"precisions\": [1, 1]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--covariance", "diag", "--init-model", "p.json", "-o", "out.json"],
+             message: "gmm: error: p.json: invalid model: The parameter 'diag precision' should have the shape of (2, 1), but got (2,)"),
+        Case(name: "init precisions not positive", files: ["x.csv": "1\n2\n3\n", "p.json": "{\"precisions\": [[1], [0]]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--covariance", "diag", "--init-model", "p.json", "-o", "out.json"],
+             message: "gmm: error: p.json: invalid model: 'diag precision' should be positive (component 1)."),
+        Case(name: "init covariance type differs", files: ["x.csv": "1\n2\n3\n", "p.json": "{\"covariance_type\": \"full\", \"means\": [[0], [1]]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--covariance", "diag", "--init-model", "p.json", "-o", "out.json"],
+             message: "gmm: error: p.json: invalid model: 'covariance_type' is 'full', but the fit asks for --covariance diag"),
+        Case(name: "warm start and init model", files: ["x.csv": "1\n2\n3\n", "m.json": model()], copies: [],
+             arguments: ["fit", "x.csv", "--warm-start", "m.json", "--init-model", "m.json", "-o", "out.json"],
+             message: "gmm: error: --warm-start and --init-model: give one"),
+        Case(name: "warm start of another size", files: ["x.csv": "1\n2\n3\n", "m.json": model()], copies: [],
+             arguments: ["fit", "x.csv", "-k", "3", "--warm-start", "m.json", "-o", "out.json"],
+             message: "gmm: error: m.json: the model has 2 'diag' components, but the fit asks for -k 3 --covariance diag"),
+        Case(name: "no component count", files: ["x.csv": "1\n2\n3\n"], copies: [], arguments: ["fit", "x.csv", "-o", "out.json"],
+             message: "gmm: error: -k: the number of components is required"),
     ]
 
     /// A two-component model file; `d` = 1 (diag) unless covariances are given for `d` = 2 (full).
@@ -157,6 +238,10 @@ struct BadInputTests {
             bytes = NPY.header(descr: "<f8", shape: [4, 3]) + [UInt8](repeating: 0, count: 50)
         case "zero_columns.npy":
             bytes = NPY.header(descr: "<f8", shape: [5, 0])
+        case "zero_rows.npy":
+            bytes = NPY.header(descr: "<f8", shape: [0, 3])
+        case "complex.npy":
+            bytes = NPY.header(descr: "<c16", shape: [2, 1]) + [UInt8](repeating: 0, count: 32)
         case "inf_weights.npy":
             bytes = NPY.header(descr: "<f8", shape: [3])
             for v in [1.0, 2, .infinity] { withUnsafeBytes(of: v) { bytes += $0 } }

@@ -124,8 +124,9 @@ struct KernelParityTests {
         }
     }
 
-    /// The float32 block loader: AVX2 equals the reference bit for bit, and both report a
-    /// centred value beyond GMM_F32_SAFE (its block must then run in float64).
+    /// The float32 block loader: AVX2 equals the reference bit for bit, with and without
+    /// per-feature power-of-two scales, and both report a (scaled) centred value beyond
+    /// GMM_F32_SAFE (its block must then run in float64).
     @Test(arguments: parityDimensions)
     func float32BlockLoadingAndItsRangeReport(d: Int) throws {
         let avx2 = try #require(gmm_kernels_avx2())
@@ -134,16 +135,26 @@ struct KernelParityTests {
             let ldX = d + 1, ldx = (rows + 7) / 8 * 8 + 8
             var x32 = (0..<rows * ldX).map { _ in Float(100 + rng.nextGaussian()) }
             let center = (0..<d).map { _ in 100 + rng.nextGaussian() }
+            let powers = (0..<d).map { i in Double(sign: .plus, exponent: (i % 5) * 7 - 14, significand: 1) }
             for far in [false, true] {
                 if far { x32[(rows - 1) * ldX + d - 1] = -2e18 }  // the last value: tails of both loops
-                var outputs: [[Float]] = []
-                for table in [gmm_kernels_ref()!, avx2] {
-                    var Xt = [Float](repeating: .nan, count: d * ldx)
-                    #expect(table.pointee.load32(x32, ldX, rows, d, center, &Xt, ldx) == (far ? GMM_F32_RANGE : GMM_OK), "d=\(d) rows=\(rows)")
-                    outputs.append(Xt)
+                for scale in [nil, powers] {
+                    // Scaled by 2^-14 the far value is no longer beyond GMM_F32_SAFE (7e17).
+                    let beyond = far && (scale?[d - 1] ?? 1) * 2e18 > 7e17
+                    var outputs: [[Float]] = []
+                    for table in [gmm_kernels_ref()!, avx2] {
+                        var Xt = [Float](repeating: .nan, count: d * ldx)
+                        let status = scale.withOptionalBuffer { table.pointee.load32(x32, ldX, rows, d, center, $0, &Xt, ldx) }
+                        #expect(status == (beyond ? GMM_F32_RANGE : GMM_OK), "d=\(d) rows=\(rows)")
+                        outputs.append(Xt)
+                    }
+                    #expect(outputs[0] == outputs[1], "d=\(d) rows=\(rows)")
+                    let last = Double(x32[(rows - 1) * ldX + d - 1]) - center[d - 1]
+                    #expect(outputs[1][(d - 1) * ldx + rows - 1] == Float(last * (scale?[d - 1] ?? 1)))
+                    if let scale {  // scaling by powers of two commutes with rounding to float32
+                        for i in 0..<d { #expect(outputs[1][i * ldx] == Float(Double(x32[i]) - center[i]) * Float(scale[i])) }
+                    }
                 }
-                #expect(outputs[0] == outputs[1], "d=\(d) rows=\(rows)")
-                #expect(outputs[1][(d - 1) * ldx + rows - 1] == Float(Double(x32[(rows - 1) * ldX + d - 1]) - center[d - 1]))
             }
         }
     }
@@ -413,5 +424,13 @@ struct LinearAlgebraTests {
         var U = [Double](repeating: 0, count: 4), logDet = 0.0
         #expect(gmm_precision_cholesky_from_covariance(cov, 2, &U, &logDet) == GMM_ERR_NOT_PD)
         #expect(gmm_precision_cholesky_from_covariance([0.0], 1, &U, &logDet) == GMM_ERR_NOT_PD)
+    }
+}
+
+extension Optional where Wrapped == [Double] {
+    /// The array's base address (nil for nil) for the duration of `body`.
+    func withOptionalBuffer<R>(_ body: (UnsafePointer<Double>?) -> R) -> R {
+        guard let self else { return body(nil) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

@@ -68,6 +68,9 @@ public enum CSV {
                     sawHeaderCandidate = true
                     continue
                 }
+                if isComplex(bad.text) {
+                    throw DataFileError.complexData(path: name, what: "line \(lineNumber), column \(bad.column): '\(bad.text)'")
+                }
                 throw DataFileError.notANumber(path: name, line: lineNumber, column: bad.column, text: bad.text)
             }
             if columns < 0 { columns = row.count }
@@ -78,6 +81,24 @@ public enum CSV {
         }
         guard columns > 0, !values.isEmpty else { throw DataFileError.empty(path: name) }
         return Matrix(rows: values.count / columns, columns: columns, elements: values)
+    }
+
+    /// A complex literal as numpy and Python write them: 1j, 2.5-1e-3j, (1+2j).
+    static func isComplex(_ text: String) -> Bool {
+        var t = Substring(text)
+        if t.hasPrefix("("), t.hasSuffix(")") { t = t.dropFirst().dropLast() }
+        guard t.hasSuffix("j") || t.hasSuffix("J") else { return false }
+        t = t.dropLast()
+        if t.isEmpty || t == "+" || t == "-" { return true }
+        if Double(t) != nil { return true }  // a pure imaginary number
+        // real ± imaginary: split at the last sign that does not follow an exponent marker.
+        let chars = Array(t)
+        for i in stride(from: chars.count - 1, to: 0, by: -1) where chars[i] == "+" || chars[i] == "-" {
+            if chars[i - 1] == "e" || chars[i - 1] == "E" { continue }
+            let real = String(chars[..<i]), imaginary = String(chars[i...])
+            return Double(real) != nil && (Double(imaginary) != nil || imaginary == "+" || imaginary == "-")
+        }
+        return false
     }
 
     private static func split(_ line: UnsafeRawBufferPointer, _ delimiter: UInt8?) -> [Range<Int>] {

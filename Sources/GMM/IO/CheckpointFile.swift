@@ -111,7 +111,8 @@ public enum CheckpointFile {
         guard let events = m["reseeds"]?.array else { throw fail("'reseeds' must be a list") }
         let reseeds = try events.map { e in
             ReseedEvent(initialization: try int(e, "init"), iteration: try int(e, "iter"),
-                        component: try int(e, "component"), row: try int(e, "row"))
+                        component: e["component"] == .null ? nil : try int(e, "component"),
+                        row: e["row"] == .null ? nil : try int(e, "row"))
         }
         let checkpoint = FitCheckpoint(settings: settings, data: fingerprint, initialization: try int(m, "init_index"),
                                        generatorState: state, current: try run(m["current"], "current"), best: best,

@@ -3,7 +3,8 @@
 public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotRead(path: String, reason: String)
     case empty(path: String)
-    case noValues(path: String, shape: [Int])
+    /// Complex numbers (a complex .npy dtype, or a CSV cell such as 1+2j); `what` says which.
+    case complexData(path: String, what: String)
     case raggedRow(path: String, line: Int, expected: Int, got: Int)
     case notANumber(path: String, line: Int, column: Int, text: String)
     case nonFinite(path: String, line: Int, column: Int, text: String)
@@ -21,8 +22,8 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): cannot read: \(reason)"
         case .empty(let path):
             return "\(path): no data (the file is empty)"
-        case .noValues(let path, let shape):
-            return "\(path): the array has shape (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")): no values to use"
+        case .complexData(let path, let what):
+            return "\(path): Complex data not supported (\(what))"
         case .raggedRow(let path, let line, let expected, let got):
             return "\(path): line \(line) has \(got) values, expected \(expected) (as on the first data line)"
         case .notANumber(let path, let line, let column, let text):

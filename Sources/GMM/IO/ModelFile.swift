@@ -6,7 +6,9 @@ import Foundation
 /// Fields: `format`, `covariance_type`, `n_components`, `n_features`, `weights` [K], `means`
 /// [K][d], `covariances` (full [K][d][d], tied [d][d], diag [K][d], spherical [K]),
 /// `precisions_cholesky` (same shapes, scikit-learn's `precisions_cholesky_`), `converged`,
-/// `n_iter`, `lower_bound` (null when not finite), `lower_bounds` [n_iter], `reseeds`, and the
+/// `n_iter`, `lower_bound` (null when not finite), `lower_bounds` [n_iter], `reseeds`,
+/// `sample_weight_sum` (N for unweighted data), `held_by_regularization` (components only
+/// reg_covar holds up, see `RegularizationHold`), and the
 /// fit settings `tol`, `reg_covar`, `max_iter`, `n_init`, `init`, `seed`. Numbers are written
 /// with shortest round-trip decimals, so a saved model reloads bit for bit.
 public enum ModelFile {
@@ -40,6 +42,9 @@ public enum ModelFile {
             ("lower_bounds", list(model.lowerBounds)),
             ("reseeds", reseedList(model.reseeds)),
         ]
+        if let w = model.sampleWeightSum { fields.append(("sample_weight_sum", number(w))) }
+        let holds = model.regularizationHolds
+        if model.regCovar != nil && model.sampleWeightSum != nil { fields.append(("held_by_regularization", holdList(holds))) }
         if let s = settings {
             fields += [("tol", number(s.tol)), ("reg_covar", number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
                        ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
@@ -69,7 +74,9 @@ public enum ModelFile {
                                      lowerBound: m["lower_bound"]?.number ?? -.infinity,
                                      lowerBounds: m["lower_bounds"]?.array?.compactMap(\.number) ?? [],
                                      converged: m["converged"]?.bool ?? false,
-                                     iterations: m["n_iter"]?.int ?? 0)
+                                     iterations: m["n_iter"]?.int ?? 0,
+                                     regCovar: m["reg_covar"]?.number.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil },
+                                     sampleWeightSum: m["sample_weight_sum"]?.number.flatMap { $0 > 0 && $0.isFinite ? $0 : nil })
     }
 
     /// The whole file; a clear error when it is missing, unreadable or empty.
@@ -92,40 +99,140 @@ public enum ModelFile {
         return m
     }
 
-    /// Parameters from an object's `covariance_type`, `weights`, `means` and `covariances` (or
-    /// `precisions_cholesky`), checked for shape, finiteness, normalization and definiteness.
-    static func parameters(_ m: JSONValue, _ fail: (String) -> DataFileError) throws -> GaussianMixtureParameters {
-        guard let typeName = m["covariance_type"]?.string else { throw fail("missing 'covariance_type'") }
-        guard let type = CovarianceType(rawValue: typeName) else {
-            throw fail("'covariance_type' must be full, tied, diag or spherical (got '\(typeName)')")
+    /// A JSON (nested) list of numbers as numpy would read it: its shape and its values in
+    /// row-major order.
+    struct NDArray {
+        let shape: [Int]
+        let values: [Double]
+    }
+
+    /// The array in `value`; fails naming `name` when it is ragged or holds anything but
+    /// finite numbers.
+    static func ndarray(_ value: JSONValue, _ name: String, _ fail: (String) -> DataFileError) throws -> NDArray {
+        switch value {
+        case .number(let n):
+            guard n.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
+            return NDArray(shape: [], values: [n])
+        case .array(let items):
+            let parts = try items.map { try ndarray($0, name, fail) }
+            guard let first = parts.first else { return NDArray(shape: [0], values: []) }
+            guard parts.allSatisfy({ $0.shape == first.shape }) else {
+                throw fail("'\(name)' is ragged: its rows have different shapes")
+            }
+            return NDArray(shape: [items.count] + first.shape, values: parts.flatMap(\.values))
+        default:
+            throw fail("'\(name)' must hold finite numbers only")
         }
-        let weights = try numbers(m["weights"], "weights", fail)
-        let K = weights.count
-        guard K >= 1 else { throw fail("'weights' is empty") }
-        guard let meanRows = m["means"]?.array, meanRows.count == K else { throw fail("'means' must be a list of \(K) rows (one per weight)") }
-        let means = try meanRows.enumerated().map { try numbers($0.element, "means[\($0.offset)]", fail) }
-        let d = means[0].count
-        guard d >= 1, means.allSatisfy({ $0.count == d }) else { throw fail("'means' rows must all have the same, non-zero length") }
-        if let n = m["n_features"]?.int, n != d { throw fail("'n_features' is \(n) but the means have \(d) features") }
-        if let n = m["n_components"]?.int, n != K { throw fail("'n_components' is \(n) but there are \(K) weights") }
-        let meanMatrix = Matrix(rows: K, columns: d, elements: means.flatMap { $0 })
-        let expected = type.storageCount(components: K, features: d)
+    }
+
+    /// The parameter pieces of a model object, each checked against its shape with
+    /// scikit-learn's messages: `weights` (K,), `means` (K, d), and one covariance form in the
+    /// covariance type's shape, `covariances` (preferred, as this format writes it beside
+    /// `precisions_cholesky`), `precisions` or `precisions_cholesky`. scikit-learn's names
+    /// `weights_init`, `means_init` and `precisions_init` are accepted too. K and d come from
+    /// the arguments when given (the fit's -k and the data), else from `n_components` and
+    /// `n_features`, else from the pieces themselves.
+    static func pieces(_ m: JSONValue, type: CovarianceType, components: Int?, features: Int?,
+                       _ fail: (String) -> DataFileError) throws -> (pieces: InitialParameters, components: Int?, features: Int?) {
+        func field(_ names: String...) -> (String, JSONValue)? {
+            for n in names { if let v = m[n], v != .null { return (n, v) } }
+            return nil
+        }
+        let weights = try field("weights", "weights_init").map { try ndarray($0.1, $0.0, fail) }
+        let means = try field("means", "means_init").map { try ndarray($0.1, $0.0, fail) }
+        let covariance = try field("covariances", "precisions", "precisions_init", "precisions_cholesky").map {
+            (name: $0.0, array: try ndarray($0.1, $0.0, fail))
+        }
+        let K = components ?? m["n_components"]?.int ?? weights?.shape.first ?? means?.shape.first
+            ?? (type == .tied ? nil : covariance?.array.shape.first)
+        let d = features ?? m["n_features"]?.int ?? (means?.shape.count == 2 ? means?.shape[1] : nil)
+            ?? (type == .tied ? covariance?.array.shape.first : type == .spherical ? nil : covariance?.array.shape.last)
+        if let n = m["n_components"]?.int, let K, n != K { throw fail("'n_components' is \(n), but the fit asks for \(K) components") }
+        if let n = m["n_features"]?.int, let d, n != d { throw fail("'n_features' is \(n), but the data have \(d) features") }
+        func check(_ a: NDArray, _ expected: [Int], _ name: String) throws {
+            guard a.shape == expected else {
+                throw fail("\(GaussianMixtureParameters.shapeError(name, expected: expected, got: a.shape))")
+            }
+        }
+        var pieces = InitialParameters()
         do {
-            if let covariances = m["covariances"] {
-                let cov = try flatten(covariances, "covariances", fail)
-                guard cov.count == expected else { throw fail("'covariances' for '\(typeName)' needs \(expected) values, got \(cov.count)") }
-                return try GaussianMixtureParameters(weights: weights, means: meanMatrix, covariances: cov, covarianceType: type)
-            } else if let factors = m["precisions_cholesky"] {
-                let u = try flatten(factors, "precisions_cholesky", fail)
-                guard u.count == expected else { throw fail("'precisions_cholesky' for '\(typeName)' needs \(expected) values, got \(u.count)") }
-                return try GaussianMixtureParameters(weights: weights, means: meanMatrix,
-                                                     precisions: precisions(fromCholesky: u, type, K, d), covarianceType: type)
-            } else {
-                throw fail("needs 'covariances' or 'precisions_cholesky'")
+            if let weights, let K {
+                try check(weights, [K], "weights")
+                pieces.weights = weights.values
+                try GaussianMixtureParameters.checkWeights(weights.values, components: K)
+            }
+            if let means, let K, let d {
+                try check(means, [K, d], "means")
+                pieces.means = Matrix(rows: K, columns: d, elements: means.values)
+            } else if let means {
+                throw fail("\(GaussianMixtureParameters.shapeError("means", expected: [K ?? 0, d ?? 0], got: means.shape))")
+            }
+            if let (name, array) = covariance {
+                guard let K, let d else { throw fail("'\(name)' needs 'weights' or 'means' to tell the number of components and features") }
+                let expected = GaussianMixtureParameters.covarianceShape(type, components: K, features: d)
+                let label = name.hasPrefix("precisions_cholesky") ? "precisions_cholesky"
+                    : name.hasPrefix("precisions") ? "\(type.rawValue) precision" : "\(type.rawValue) covariance"
+                try check(array, expected, label)
+                switch name {
+                case "covariances": pieces.covariances = array.values
+                case "precisions_cholesky": pieces.precisionsCholesky = array.values
+                default: pieces.precisions = array.values
+                }
+                try pieces.validate(components: K, features: d, covarianceType: type)
             }
         } catch let e as GaussianMixtureError {
             throw fail("\(e)")
         }
+        return (pieces, K, d)
+    }
+
+    /// Complete parameters from an object's `covariance_type`, `weights`, `means` and
+    /// `covariances` (or `precisions` or `precisions_cholesky`), checked for shape, finiteness,
+    /// normalization and definiteness.
+    static func parameters(_ m: JSONValue, _ fail: (String) -> DataFileError) throws -> GaussianMixtureParameters {
+        let type = try covarianceType(m, fail)
+        let (pieces, K, d) = try self.pieces(m, type: type, components: nil, features: nil, fail)
+        guard let weights = pieces.weights else { throw fail("missing 'weights'") }
+        guard let means = pieces.means, K != nil, d != nil else { throw fail("missing 'means'") }
+        do {
+            if let c = pieces.covariances {
+                return try GaussianMixtureParameters(weights: weights, means: means, covariances: c, covarianceType: type)
+            } else if let p = pieces.precisions {
+                return try GaussianMixtureParameters(weights: weights, means: means, precisions: p, covarianceType: type)
+            } else if let u = pieces.precisionsCholesky {
+                return try GaussianMixtureParameters(weights: weights, means: means, precisionsCholesky: u, covarianceType: type)
+            }
+        } catch let e as GaussianMixtureError {
+            throw fail("\(e)")
+        }
+        throw fail("needs 'covariances', 'precisions' or 'precisions_cholesky'")
+    }
+
+    static func covarianceType(_ m: JSONValue, _ fail: (String) -> DataFileError) throws -> CovarianceType {
+        guard let typeName = m["covariance_type"]?.string else { throw fail("missing 'covariance_type'") }
+        guard let type = CovarianceType(rawValue: typeName) else {
+            throw fail("'covariance_type' must be full, tied, diag or spherical (got '\(typeName)')")
+        }
+        return type
+    }
+
+    /// Initial values for a fit from a model file whose fields may be partial (scikit-learn's
+    /// `weights_init`, `means_init`, `precisions_init`; see `pieces`), and the number of
+    /// components: `K` when given, else the file's. `covariance_type` is optional; when present
+    /// it must be `type`.
+    public static func readInitialParameters(_ path: String, covarianceType type: CovarianceType, components K: Int?,
+                                             features d: Int) throws -> (pieces: InitialParameters, components: Int?) {
+        func fail(_ reason: String) -> DataFileError { .model(path: path, reason: reason) }
+        let m = try object(readFile(path), path: path)
+        if let t = m["covariance_type"], t != .null {
+            let given = try covarianceType(m, fail)
+            guard given == type else {
+                throw fail("'covariance_type' is '\(given.rawValue)', but the fit asks for --covariance \(type.rawValue)")
+            }
+        }
+        let (pieces, components, _) = try self.pieces(m, type: type, components: K, features: d, fail)
+        guard !pieces.isEmpty else { throw fail("holds none of 'weights', 'means', 'covariances', 'precisions', 'precisions_cholesky'") }
+        return (pieces, components)
     }
 
     /// The parameter fields of a model or checkpoint object.
@@ -143,41 +250,6 @@ public enum ModelFile {
         return fields
     }
 
-    /// P = U Uᵀ per block (any square factor works: the kernels' own U is rebuilt from P).
-    private static func precisions(fromCholesky u: [Double], _ type: CovarianceType, _ K: Int, _ d: Int) -> [Double] {
-        switch type {
-        case .diag, .spherical:
-            return u.map { $0 * $0 }
-        case .full, .tied:
-            var p = [Double](repeating: 0, count: u.count)
-            for b in 0..<(u.count / (d * d)) {
-                let o = b * d * d
-                for i in 0..<d { for j in 0..<d { p[o + i * d + j] = (0..<d).reduce(0) { $0 + u[o + i * d + $1] * u[o + j * d + $1] } } }
-            }
-            return p
-        }
-    }
-
-    static func numbers(_ value: JSONValue?, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
-        guard let list = value?.array else { throw fail("'\(name)' must be a list of numbers") }
-        return try list.map { item in
-            guard let n = item.number, n.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
-            return n
-        }
-    }
-
-    private static func flatten(_ value: JSONValue, _ name: String, _ fail: (String) -> DataFileError) throws -> [Double] {
-        switch value {
-        case .number(let n):
-            guard n.isFinite else { throw fail("'\(name)' must hold finite numbers only") }
-            return [n]
-        case .array(let list):
-            return try list.flatMap { try flatten($0, name, fail) }
-        default:
-            throw fail("'\(name)' must be a (nested) list of numbers")
-        }
-    }
-
     private static func nested(_ values: [Double], _ type: CovarianceType, _ K: Int, _ d: Int) -> String {
         func matrix(_ o: Int) -> String { "[" + (0..<d).map { list(Array(values[(o + $0 * d)..<(o + ($0 + 1) * d)])) }.joined(separator: ", ") + "]" }
         switch type {
@@ -188,9 +260,16 @@ public enum ModelFile {
         }
     }
 
+    static func holdList(_ holds: [RegularizationHold]) -> String {
+        "[" + holds.map { h in
+            "{\"component\": \(h.component.map(String.init) ?? "null"), \"feature\": \(h.feature.map(String.init) ?? "null"), "
+                + "\"variance\": \(number(h.variance)), \"points\": \(number(h.points)), \"reason\": \(quote(h.reason.rawValue))}"
+        }.joined(separator: ", ") + "]"
+    }
+
     static func reseedList(_ events: [ReseedEvent]) -> String {
         "[" + events.map {
-            "{\"init\": \($0.initialization), \"iter\": \($0.iteration), \"component\": \($0.component), \"row\": \($0.row)}"
+            "{\"init\": \($0.initialization), \"iter\": \($0.iteration), \"component\": \($0.component.map(String.init) ?? "null"), \"row\": \($0.row.map(String.init) ?? "null")}"
         }.joined(separator: ", ") + "]"
     }
 

@@ -53,7 +53,7 @@ public enum NPY {
     }
 
     /// What a whole .npy file holds, checked before any data are touched: a supported dtype
-    /// and order, one or two dimensions, at least one value, and a size the file really has.
+    /// and order, one or two dimensions, and a size the file really has.
     public struct Layout: Equatable, Sendable {
         public let header: Header
         public let rows: Int
@@ -69,7 +69,9 @@ public enum NPY {
         switch header.descr {
         case "<f8": itemSize = 8
         case "<f4": itemSize = 4
-        default: throw DataFileError.npyUnsupportedDType(path: path, descr: header.descr)
+        default:
+            if header.descr.dropFirst().hasPrefix("c") { throw DataFileError.complexData(path: path, what: "dtype '\(header.descr)'") }
+            throw DataFileError.npyUnsupportedDType(path: path, descr: header.descr)
         }
         guard !header.fortranOrder || header.shape.count < 2 || header.shape[1] == 1 else {
             throw DataFileError.npyFortranOrder(path: path)
@@ -85,7 +87,8 @@ public enum NPY {
         guard !overflow1, !overflow2, needed <= available else {
             throw DataFileError.npyTruncated(path: path, expectedBytes: overflow1 || overflow2 ? Int.max : needed, actualBytes: available)
         }
-        guard rows > 0, columns > 0 else { throw DataFileError.noValues(path: path, shape: header.shape) }
+        // Arrays with no rows or no columns pass: the command that uses them says what it needs
+        // (scikit-learn's "Found array with 0 sample(s) …").
         return Layout(header: header, rows: rows, columns: columns, float32: itemSize == 4)
     }
 
