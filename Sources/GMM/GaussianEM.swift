@@ -72,7 +72,7 @@ struct GaussianEstimate {
 ///
 /// With shift sₖ (the means of the E-step), G = Σₙ wₙγₙₖ, S1 = Σₙ wₙγₙₖ(xₙ − sₖ) and
 /// S2 = Σₙ wₙγₙₖ(xₙ − sₖ)(xₙ − sₖ)ᵀ, scikit-learn's estimates (with Nₖ = G + 10·eps) are
-///   μₖ = (S1 + G sₖ) / Nₖ,   m = μₖ − sₖ,   Cₖ = S2 − m S1ᵀ − S1 mᵀ + G m mᵀ,
+///   m = (S1 − 10·eps·sₖ) / Nₖ,   μₖ = sₖ + m  (= (S1 + G sₖ) / Nₖ),   Cₖ = S2 − m S1ᵀ − S1 mᵀ + G m mᵀ,
 ///   full: Σₖ = Cₖ / Nₖ + reg·I,        tied: Σ = Σₖ Cₖ / Σₖ Nₖ + reg·I,
 ///   diag: σ²ₖ = diag(Cₖ) / Nₖ + reg,    spherical: the mean of the diag variances,
 ///   πₖ = Nₖ / Σⱼ Nⱼ.
@@ -135,9 +135,11 @@ struct GaussianEMFamily: MixtureEMFamily {
             let G = nkSums[k], nk = G + eps10
             weights[k] = nk
             for i in 0..<d {
+                // m = μ − s directly: (S1 + G s)/Nₖ − s = (S1 − 10·eps·s)/Nₖ, with no rounding
+                // of μ in it (it matters where μ − s is tiny: a component on a single point).
                 let s = shift[k * d + i]
-                means[k * d + i] = (s1[k * d + i] + G * s) / nk
-                m[i] = means[k * d + i] - s
+                m[i] = (s1[k * d + i] - eps10 * s) / nk
+                means[k * d + i] = s + m[i]
             }
             switch type {
             case .full, .tied:

@@ -35,20 +35,23 @@ public struct RegularizationHold: Sendable, Equatable, CustomStringConvertible {
     public let points: Double
     public let reason: Reason
 
+    public init(component: Int?, feature: Int?, variance: Double, points: Double, reason: Reason) {
+        self.component = component
+        self.feature = feature
+        self.variance = variance
+        self.points = points
+        self.reason = reason
+    }
+
     public var description: String {
         let who = component.map { "component \($0)" } ?? "the tied covariance"
         let rounded = points >= 9.95 ? String(Int(points.rounded())) : String((points * 10).rounded() / 10)
         switch reason {
         case .regularization:
-            return "\(who)" + (feature.map { ", feature \($0)" } ?? "") + ": variance \(shortest(variance)) held up by reg_covar (\(rounded) points)"
+            return "\(who)" + (feature.map { ", feature \($0)" } ?? "") + ": variance \(Float(variance)) held up by reg_covar (\(rounded) points)"
         case .fewPoints:
             return "\(who): \(rounded) effective points, too few for its covariance"
         }
-    }
-
-    private func shortest(_ x: Double) -> String {
-        let text = "\(Float(x))"
-        return text
     }
 }
 
