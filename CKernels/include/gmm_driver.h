@@ -38,6 +38,10 @@ typedef struct gmm_pass_request {
                                  numbers normalized per row, a pure function of (seed, row), so
                                  scikit-learn's init_params='random' needs no N x K array */
     uint64_t seed;
+    int widen;                /* nonzero: float32 data run through the float64 kernels (as hard
+                                 and random passes always do), e.g. k-means++ distances, whose
+                                 unit precisions would square data of spread 1e-23 to float32
+                                 underflow */
     size_t lowest;            /* track the rows with the `lowest` smallest log-likelihoods
                                  (positive weight only), e.g. to re-seed collapsed components */
     const double *shift;      /* K*d shift for accumulation; NULL means the model's means */

@@ -215,9 +215,9 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const size_t d = model->d, K = model->K, n = req->n;
     const gmm_covariance cov = model->covariance;
     const gmm_load_block_fn load = req->x_float32 ? kt->load_f32 : kt->load_f64;
-    /* float32 data take the float32-arithmetic kernels for EM and evaluation (k-means and
-     * random starts widen the block and use the float64 ones). */
-    const int f32 = req->x_float32 && !req->hard && !req->random_resp;
+    /* float32 data take the float32-arithmetic kernels for EM and evaluation (k-means,
+     * k-means++ and random starts widen the block and use the float64 ones). */
+    const int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen;
     const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
     const size_t B = block_rows(d, f32), ld = block_ld(d, f32), ld32 = gmm_round8(ld);
     const size_t nblocks = (n + B - 1) / B;

@@ -151,7 +151,7 @@ struct Initializer {
         func squaredDistances(to r: Int, into out: inout [Double]) {
             let model = GaussianModelBuffers(centers: candidates.row(r), d: d, K: 1, covariance: .diag)
             out.withUnsafeMutableBufferPointer { o in
-                _ = one.run(model, outputs: PassOutputs(logLikelihoods: o.baseAddress))
+                _ = one.run(model, mode: PassMode(widen: true), outputs: PassOutputs(logLikelihoods: o.baseAddress))
                 for i in 0..<m { o[i] = max(0, -2 * o[i]) }
             }
         }

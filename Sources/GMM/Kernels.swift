@@ -66,6 +66,8 @@ struct PassMode {
     var shift: [Double]? = nil
     /// Track this many rows with the lowest log-likelihood (for re-seeding).
     var lowest = 0
+    /// float32 data through the float64 kernels (unit-precision distances: k-means++).
+    var widen = false
 }
 
 /// Optional per-point outputs of a pass (caller-owned, sized n, n·K and n).
@@ -205,6 +207,7 @@ final class PassEngine {
                             request.hard = mode.hard ? 1 : 0
                             request.random_resp = mode.randomSeed == nil ? 0 : 1
                             request.seed = mode.randomSeed ?? 0
+                            request.widen = mode.widen ? 1 : 0
                             request.lowest = mode.lowest
                             request.shift = mode.shift == nil ? nil : shift.baseAddress
                             request.scale = data.columnScales == nil ? nil : scales.baseAddress
