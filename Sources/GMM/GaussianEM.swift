@@ -95,8 +95,11 @@ struct GaussianEMFamily: MixtureEMFamily {
     /// The data's per-feature variance, computed once when a re-seed needs it.
     let dataVariance: LazyBox<[Double]>
 
-    /// |Cᵢᵢ| below this many rounding errors of its terms triggers the accurate re-accumulation.
-    static let cancellationFactor = 1024.0
+    /// Cᵢᵢ at most this fraction of the terms it is computed from triggers the accurate
+    /// re-accumulation: its rounding error (eps × terms) would then exceed 1e-8 of it for
+    /// float64 sums, 1e-3 for the float32 sums within blocks of float32 data. Ordinary
+    /// iterations (a mean moving a few standard deviations) stay far below.
+    var cancellationRatio: Double { engine.data.isFloat32 ? 1e-4 : 1e-8 }
 
     func step(from parameters: GaussianMixtureParameters) throws -> (meanLogLikelihood: Double, next: GaussianMixtureParameters) {
         let model = GaussianModelBuffers(parameters)
@@ -130,7 +133,8 @@ struct GaussianEMFamily: MixtureEMFamily {
         var m = [Double](repeating: 0, count: d)
         var cancelled = false
         // Cᵢᵢ against the size of the terms it is computed from.
-        func check(_ c: Double, _ terms: Double) { if terms > 0 && !(c > Self.cancellationFactor * Double.ulpOfOne * terms) { cancelled = true } }
+        let ratio = cancellationRatio
+        func check(_ c: Double, _ terms: Double) { if terms > 0 && !(c > ratio * terms) { cancelled = true } }
         for k in 0..<K {
             let G = nkSums[k], nk = G + eps10
             weights[k] = nk
