@@ -71,15 +71,15 @@ struct Score: ParsableCommand {
         let score: Double
         if let perSample {
             let writer = try ArrayWriter(path: perSample, rows: X.rows, columns: nil, element: X.outputElement)
-            var total = 0.0
             for start in stride(from: 0, to: X.rows, by: streamChunkRows) {
                 try Interruption.check()
                 let s = try naming(data) { try fitted.scoreSamples(X.rows(start..<min(X.rows, start + streamChunkRows))) }
-                total += s.reduce(0, +)
                 try s.withUnsafeBufferPointer { try writer.append($0) }
             }
+            // The mean from one pass, as without --per-sample (summing the chunks would differ
+            // in the last bits).
+            score = try naming(data) { try fitted.score(X) }
             try writer.commit()
-            score = total / Double(X.rows)
         } else {
             score = try naming(data) { try fitted.score(X) }
         }

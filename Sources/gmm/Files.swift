@@ -205,14 +205,17 @@ extension FittedGaussianMixture {
     }
 }
 
-/// Parses component counts: "4", "1...10", "1..10", "2-6" or "2,4,8".
+/// Parses component counts: "4", "1...10", "1..10", "2-6" or "2,4,8"; each count must be an
+/// int ≥ 1 (scikit-learn's n_components message names the first that is not).
 func parseComponents(_ text: String) throws -> [Int] {
     func int(_ s: Substring) throws -> Int {
-        guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else {
+        let item = s.trimmingCharacters(in: .whitespaces)
+        guard Int(item) != nil || Double(item) != nil else {
             throw CommandError("-k: '\(text)' is not a component count, a range like 1...10, or a list like 2,4,8")
         }
-        return v
+        return try OptionValue.int(item, option: "-k", parameter: "n_components", minimum: 1)
     }
+    if text.hasPrefix("-"), Double(text) != nil { return [try int(Substring(text))] }  // a negative count
     for separator in ["...", "..", "-"] {
         if let r = text.range(of: separator) {
             let a = try int(text[..<r.lowerBound]), b = try int(text[r.upperBound...])

@@ -29,12 +29,10 @@ struct Fit: ParsableCommand {
     @Option(parsing: .unconditional, help: "Maximum EM iterations per initialization (0: return the initialization).") var maxIter = "100"
     @Option(parsing: .unconditional, help: "Number of initializations; the best lower bound is kept.") var nInit = "1"
     @Option(help: "Initialization: kmeans, k-means++, random or random-from-data.") var `init` = "kmeans"
-    @Option(help: """
-        Initial values (scikit-learn's weights_init, means_init, precisions_init): a JSON object with any of         'weights', 'means' and one of 'covariances', 'precisions', 'precisions_cholesky' (a model file works).         Missing pieces come from --init.
-        """) var initModel: String?
-    @Option(help: """
-        Continue this fitted model (scikit-learn's warm_start): one start from its parameters, no         re-initialization, its lower bound as the first previous value of the convergence test.
-        """) var warmStart: String?
+    @Option(help: "Initial values (scikit-learn's weights_init, means_init, precisions_init): a JSON object with any of 'weights', 'means' and one of 'covariances', 'precisions', 'precisions_cholesky' (a model file works); missing pieces come from --init. Its 'covariance_type' is the default --covariance.")
+    var initModel: String?
+    @Option(help: "Continue this fitted model (scikit-learn's warm_start): one start from its parameters, no re-initialization, its lower bound as the first previous value of the convergence test.")
+    var warmStart: String?
     @Option(parsing: .unconditional, help: "Added to the covariance diagonals.") var regCovar = "1e-6"
     @Option(parsing: .unconditional, help: "Random seed (default: random).") var seed: String?
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
@@ -59,6 +57,9 @@ struct Fit: ParsableCommand {
         let seedValue = try seed.map { try OptionValue.seed($0) }
         let threads = try OptionValue.threads(self.threads)
         let checkpointEvery = try OptionValue.int(self.checkpointEvery, option: "--checkpoint-every", minimum: 1)
+        if checkpoint == nil && self.checkpointEvery != "10" {
+            throw CommandError("--checkpoint-every: needs --checkpoint FILE (periodic checkpoints go there)")
+        }
         var components = try k.map { try OptionValue.int($0, option: "-k", parameter: "n_components", minimum: 1) }
         let method = try parseInit(`init`)
         guard warmStart == nil || initModel == nil else {
@@ -66,7 +67,8 @@ struct Fit: ParsableCommand {
         }
         let resumed = try resume.map { try CheckpointFile.read($0) }
         let previous = try warmStart.map { try ModelFile.read($0) }
-        let type = try covariance.map(parseCovariance) ?? previous?.covarianceType ?? .full
+        let type = try covariance.map(parseCovariance) ?? previous?.covarianceType
+            ?? initModel.flatMap { try ModelFile.declaredCovarianceType($0) } ?? .full
         if let previous, let path = warmStart {
             guard previous.covarianceType == type, previous.components == (components ?? previous.components) else {
                 throw CommandError("\(path): the model has \(previous.components) '\(previous.covarianceType.rawValue)' components, but the fit asks for -k \(components ?? previous.components) --covariance \(type.rawValue)")

@@ -23,9 +23,9 @@ struct GMMCommand: ParsableCommand {
         subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Info.self,
                       Generate.self, Plot.self, Demo.self])
 
-    /// Runs the command; data, model and numerical errors become one line on stderr and
-    /// exit code 1 (usage errors keep ArgumentParser's messages, exit code 64); SIGINT and
-    /// SIGTERM stop it cleanly with exit code 130 or 143.
+    /// Runs the command; data, model, option-value and numerical errors become one line on
+    /// stderr and exit code 1, usage mistakes one line and exit code 64; SIGINT and SIGTERM
+    /// stop it cleanly with exit code 130 or 143.
     static func main() {
         Interruption.install()
         do {
@@ -45,7 +45,13 @@ struct GMMCommand: ParsableCommand {
             FileHandle.standardError.write(Data("gmm: \(error.message)\n".utf8))
             Foundation.exit(128 + error.signal)
         } catch {
-            exit(withError: error)
+            // ArgumentParser's own errors: help and version as it prints them; usage mistakes
+            // (unknown option, missing value) as one line, exit code 64 (EX_USAGE).
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("gmm: error: \(text) (see 'gmm help' and 'gmm help COMMAND')\n".utf8))
+            Foundation.exit(code.rawValue)
         }
     }
 

@@ -13,7 +13,7 @@ struct Select: ParsableCommand {
         """)
 
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
-    @Option(name: .short, help: "Component counts: 4, 1...10, 2-6 or 2,4,8.") var k: String
+    @Option(name: .short, parsing: .unconditional, help: "Component counts: 4, 1...10, 2-6 or 2,4,8.") var k: String
     @Option(help: "Covariance types: a comma-separated list of full, diag, tied, spherical, or all.") var covariance = "full"
     @Option(help: "Ranking criterion: bic or aic.") var criterion = "bic"
     @Option(parsing: .unconditional, help: "Convergence threshold.") var tol = "1e-3"

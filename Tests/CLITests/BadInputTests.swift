@@ -198,6 +198,18 @@ struct BadInputTests {
              message: "gmm: error: m.json: the model has 2 'diag' components, but the fit asks for -k 3 --covariance diag"),
         Case(name: "no component count", files: ["x.csv": "1\n2\n3\n"], copies: [], arguments: ["fit", "x.csv", "-o", "out.json"],
              message: "gmm: error: -k: the number of components is required"),
+        Case(name: "select negative K", files: ["x.csv": "1\n2\n3\n"], copies: [], arguments: ["select", "x.csv", "-k", "-2", "-o", "out.json"],
+             message: "gmm: error: -k: The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got -2 instead."),
+        Case(name: "select K range from 0", files: ["x.csv": "1\n2\n3\n"], copies: [], arguments: ["select", "x.csv", "-k", "0...3", "-o", "out.json"],
+             message: "gmm: error: -k: The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got 0 instead."),
+        Case(name: "two covariance forms", files: ["x.csv": "1\n2\n3\n", "p.json": "{\"covariances\": [1, 1], \"precisions\": [1, 1]}"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "2", "--covariance", "spherical", "--init-model", "p.json", "-o", "out.json"],
+             message: "gmm: error: p.json: invalid model: give one of 'covariances' and 'precisions'"),
+        Case(name: "checkpoint-every without checkpoint", files: ["x.csv": "1\n2\n3\n"], copies: [],
+             arguments: ["fit", "x.csv", "-k", "1", "--checkpoint-every", "5", "-o", "out.json"],
+             message: "gmm: error: --checkpoint-every: needs --checkpoint FILE"),
+        Case(name: "header only", files: ["h.csv": "a,b\n"], copies: [], arguments: ["fit", "h.csv", "-k", "1", "-o", "out.json"],
+             message: "gmm: error: h.csv: no data rows (only a header line)"),
     ]
 
     /// A two-component model file; `d` = 1 (diag) unless covariances are given for `d` = 2 (full).
@@ -225,6 +237,20 @@ struct BadInputTests {
         #expect(lines.count == 1, "one line on stderr, got: \(r.stderr)")
         #expect(r.stderr.hasPrefix(c.message) || r.stderr.contains(c.message), "stderr: \(r.stderr)")
         #expect(try listing(dir) == before, "no output or temporary file left")
+    }
+
+    /// Usage mistakes (unknown option, missing argument): one line, exit code 64 (EX_USAGE).
+    @Test(arguments: [["fit", "x.csv", "-k", "1", "-o", "o.json", "--bogus"], ["fit", "x.csv", "-k", "1"], ["sample", "m.json", "-n", "3", "--threads", "2", "-o", "s.npy"]])
+    func usageMistakesAreOneLine(_ arguments: [String]) throws {
+        let dir = try scratchDirectory()
+        try write("1\n2\n3\n", "x.csv", in: dir)
+        try write(Self.model(), "m.json", in: dir)
+        let before = try listing(dir)
+        let r = try GMMBinary.run(arguments, in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("gmm: error: ") && r.stderr.hasSuffix("(see 'gmm help' and 'gmm help COMMAND')\n"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(try listing(dir) == before)
     }
 
     /// Hostile .npy files made on the fly.

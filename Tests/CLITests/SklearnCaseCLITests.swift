@@ -102,6 +102,9 @@ struct SklearnCaseCLITests {
         let b = try ModelFile.read(dir.appendingPathComponent("b.json").path)
         #expect(b.weights == [0.25, 0.75] && b.covariances == [0.25, 0.5, 1, 2] && b.means == plain.means)
         #expect(b.iterations == 0 && !b.converged)
+        // The file's covariance_type is the default --covariance.
+        try gmm("fit", "X.npy", "--init-model", "plain.json", "--max-iter", "0", "-o", "d.json", "-q")
+        #expect(try ModelFile.read(dir.appendingPathComponent("d.json").path).parameters == plain.parameters)
         // A whole model file still works as a start.
         try gmm("fit", "X.npy", "-k", "2", "--covariance", "diag", "--init-model", "b.json", "--max-iter", "0", "-o", "c.json", "-q")
         #expect(try ModelFile.read(dir.appendingPathComponent("c.json").path).parameters == b.parameters)

@@ -79,7 +79,10 @@ public enum CSV {
             }
             values.append(contentsOf: row)
         }
-        guard columns > 0, !values.isEmpty else { throw DataFileError.empty(path: name) }
+        guard columns > 0, !values.isEmpty else {
+            if sawHeaderCandidate { throw DataFileError.headerOnly(path: name) }
+            throw DataFileError.empty(path: name)
+        }
         return Matrix(rows: values.count / columns, columns: columns, elements: values)
     }
 

@@ -3,6 +3,8 @@
 public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotRead(path: String, reason: String)
     case empty(path: String)
+    /// A delimited file with a header line and no data rows.
+    case headerOnly(path: String)
     /// Complex numbers (a complex .npy dtype, or a CSV cell such as 1+2j); `what` says which.
     case complexData(path: String, what: String)
     case raggedRow(path: String, line: Int, expected: Int, got: Int)
@@ -22,6 +24,8 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): cannot read: \(reason)"
         case .empty(let path):
             return "\(path): no data (the file is empty)"
+        case .headerOnly(let path):
+            return "\(path): no data rows (only a header line)"
         case .complexData(let path, let what):
             return "\(path): Complex data not supported (\(what))"
         case .raggedRow(let path, let line, let expected, let got):

@@ -140,6 +140,10 @@ public enum ModelFile {
         }
         let weights = try field("weights", "weights_init").map { try ndarray($0.1, $0.0, fail) }
         let means = try field("means", "means_init").map { try ndarray($0.1, $0.0, fail) }
+        // This format writes `precisions_cholesky` beside `covariances` (the same model); any
+        // other two forms together are ambiguous.
+        let forms = ["covariances", "precisions", "precisions_init"].filter { m[$0] != nil && m[$0] != .null }
+        guard forms.count <= 1 else { throw fail("give one of '\(forms[0])' and '\(forms[1])'") }
         let covariance = try field("covariances", "precisions", "precisions_init", "precisions_cholesky").map {
             (name: $0.0, array: try ndarray($0.1, $0.0, fail))
         }
@@ -214,6 +218,13 @@ public enum ModelFile {
             throw fail("'covariance_type' must be full, tied, diag or spherical (got '\(typeName)')")
         }
         return type
+    }
+
+    /// The `covariance_type` a model or start file declares, or nil when it has none.
+    public static func declaredCovarianceType(_ path: String) throws -> CovarianceType? {
+        let m = try object(readFile(path), path: path)
+        guard let t = m["covariance_type"], t != .null else { return nil }
+        return try covarianceType(m) { .model(path: path, reason: $0) }
     }
 
     /// Initial values for a fit from a model file whose fields may be partial (scikit-learn's
