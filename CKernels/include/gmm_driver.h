@@ -69,9 +69,10 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 /** Number of deterministic reduction slots for a problem (independent of threads). */
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest);
-/** Doubles of scratch a pass with `threads` (0: default) needs: a shared part (the centre,
- *  centred means and shifts, and scaled precision factors) and one part per thread. */
-size_t gmm_pass_scratch_size(size_t d, size_t K, int threads);
+/** Doubles of scratch a pass of `covariance` with `threads` (0: default) needs: a shared part
+ *  (the centre, centred means and shifts, and scaled precision factors) and one part per
+ *  thread. */
+size_t gmm_pass_scratch_size(size_t d, size_t K, gmm_covariance covariance, int threads);
 /** Threads a pass with `threads` (0: default) would use. */
 int gmm_pass_thread_count(int threads);
 

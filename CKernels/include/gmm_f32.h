@@ -22,10 +22,10 @@ static inline size_t gmm_round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
  *  scaling is exact: it keeps features whose spread is far from 1 (1e-30 or 1e30) away from
  *  float32 underflow and overflow in the products of the E- and M-step kernels, and changes
  *  no other bit of their results. Returns GMM_F32_RANGE (block loaded) when some scaled
- *  |X - center| > GMM_F32_SAFE. */
+ *  |X - center| > limit (at most GMM_F32_SAFE: the caller lowers it for precision). */
 typedef gmm_status (*gmm_load32_fn)(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                                     const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,
-                                    float *GMM_RESTRICT Xt, size_t ldx);
+                                    double limit, float *GMM_RESTRICT Xt, size_t ldx);
 
 /** As gmm_logprob_fn on a float block. work: d*d + 2*d + 32 floats. */
 typedef gmm_status (*gmm_logprob32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
@@ -49,7 +49,7 @@ typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, s
                                double *GMM_RESTRICT lse);                                                      \
     gmm_status gmm_load32_##isa(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,               \
                                 const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,           \
-                                float *GMM_RESTRICT Xt, size_t ldx);                                           \
+                                double limit, float *GMM_RESTRICT Xt, size_t ldx);                             \
     gmm_status gmm_logprob32_full_##isa(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K, \
                                         const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol, \
                                         const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,          \

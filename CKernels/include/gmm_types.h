@@ -29,6 +29,11 @@ extern "C" {
 /** Status codes returned by every kernel and driver. */
 /* Largest centred |x| the float32 kernels take: 512 squares of it stay below FLT_MAX. */
 #define GMM_F32_SAFE 7e17
+/* Largest |x| |U| (centred, scaled value times precision factor entry) with which the float32
+ * E-step keeps y = x U - mu U accurate to about 1e-4 (float32 rounding times this times
+ * sqrt(d)); beyond it (a far outlier, or a component far narrower than float32 can resolve at
+ * its distance from the centre) the block, or the pass, runs in float64. */
+#define GMM_F32_CONDITION 65536.0
 
 typedef enum gmm_status {
     GMM_OK = 0,
@@ -36,8 +41,8 @@ typedef enum gmm_status {
     GMM_ERR_NOT_PD = 2,        /* a covariance is not positive definite (component in *bad) */
     GMM_ERR_NONFINITE = 3,     /* a non-finite value was met */
     GMM_ERR_UNSUPPORTED = 4,   /* the requested ISA or covariance type is not available */
-    GMM_F32_RANGE = 5          /* float32 block loaded, but a centred value exceeds GMM_F32_SAFE:
-                                  its squares could overflow float32 sums; use float64 */
+    GMM_F32_RANGE = 5          /* float32 block loaded, but a centred value exceeds the limit
+                                  (GMM_F32_SAFE, or less for precision): use float64 */
 } gmm_status;
 
 /** Covariance parametrizations understood by the kernels. */

@@ -49,11 +49,13 @@ static size_t thread_scratch(size_t d, size_t K) {
 }
 
 /* Shared: the centre, the means and shifts relative to it, and the precision factors of a
- * scaled float32 pass (K*d*d covers both covariance families). */
-static size_t shared_scratch(size_t d, size_t K) { return round8(d) + 2 * round8(K * d) + round8(K * d * d); }
+ * scaled float32 pass (K*d*d for full, K*d for diag). */
+static size_t shared_scratch(size_t d, size_t K, gmm_covariance cov) {
+    return round8(d) + 2 * round8(K * d) + round8(s2_size(d, K, cov));
+}
 
-size_t gmm_pass_scratch_size(size_t d, size_t K, int threads) {
-    return shared_scratch(d, K) + (size_t)gmm_pass_thread_count(threads) * thread_scratch(d, K);
+size_t gmm_pass_scratch_size(size_t d, size_t K, gmm_covariance covariance, int threads) {
+    return shared_scratch(d, K, covariance) + (size_t)gmm_pass_thread_count(threads) * thread_scratch(d, K);
 }
 
 int gmm_pass_thread_count(int threads) {
@@ -217,10 +219,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const gmm_load_block_fn load = req->x_float32 ? kt->load_f32 : kt->load_f64;
     /* float32 data take the float32-arithmetic kernels for EM and evaluation (k-means,
      * k-means++ and random starts widen the block and use the float64 ones). */
-    const int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen;
+    int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen;
     const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
-    const size_t B = block_rows(d, f32), ld = block_ld(d, f32), ld32 = gmm_round8(ld);
-    const size_t nblocks = (n + B - 1) / B;
     const size_t L = req->lowest;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
     const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate, L);
@@ -266,7 +266,26 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         }
         prec = scaled;
     }
-    double *thread_base = scratch + shared_scratch(d, K);
+    /* float32 precision: y = x U - mu U loses |x| |U| float32 roundings. A component whose
+     * |mu| |U| exceeds GMM_F32_CONDITION / sqrt(d) sends the whole pass to float64; otherwise a
+     * block with |x| beyond that bound over the largest |U| entry does (the loader reports it). */
+    double f32_limit = GMM_F32_SAFE;
+    if (f32) {
+        const double bound = GMM_F32_CONDITION / sqrt((double)d);
+        const size_t per = cov == GMM_COV_FULL ? d * d : d;
+        double umax_all = 0.0;
+        for (size_t k = 0; k < K && f32; k++) {
+            double umax = 0.0, mumax = 0.0;
+            for (size_t e = 0; e < per; e++) umax = fmax(umax, fabs(prec[k * per + e]));
+            for (size_t i = 0; i < d; i++) mumax = fmax(mumax, fabs(means[k * d + i]));
+            if (!(mumax * umax <= bound)) f32 = 0;
+            umax_all = fmax(umax_all, umax);
+        }
+        if (umax_all > 0.0) f32_limit = fmin(GMM_F32_SAFE, bound / umax_all);
+    }
+    const size_t B = block_rows(d, f32), ld = block_ld(d, f32), ld32 = gmm_round8(ld);
+    const size_t nblocks = (n + B - 1) / B;
+    double *thread_base = scratch + shared_scratch(d, K, cov);
     /* float64 passes accumulate raw moments about the centre, shared by all components
      * (gmm_moments_fn), and re-centre them on the shifts once at the end, when that
      * subtraction is safe: the centre within GMM_SHARED_ORIGIN_MAX squared standard deviations
@@ -321,7 +340,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 }
                 const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
                 int block32 = f32;
-                gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, scale, (float *)Xt, ld32)
+                gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, scale, f32_limit, (float *)Xt, ld32)
                                        : load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
                 /* Squares of centred values beyond ~1e19 overflow float32 sums: such a block
                  * (values far from the centre, only possible with huge float32 data) runs in

@@ -5,7 +5,7 @@
 
 gmm_status gmm_load32_ref(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                           const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,
-                          float *GMM_RESTRICT Xt, size_t ldx) {
+                          double limit, float *GMM_RESTRICT Xt, size_t ldx) {
     if (rows > ldx || ldX < d || ldx % 8) return GMM_ERR_ARGUMENT;
     double largest = 0.0;
     for (size_t r = 0; r < rows; r++)
@@ -17,7 +17,7 @@ gmm_status gmm_load32_ref(const float *GMM_RESTRICT X, size_t ldX, size_t rows, 
         }
     for (size_t i = 0; i < d; i++)
         for (size_t r = rows; r < ldx; r++) Xt[i * ldx + r] = 0.0f;
-    return largest > GMM_F32_SAFE ? GMM_F32_RANGE : GMM_OK;
+    return largest > limit ? GMM_F32_RANGE : GMM_OK;
 }
 
 gmm_status gmm_logprob32_full_ref(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,

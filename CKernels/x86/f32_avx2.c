@@ -25,7 +25,7 @@ GMM_AVX2_INLINE void store_logp(double *out, double c, __m256 sq) {
 
 GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,
                                     const double *GMM_RESTRICT center, const double *GMM_RESTRICT scale,
-                                    float *GMM_RESTRICT Xt, size_t ldx) {
+                                    double limit, float *GMM_RESTRICT Xt, size_t ldx) {
     if (rows > ldx || ldX < d || ldx % 8) return GMM_ERR_ARGUMENT;
     /* Row by row: widen 4 features, subtract the centre in float64, round, scatter. The
      * block is small next to the E- and M-step work, so plain stores suffice here. */
@@ -59,7 +59,7 @@ GMM_AVX2 gmm_status gmm_load32_avx2(const float *GMM_RESTRICT X, size_t ldX, siz
     double lanes[4];
     _mm256_storeu_pd(lanes, largest);
     for (int q = 0; q < 4; q++) largest_tail = lanes[q] > largest_tail ? lanes[q] : largest_tail;
-    return largest_tail > GMM_F32_SAFE ? GMM_F32_RANGE : GMM_OK;
+    return largest_tail > limit ? GMM_F32_RANGE : GMM_OK;
 }
 
 /* Adds |(x U + b)_j..j+nc-1|^2 to sq[0..nv) (nv <= 4 vectors of 8 points, kept in memory so

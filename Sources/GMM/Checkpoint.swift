@@ -13,7 +13,7 @@ public struct FitCheckpoint: Sendable, Equatable {
         public let regCovar: Double
         public let maxIterations: Int
         public let initializations: Int
-        /// "kmeans", "k-means++", "random", "random-from-data" or "parameters".
+        /// The start: see `GaussianMixture.initializationName`.
         public let initialization: String
         public let seed: UInt64
         public let onDegenerate: DegeneratePolicy

@@ -101,6 +101,10 @@ struct GaussianEMFamily: MixtureEMFamily {
     /// iterations (a mean moving a few standard deviations) stay far below.
     var cancellationRatio: Double { engine.data.isFloat32 ? 1e-4 : 1e-8 }
 
+    func reseeded(inIteration iteration: Int) -> Bool {
+        log.events.contains { $0.initialization == log.initialization && $0.iteration == iteration }
+    }
+
     func step(from parameters: GaussianMixtureParameters) throws -> (meanLogLikelihood: Double, next: GaussianMixtureParameters) {
         let model = GaussianModelBuffers(parameters)
         let lowest = policy == .reseed ? engine.lowestCapacity : 0
@@ -245,9 +249,13 @@ struct GaussianEMFamily: MixtureEMFamily {
                 variance(j, $0) > regCovar && variance(j, $0) > 1e-12 * spread[$0] && variance(j, $0).isFinite
             }
         }
-        let typical: [Double] = healthy.isEmpty
-            ? spread.map { $0 + regCovar }
-            : (0..<d).map { i in healthy.reduce(0) { $0 + variance($1, i) } / Double(healthy.count) }
+        // (A feature constant in the data has no spread to give: it keeps the (10·eps·μ)² a
+        // component of identical points has there, as the M-step would leave it.)
+        let typical: [Double] = (0..<d).map { i in
+            let base = healthy.isEmpty ? spread[i] + regCovar : healthy.reduce(0) { $0 + variance($1, i) } / Double(healthy.count)
+            let artefact = 10 * Double.ulpOfOne * e.means[k * d + i]
+            return max(base, artefact * artefact)
+        }
         switch covarianceType {
         case .full:
             for i in 0..<d { for j in 0..<d { e.covariances[k * d * d + i * d + j] = i == j ? typical[i] : 0 } }

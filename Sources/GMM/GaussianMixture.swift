@@ -126,15 +126,28 @@ public struct GaussianMixture: Sendable {
         return (model, try model.predict(X))
     }
 
-    /// The name checkpoints and model files use for the initialization method.
+    /// The name checkpoints use for the start: the method ("kmeans", "k-means++", "random",
+    /// "random-from-data"), with "+start:" and a digest of given initial values, or
+    /// "parameters:" and a digest of explicit parameters, so a resume with another start is
+    /// refused.
     public var initializationName: String {
         switch initialization {
-        case .kmeans: return "kmeans"
-        case .kmeansPlusPlus: return "k-means++"
-        case .random: return "random"
-        case .randomFromData: return "random-from-data"
-        case .parameters: return "parameters"
+        case .parameters(let p): return "parameters:" + hex(p.digest)
+        case .kmeans: return "kmeans" + givenSuffix
+        case .kmeansPlusPlus: return "k-means++" + givenSuffix
+        case .random: return "random" + givenSuffix
+        case .randomFromData: return "random-from-data" + givenSuffix
         }
+    }
+
+    private var givenSuffix: String {
+        guard let given = initialParameters, !given.isEmpty else { return "" }
+        return "+start:" + hex(given.digest)
+    }
+
+    private func hex(_ v: UInt64) -> String {
+        let digits = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     private func run<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?, continuing previous: FittedGaussianMixture?,
@@ -158,13 +171,17 @@ public struct GaussianMixture: Sendable {
             log.events = resume.reseeds
         }
         let source = DataSource(X, ranges: ranges)
-        let engine = PassEngine(data: source, weights: sampleWeights, components: components, covariance: covarianceType,
+        // Weights scaled by the power of two that brings the largest into [1, 2): exact, so unit
+        // weights are untouched, and the fit is the same for weights × any factor (Nₖ's 10·eps
+        // is then relative to the weights, and their sum cannot overflow).
+        let weights = sampleWeights.map(Self.normalizedWeights)
+        let engine = PassEngine(data: source, weights: weights, components: components, covariance: covarianceType,
                                 threads: threads, isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0)
         let (threads, isa) = (self.threads, self.isa)
         let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
                                       policy: onDegenerate, log: log,
-                                      weightSum: sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows),
-                                      dataVariance: LazyBox { columnMoments(of: source, weights: sampleWeights, threads: threads, isa: isa).variance })
+                                      weightSum: weights.map { $0.reduce(0, +) } ?? Double(X.rows),
+                                      dataVariance: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa).variance })
         var initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
         var lastCheckpoint: FitCheckpoint?  // the end of the previous start
         if let monitor {  // k-means on big data takes a while: stop between its passes too
@@ -208,7 +225,15 @@ public struct GaussianMixture: Sendable {
                                      lowerBounds: run.lowerBounds, converged: run.converged,
                                      iterations: run.iterations, reseeds: log.events,
                                      fitThreads: engine.lastThreadsUsed, threads: threads, isa: isa,
-                                     regCovar: regCovar, sampleWeightSum: family.weightSum)
+                                     regCovar: regCovar,
+                                     sampleWeightSum: (sampleWeights.map { $0.reduce(0, +) } ?? Double(X.rows)).finiteOrNil)
+    }
+
+    /// `w` × 2⁻ᵉ with 2ᵉ ≤ max(w) < 2ᵉ⁺¹ (exact; unit weights unchanged).
+    static func normalizedWeights(_ w: [Double]) -> [Double] {
+        guard let largest = w.max(), largest > 0, largest.isFinite, largest.exponent != 0 else { return w }
+        let e = largest.exponent  // (2^-e itself may not be a double when the weights are subnormal)
+        return w.map { $0 > 0 ? Double(sign: .plus, exponent: $0.exponent - e, significand: $0.significand) : $0 }
     }
 
     /// scikit-learn's checks (parameters, then X, then the initial values), and ours (finite,
@@ -252,4 +277,9 @@ public struct GaussianMixture: Sendable {
         try initialParameters?.validate(components: components, features: X.columns, covarianceType: covarianceType)
         return (lo, hi)
     }
+}
+
+extension Double {
+    /// The value when finite, else nil.
+    var finiteOrNil: Double? { isFinite ? self : nil }
 }

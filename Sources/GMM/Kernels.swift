@@ -175,7 +175,7 @@ final class PassEngine {
             }
         }.max()!
         stats = AlignedStorage(count: statsCount)
-        scratch = AlignedStorage(count: gmm_pass_scratch_size(d, K, self.threads))
+        scratch = AlignedStorage(count: gmm_pass_scratch_size(d, K, cov, self.threads))
     }
 
     convenience init<Element: GMMScalar>(data: Matrix<Element>, components: Int, covariance: CovarianceType,

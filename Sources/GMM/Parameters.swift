@@ -273,6 +273,9 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
         if let bad = means.elements.firstIndex(where: { !$0.isFinite }) {
             throw GaussianMixtureError.invalidArgument("The parameter 'means' contains a non-finite value (means[\(bad / d)][\(bad % d)]).")
         }
+        if let bad = means.elements.firstIndex(where: { abs($0) > dataMagnitudeLimit }) {
+            throw GaussianMixtureError.invalidArgument("The parameter 'means' contains \(means.elements[bad]) (means[\(bad / d)][\(bad % d)]), beyond ±\(dataMagnitudeLimit): squared distances would overflow double precision.")
+        }
     }
 
     /// Shapes, finiteness and the weights' range and sum; `name` is "precision" or "covariance"
@@ -351,22 +354,32 @@ public struct InitialParameters: Sendable, Equatable {
         }
         if let weights { try P.checkWeights(weights, components: K) }
         if let means { try P.checkMeans(means, components: K, features: d) }
-        let unit = Matrix<Double>(rows: K, columns: d)
-        let uniform = [Double](repeating: 1 / Double(K), count: K)
-        if let precisions {
-            guard precisions.count == type.storageCount(components: K, features: d) else {
-                throw P.shapeError("\(type.rawValue) precision", expected: P.covarianceShape(type, components: K, features: d), got: [precisions.count])
+        let expected = P.covarianceShape(type, components: K, features: d)
+        for (name, values) in [("\(type.rawValue) precision", precisions), ("\(type.rawValue) covariance", covariances),
+                               ("precisions_cholesky", precisionsCholesky)] {
+            guard let values else { continue }
+            guard values.count == type.storageCount(components: K, features: d) else {
+                throw P.shapeError(name, expected: expected, got: [values.count])
             }
-            _ = try P(weights: uniform, means: unit, precisions: precisions, covarianceType: type)
-        }
-        if let covariances {
-            guard covariances.count == type.storageCount(components: K, features: d) else {
-                throw P.shapeError("\(type.rawValue) covariance", expected: P.covarianceShape(type, components: K, features: d), got: [covariances.count])
+            // Each block on its own (no K-sized arrays: K has not been checked against the data yet).
+            let blocks = type == .tied ? 1 : K, per = values.count / blocks
+            let single: CovarianceType = type == .tied ? .full : type
+            for b in 0..<blocks {
+                let block = Array(values[(b * per)..<((b + 1) * per)])
+                do {
+                    let unit = Matrix<Double>(rows: 1, columns: d)
+                    switch name {
+                    case "precisions_cholesky": _ = try P(weights: [1], means: unit, precisionsCholesky: block, covarianceType: single)
+                    case _ where name.hasSuffix("precision"): _ = try P(weights: [1], means: unit, precisions: block, covarianceType: single)
+                    default: _ = try P(weights: [1], means: unit, covariances: block, covarianceType: single)
+                    }
+                } catch GaussianMixtureError.invalidArgument(let text) {
+                    // Name the component (or the tied matrix) and the type as given.
+                    let which = type == .tied ? "the shared tied matrix" : "component \(b)"
+                    throw GaussianMixtureError.invalidArgument(text.replacingOccurrences(of: "'\(single.rawValue) ", with: "'\(type.rawValue) ")
+                        .replacingOccurrences(of: "component 0", with: which))
+                }
             }
-            _ = try P(weights: uniform, means: unit, covariances: covariances, covarianceType: type)
-        }
-        if let precisionsCholesky {
-            _ = try P(weights: uniform, means: unit, precisionsCholesky: precisionsCholesky, covarianceType: type)
         }
     }
 
@@ -385,6 +398,32 @@ public struct InitialParameters: Sendable, Equatable {
         guard let estimate else { preconditionFailure("InitialParameters.completed: no covariance") }
         return try GaussianMixtureParameters(checkedShapesWeights: weights, means: means, covariances: estimate.covariances,
                                              covarianceType: estimate.covarianceType)
+    }
+}
+
+/// FNV-1a over the bit patterns of labelled arrays: a digest that tells start values apart.
+func startDigest(_ parts: [(String, [Double])]) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    for (label, values) in parts {
+        for b in label.utf8 { mix(b) }
+        for v in values { var bits = v.bitPattern; for _ in 0..<8 { mix(UInt8(truncatingIfNeeded: bits)); bits >>= 8 } }
+    }
+    return h
+}
+
+extension GaussianMixtureParameters {
+    /// A digest of the weights, means and covariances (see `GaussianMixture.initializationName`).
+    public var digest: UInt64 {
+        startDigest([(covarianceType.rawValue, []), ("weights", weights), ("means", means.elements), ("covariances", covariances)])
+    }
+}
+
+extension InitialParameters {
+    /// A digest of the given pieces (see `GaussianMixture.initializationName`).
+    public var digest: UInt64 {
+        startDigest([("weights", weights ?? []), ("means", means?.elements ?? []), ("covariances", covariances ?? []),
+                     ("precisions", precisions ?? []), ("precisions_cholesky", precisionsCholesky ?? [])])
     }
 }
 

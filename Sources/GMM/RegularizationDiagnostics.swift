@@ -45,7 +45,7 @@ public struct RegularizationHold: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let who = component.map { "component \($0)" } ?? "the tied covariance"
-        let rounded = points >= 9.95 ? String(Int(points.rounded())) : String((points * 10).rounded() / 10)
+        let rounded = points >= 1e15 ? "\(points)" : points >= 9.95 ? String(Int(points.rounded())) : String((points * 10).rounded() / 10)
         switch reason {
         case .regularization:
             return "\(who)" + (feature.map { ", feature \($0)" } ?? "") + ": variance \(Float(variance)) held up by reg_covar (\(rounded) points)"

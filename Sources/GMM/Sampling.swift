@@ -1,4 +1,15 @@
 extension GaussianMixtureParameters {
+    /// Component k's variances (the covariance's diagonal), d values, whatever the type.
+    public func variances(component k: Int) -> [Double] {
+        let d = features
+        switch covarianceType {
+        case .full: return (0..<d).map { covariances[k * d * d + $0 * d + $0] }
+        case .tied: return (0..<d).map { covariances[$0 * d + $0] }
+        case .diag: return Array(covariances[(k * d)..<((k + 1) * d)])
+        case .spherical: return Array(repeating: covariances[k], count: d)
+        }
+    }
+
     /// Component k's covariance as a dense d×d row-major matrix, whatever the type.
     public func covarianceMatrix(component k: Int) -> [Double] {
         let d = features
@@ -14,6 +25,10 @@ extension GaussianMixtureParameters {
     /// by (seed, c), so a sample can be produced in pieces (streamed to a file) and still be
     /// the same as one drawn whole.
     public static let sampleChunkRows = 1 << 16
+
+    /// Rows per chunk for d features: `sampleChunkRows`, fewer for wide data, so a chunk
+    /// holds at most 2²² values (32 MiB).
+    public static func sampleChunkRows(features d: Int) -> Int { max(1, min(sampleChunkRows, (1 << 22) / max(1, d))) }
 
     /// `n` seeded draws from the mixture: a component from the weights, then
     /// x = μₖ + Uₖ⁻ᵀ z with z ~ N(0, I), since Uₖ⁻ᵀ Uₖ⁻¹ = Σₖ (forward substitution, no
@@ -42,11 +57,12 @@ extension GaussianMixtureParameters {
         for k in 0..<K { total += weights[k]; cumulative[k] = total }
         let mu = means.elements
         var z = [Double](repeating: 0, count: d)
-        var points = [Double](repeating: 0, count: Self.sampleChunkRows * d)
-        var labels = [Int32](repeating: 0, count: Self.sampleChunkRows)
+        let chunkRows = Self.sampleChunkRows(features: d)
+        var points = [Double](repeating: 0, count: chunkRows * d)
+        var labels = [Int32](repeating: 0, count: chunkRows)
         var start = 0, chunk: UInt64 = 0
         while start < n {
-            let count = min(Self.sampleChunkRows, n - start)
+            let count = min(chunkRows, n - start)
             var rng = SeededGenerator(seed: seed ^ (chunk &* 0x9E37_79B9_7F4A_7C15))
             for r in 0..<count {
                 let u = rng.nextUnit() * total

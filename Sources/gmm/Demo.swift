@@ -11,7 +11,7 @@ struct Demo: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of features d.") var features = "16"
     @Option(parsing: .unconditional, help: "Number of components K (data and model).") var components = "16"
     @Option(parsing: .unconditional, help: "Means are uniform in [-spread, spread]^d: smaller overlaps more.") var spread = "2.0"
-    @Option(help: "Covariance type: full or diag.") var covariance: String = "full"
+    @Option(help: "Covariance type: full, diag, tied or spherical.") var covariance: String = "full"
     @Option(parsing: .unconditional, help: "Maximum EM iterations.") var maxIter = "100"
     @Option(parsing: .unconditional, help: "Convergence tolerance on the mean log-likelihood.") var tol = "1e-3"
     @Option(parsing: .unconditional, help: "Seed for data and fit.") var seed = "2026"

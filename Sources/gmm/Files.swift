@@ -220,6 +220,7 @@ func parseComponents(_ text: String) throws -> [Int] {
         if let r = text.range(of: separator) {
             let a = try int(text[..<r.lowerBound]), b = try int(text[r.upperBound...])
             guard a <= b else { throw CommandError("-k: empty range '\(text)'") }
+            guard b - a < 10_000 else { throw CommandError("-k: the range '\(text)' holds more than 10000 component counts") }
             return Array(a...b)
         }
     }

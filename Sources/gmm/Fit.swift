@@ -120,16 +120,20 @@ struct Fit: ParsableCommand {
         } catch let mismatch as CheckpointMismatch {
             throw CommandError("\(resume ?? ""): cannot resume: \(mismatch)")
         } catch let e as GaussianMixtureError {
-            if case .invalidArgument(let text) = e, let path = initModel { throw CommandError("\(path): \(text)") }
+            // The start's faults are the start file's.
+            if case .invalidArgument(let text) = e, let path = initModel ?? warmStart { throw CommandError("\(path): \(text)") }
             throw e
         }
         reporter.finish()
         if !model.converged && maxIter > 0 && !quiet { printError("gmm: warning: \(nonConvergenceWarning)") }
-        for event in model.reseeds where !quiet {
+        for event in model.reseeds.prefix(10) where !quiet {
             let what = event.component.map { "component \($0)" } ?? "the shared tied covariance"
             let stage = event.iteration == 0 ? "in the initial estimate" : "in iteration \(event.iteration)"
             let action = event.row.map { "re-seeded at row \($0)" } ?? "its covariance reset to the data's spread"
             printError("gmm: note: \(what) collapsed \(stage) (init \(event.initialization)); \(action)")
+        }
+        if model.reseeds.count > 10 && !quiet {
+            printError("gmm: note: \(model.reseeds.count - 10) more re-seeds (all are in the model's 'reseeds'); the data may not support \(model.components) components without reg_covar")
         }
         for hold in model.regularizationHolds where !quiet {
             printError("gmm: warning: \(hold) (its likelihood, and BIC, flatter the model; consider fewer components or a larger reg_covar)")

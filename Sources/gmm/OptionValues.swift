@@ -9,7 +9,7 @@ import GMM
 enum OptionValue {
     /// The value as it was typed when it is a number, else quoted (scikit-learn prints repr).
     private static func got(_ text: String) -> String {
-        Double(text) != nil || Int(text) != nil ? text : "'\(text)'"
+        (Double(text) != nil && !text.lowercased().contains("x")) || Int(text) != nil ? text : "'\(text)'"
     }
 
     private static func subject(_ parameter: String?, _ option: String) -> String {
@@ -20,7 +20,8 @@ enum OptionValue {
     static func float(_ text: String, option: String, parameter: String? = nil, minimum: Double = 0,
                       open: Bool = false, maximum: Double = .infinity) throws -> Double {
         let range = "\(open ? "(" : "[")\(minimum), \(maximum == .infinity ? "inf)" : "\(maximum)]")"
-        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite,
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.lowercased().contains("x"), let v = Double(trimmed), v.isFinite,
               open ? v > minimum : v >= minimum, v <= maximum else {
             throw CommandError("\(subject(parameter, option)) must be a float in the range \(range). Got \(got(text)) instead.")
         }

@@ -71,14 +71,26 @@ struct PlotRenderer {
         }
         let projected = (0..<sample.rows).map { project(sample.row($0)) }
         let centers = (0..<K).map { project(p.means.row($0)) }
+        // P S Pᵀ, read in place (diag and spherical: from the d variances, no d × d matrix).
         let covs = (0..<K).map { k -> (Double, Double, Double) in
-            let S = p.covarianceMatrix(component: k)
             var a = 0.0, b = 0.0, c = 0.0
-            for i in 0..<d {
-                for j in 0..<d {
-                    a += P[i] * S[i * d + j] * P[j]
-                    b += P[i] * S[i * d + j] * P[d + j]
-                    c += P[d + i] * S[i * d + j] * P[d + j]
+            switch p.covarianceType {
+            case .full, .tied:
+                let o = p.covarianceType == .full ? k * d * d : 0
+                for i in 0..<d {
+                    for j in 0..<d {
+                        let sij = p.covariances[o + i * d + j]
+                        a += P[i] * sij * P[j]
+                        b += P[i] * sij * P[d + j]
+                        c += P[d + i] * sij * P[d + j]
+                    }
+                }
+            case .diag, .spherical:
+                let v = p.variances(component: k)
+                for i in 0..<d {
+                    a += P[i] * v[i] * P[i]
+                    b += P[i] * v[i] * P[d + i]
+                    c += P[d + i] * v[i] * P[d + i]
                 }
             }
             return (a, b, c)

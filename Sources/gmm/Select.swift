@@ -43,6 +43,9 @@ struct Select: ParsableCommand {
         let threads = try OptionValue.threads(self.threads)
         try checkWritable(output)
         let X = try loadData(data)
+        if let tooMany = grid.first(where: { $0 > X.rows }) {  // refused up front (a grid may be huge)
+            throw CommandError("\(data): \(GaussianMixtureError.tooFewSamples(samples: X.rows, components: tooMany))")
+        }
         let gm = GaussianMixture(tolerance: tol, regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
                                  seed: seed, threads: threads)
         let report: (SelectionCandidate) -> Void = { c in
@@ -75,7 +78,9 @@ struct Select: ParsableCommand {
         if !quiet {
             printError("gmm: best: K=\(best.components) \(best.covarianceType.rawValue), written to \(output)")
             if !best.regularizationHolds.isEmpty {
-                printError("gmm: warning: every candidate has a component held up by reg_covar; the best of them was written")
+                printError(plainRanking
+                    ? "gmm: warning: the best candidate by \(rank.rawValue.uppercased()) has a component held up by reg_covar: \(best.regularizationHolds.map(\.description).joined(separator: "; "))"
+                    : "gmm: warning: every candidate has a component held up by reg_covar; the best of them was written")
             }
         }
     }
@@ -108,8 +113,7 @@ struct Info: ParsableCommand {
         """
         for k in 0..<K {
             let mean = (0..<min(d, 4)).map { String(format: "%9.4f", p.means[k, $0]) }.joined(separator: " ")
-            let cov = p.covarianceMatrix(component: k)
-            let spread = ((0..<d).reduce(0) { $0 + cov[$1 * d + $1] } / Double(d)).squareRoot()
+            let spread = (p.variances(component: k).reduce(0, +) / Double(d)).squareRoot()
             out += "\n" + String(format: "%9d  %.6f  ", k, p.weights[k]) + mean.padding(toLength: 40, withPad: " ", startingAt: 0)
                 + String(format: "  %.4f", spread)
         }

@@ -144,7 +144,7 @@ struct KernelParityTests {
                     var outputs: [[Float]] = []
                     for table in [gmm_kernels_ref()!, avx2] {
                         var Xt = [Float](repeating: .nan, count: d * ldx)
-                        let status = scale.withOptionalBuffer { table.pointee.load32(x32, ldX, rows, d, center, $0, &Xt, ldx) }
+                        let status = scale.withOptionalBuffer { table.pointee.load32(x32, ldX, rows, d, center, $0, GMM_F32_SAFE, &Xt, ldx) }
                         #expect(status == (beyond ? GMM_F32_RANGE : GMM_OK), "d=\(d) rows=\(rows)")
                         outputs.append(Xt)
                     }

@@ -15,7 +15,7 @@ struct PassPrecisionTests {
         let slots = gmm_pass_slot_count(n, d, K, cov, 1, 0)
         let size = gmm_pass_stats_size(d, K, cov, 1, 0)
         var stats = [Double](repeating: 0, count: slots * size)
-        let scratchCount = gmm_pass_scratch_size(d, K, 0)
+        let scratchCount = gmm_pass_scratch_size(d, K, GMM_COV_FULL, 0)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 8, alignment: 64)
         defer { scratch.deallocate() }
         let status = means.withUnsafeBufferPointer { mu in

@@ -405,3 +405,101 @@ struct SklearnCaseTests {
 func thrown(_ body: () throws -> Void) -> String {
     do { try body(); return "no error" } catch { return "\(error)" }
 }
+
+/// The faults a hostile review of these features found, each with the behaviour it must have.
+@Suite("scikit-learn's cases: robustness")
+struct SklearnCaseRobustnessTests {
+    /// float32 data with one outlier E times the bulk's spread: the float32 E-step's y = x U −
+    /// μ U would lose |x| |U| float32 roundings; such blocks and passes run in float64, so the
+    /// fit and the scores equal the float64 ones (they were 1e24 off at E = 1e12).
+    @Test(arguments: [1e4, 1e6, 1e8, 1e12, 1e16])
+    func float32WithAnOutlierMatchesFloat64(outlier: Double) throws {
+        var rng = SeededGenerator(seed: 2)
+        var values = (0..<1200).map { i -> Double in
+            let row = i / 2
+            return (row < 300 ? 1 : (i % 2 == 0 ? 4 : -2)) + (row < 300 ? 1 : 0.5) * rng.nextGaussian()
+        }
+        values[0] = outlier
+        let X32 = Matrix(rows: 600, columns: 2, elements: values.map { Float($0) })
+        let X64 = Matrix(rows: 600, columns: 2, elements: X32.elements.map(Double.init))
+        let gm = GaussianMixture(components: 2, seed: 1)
+        let m32 = try gm.fit(X32), m64 = try gm.fit(X64)
+        #expect(abs(m32.lowerBound - m64.lowerBound) <= 1e-6 * abs(m64.lowerBound), "\(m32.lowerBound) vs \(m64.lowerBound)")
+        #expect(zip(m32.covariances, m64.covariances).allSatisfy { abs($0 - $1) <= 1e-4 * abs($1) })
+        let s32 = try m64.score(X32), s64 = try m64.score(X64)
+        #expect(abs(s32 - s64) <= 1e-6 * abs(s64), "score \(s32) vs \(s64)")
+    }
+
+    /// Sample weights × any factor give the same fit: weights are scaled by a power of two
+    /// (so Nₖ's 10·eps is relative to them), subnormal weights included, and sums that
+    /// overflow do not.
+    @Test func sampleWeightsAreScaleInvariant() throws {
+        let X = blobs(n: 200, d: 2, k: 2, seed: 3)
+        let gm = GaussianMixture(components: 2, seed: 1)
+        let unit = try gm.fit(X, sampleWeights: [Double](repeating: 1, count: 200))
+        #expect(unit.parameters == (try gm.fit(X)).parameters)  // unit weights change no bit
+        for factor in [1e-300, 4.9e-324, 1e-14, 3.5, 1e300, Double.greatestFiniteMagnitude] {
+            let model = try gm.fit(X, sampleWeights: [Double](repeating: factor, count: 200))
+            #expect(maxRelativeDifference(model.means.elements, unit.means.elements) <= 1e-12, "× \(factor)")
+            #expect(maxRelativeDifference(model.covariances, unit.covariances) <= 1e-12, "× \(factor)")
+            #expect(abs(model.lowerBound - unit.lowerBound) <= 1e-12 * abs(unit.lowerBound), "× \(factor)")
+        }
+    }
+
+    /// A re-seed's placeholder is never returned as converged: the bound after a re-seed
+    /// starts from −∞ and the iteration that re-seeded cannot converge.
+    @Test func noConvergenceAcrossAReseed() throws {
+        var X = blobs(n: 600, d: 2, k: 2, seed: 31)
+        X[0, 0] = 0
+        X[0, 1] = 0
+        let start = try GaussianMixtureParameters(weights: [0.45, 0.45, 0.1], means: Matrix([[-5.0, 0], [5.0, 0], X.row(0)]),
+                                                  covariances: [1, 1, 1, 1, 1e-8, 1e-8], covarianceType: .diag)
+        let model = try GaussianMixture(components: 3, covarianceType: .diag, tolerance: 10, regCovar: 0,
+                                        initialization: .parameters(start), onDegenerate: .reseed).fit(X)
+        let last = try #require(model.reseeds.map(\.iteration).max())
+        // tol 10 would stop at iteration 2 if a re-seed counted; it needs two clean iterations.
+        #expect(model.converged && model.iterations == last + 2, "\(model.iterations) iterations, last re-seed \(last)")
+        // Twenty-nine identical points at the origin and one other: two components collapse
+        // again and again; the fit ends unconverged, not with a placeholder marked converged.
+        let Y = Matrix(Array(repeating: [0.0, 0.0], count: 29) + [[1.0, 1.0]])
+        let stuck = try GaussianMixture(components: 2, regCovar: 0, maxIterations: 20, seed: 1, onDegenerate: .reseed).fit(Y)
+        #expect(!stuck.converged && !stuck.reseeds.isEmpty)
+    }
+
+    /// A checkpoint remembers the start (given values or explicit parameters by digest): a
+    /// resume with another start is refused; with the same one it ends as the uninterrupted fit.
+    @Test func resumeWithAnotherStartIsRefused() throws {
+        let X = blobs(n: 2000, d: 2, k: 3, seed: 6)
+        var gm = GaussianMixture(components: 3, tolerance: 0, maxIterations: 8, seed: 2,
+                                 initialParameters: InitialParameters(means: Matrix([[0.0, 0], [4, 4], [-4, 4]])))
+        var iterations = 0
+        var saved: FitCheckpoint?
+        do {
+            _ = try gm.fit(X, monitor: FitMonitor(shouldStop: { iterations >= 3 })) { _ in iterations += 1 }
+        } catch let stop as FitInterrupted { saved = stop.checkpoint }
+        let checkpoint = try #require(saved)
+        #expect(checkpoint.settings.initialization.hasPrefix("kmeans+start:"))
+        let reference = try gm.fit(X)
+        #expect(try gm.fit(X, resumingFrom: checkpoint).parameters == reference.parameters)
+        gm.initialParameters?.means = Matrix([[0.0, 0], [4, 4], [-4, 5]])
+        #expect(thrown { _ = try gm.fit(X, resumingFrom: checkpoint) }.hasPrefix("the checkpoint was made with other settings (init: checkpoint kmeans+start:"))
+        gm.initialParameters = nil
+        #expect(thrown { _ = try gm.fit(X, resumingFrom: checkpoint) }.hasSuffix("this fit kmeans)"))
+    }
+
+    /// max_iter may be any int: the bound trace is not reserved up front.
+    @Test func hugeMaxIterations() throws {
+        let model = try GaussianMixture(components: 2, maxIterations: .max, seed: 1).fit(blobs(n: 100, d: 2, k: 2, seed: 1))
+        #expect(model.converged)
+    }
+
+    /// A constant feature without regularization: re-seeding gives the kept mean the
+    /// (10·eps·μ)² the M-step leaves there, so every start method ends with a model.
+    @Test(arguments: [InitializationMethod.kmeans, .random, .kmeansPlusPlus, .randomFromData])
+    func reseedWithAConstantFeature(method: InitializationMethod) throws {
+        var rng = SeededGenerator(seed: 0)
+        let X = Matrix(rows: 50, columns: 3, elements: (0..<150).map { $0 % 3 == 1 ? 7 : rng.nextGaussian() })
+        let model = try GaussianMixture(components: 1, regCovar: 0, initialization: method, seed: 1, onDegenerate: .reseed).fit(X)
+        #expect(model.lowerBound.isFinite)
+    }
+}

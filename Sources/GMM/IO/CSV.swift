@@ -51,6 +51,7 @@ public enum CSV {
             var row: [Double] = []
             row.reserveCapacity(fields.count)
             var bad: (column: Int, text: String)?
+            var numbers = 0
             for (c, f) in fields.enumerated() {
                 let trimmed = trim(UnsafeRawBufferPointer(rebasing: line[f]))
                 if let v = number(trimmed, &field) {
@@ -58,13 +59,16 @@ public enum CSV {
                         throw DataFileError.nonFinite(path: name, line: lineNumber, column: c + 1, text: String(decoding: trimmed, as: UTF8.self))
                     }
                     row.append(v)
+                    numbers += 1
                 } else {
                     bad = bad ?? (c + 1, String(decoding: trimmed, as: UTF8.self))
                 }
             }
             if let bad {
-                // A first line that is not all numbers is a header.
-                if columns < 0 && !sawHeaderCandidate && values.isEmpty {
+                // A first line with no number at all is a header (one with some numbers is a
+                // data row with a bad cell, reported below).
+                if columns < 0 && !sawHeaderCandidate && values.isEmpty && numbers == 0 && !fields.isEmpty
+                    && !fields.contains(where: { CSV.isComplex(String(decoding: trim(UnsafeRawBufferPointer(rebasing: line[$0])), as: UTF8.self)) }) {
                     sawHeaderCandidate = true
                     continue
                 }
@@ -130,9 +134,10 @@ public enum CSV {
         return UnsafeRawBufferPointer(rebasing: f[a..<b])
     }
 
-    /// strtod over the whole field, or nil (empty fields and trailing junk are not numbers).
+    /// strtod over the whole field, or nil (empty fields, trailing junk and C's hexadecimal
+    /// numbers, which numpy does not read, are not numbers).
     private static func number(_ f: UnsafeRawBufferPointer, _ scratch: inout [CChar]) -> Double? {
-        guard !f.isEmpty, f.count < 512 else { return nil }
+        guard !f.isEmpty, f.count < 512, !f.contains(0x78), !f.contains(0x58) else { return nil }
         if scratch.count <= f.count { scratch = [CChar](repeating: 0, count: f.count + 1) }
         return scratch.withUnsafeMutableBufferPointer { buffer -> Double? in
             for i in 0..<f.count { buffer[i] = CChar(bitPattern: f[i]) }

@@ -76,8 +76,15 @@ public enum CheckpointFile {
         guard let type = CovarianceType(rawValue: try string(s, "covariance_type")) else { throw fail("unknown 'covariance_type'") }
         guard let policy = DegeneratePolicy(rawValue: try string(s, "on_degenerate")) else { throw fail("unknown 'on_degenerate'") }
         let initialization = try string(s, "init")
-        guard ["kmeans", "k-means++", "random", "random-from-data", "parameters"].contains(initialization) else {
-            throw fail("'init' must be kmeans, k-means++, random, random-from-data or parameters")
+        // A method name, with "+start:" and 16 hex digits for given values; or "parameters:" and
+        // 16 hex digits (see GaussianMixture.initializationName).
+        let methods = ["kmeans", "k-means++", "random", "random-from-data"]
+        func digest(_ text: Substring) -> Bool { text.count == 16 && UInt64(text, radix: 16) != nil }
+        let parts = initialization.split(separator: "+", maxSplits: 1)
+        let valid = initialization.hasPrefix("parameters:") ? digest(initialization.dropFirst("parameters:".count))
+            : methods.contains(String(parts.first ?? "")) && (parts.count == 1 || (parts[1].hasPrefix("start:") && digest(parts[1].dropFirst(6))))
+        guard valid else {
+            throw fail("'init' must be kmeans, k-means++, random or random-from-data (with +start:DIGEST), or parameters:DIGEST")
         }
         let settings = FitCheckpoint.Settings(
             components: try int(s, "n_components"), covarianceType: type, tolerance: try double(s, "tol"),

@@ -151,6 +151,10 @@ public enum ModelFile {
             ?? (type == .tied ? nil : covariance?.array.shape.first)
         let d = features ?? m["n_features"]?.int ?? (means?.shape.count == 2 ? means?.shape[1] : nil)
             ?? (type == .tied ? covariance?.array.shape.first : type == .spherical ? nil : covariance?.array.shape.last)
+        for name in ["n_components", "n_features"] {
+            if let v = m[name], v != .null, !(v.int.map { $0 >= 1 } ?? false) { throw fail("'\(name)' must be a positive integer") }
+        }
+        guard (K ?? 1) >= 1, (d ?? 1) >= 1 else { throw fail("the pieces hold no component or no feature") }
         if let n = m["n_components"]?.int, let K, n != K { throw fail("'n_components' is \(n), but the fit asks for \(K) components") }
         if let n = m["n_features"]?.int, let d, n != d { throw fail("'n_features' is \(n), but the data have \(d) features") }
         func check(_ a: NDArray, _ expected: [Int], _ name: String) throws {
@@ -168,6 +172,7 @@ public enum ModelFile {
             if let means, let K, let d {
                 try check(means, [K, d], "means")
                 pieces.means = Matrix(rows: K, columns: d, elements: means.values)
+                try GaussianMixtureParameters.checkMeans(Matrix(rows: K, columns: d, elements: means.values), components: K, features: d)
             } else if let means {
                 throw fail("\(GaussianMixtureParameters.shapeError("means", expected: [K ?? 0, d ?? 0], got: means.shape))")
             }
