@@ -294,13 +294,11 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     }
 }
 
-/// `%.5f`, as scikit-learn prints weights in its messages.
+/// `%.5f`, as scikit-learn prints weights in its messages (C's formatting, as Python's).
 func format5(_ x: Double) -> String {
-    guard x.isFinite else { return "\(x)" }
-    let scaled = (abs(x) * 100_000).rounded()
-    let whole = Int(scaled / 100_000), fraction = Int(scaled.truncatingRemainder(dividingBy: 100_000))
-    let digits = String(fraction)
-    return (x < 0 && scaled > 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 5 - digits.count) + digits
+    var buffer = [CChar](repeating: 0, count: 400)  // %.5f of the largest double: 316 characters
+    _ = withVaList([x]) { vsnprintf(&buffer, buffer.count, "%.5f", $0) }
+    return String(cString: buffer)
 }
 
 /// Initial values for some or all of the parameters: scikit-learn's `weights_init`,
