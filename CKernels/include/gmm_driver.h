@@ -73,7 +73,10 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
  *  (the centre, centred means and shifts, and scaled precision factors) and one part per
  *  thread. */
 size_t gmm_pass_scratch_size(size_t d, size_t K, gmm_covariance covariance, int threads);
-/** Threads a pass with `threads` (0: default) would use. */
+/** Most threads a pass uses (more are capped: libomp aborts when it cannot create them). */
+#define GMM_MAX_THREADS 256
+
+/** Threads a pass with `threads` (0: default) would use, at most GMM_MAX_THREADS. */
 int gmm_pass_thread_count(int threads);
 
 /** One pass. stats: slots*stats_size doubles (slot_count from gmm_pass_slot_count); on

@@ -60,7 +60,10 @@ size_t gmm_pass_scratch_size(size_t d, size_t K, gmm_covariance covariance, int 
 
 int gmm_pass_thread_count(int threads) {
 #ifdef _OPENMP
-    return threads > 0 ? threads : omp_get_max_threads();
+    /* OpenMP's default (OMP_NUM_THREADS, else all cores) is capped like an explicit count:
+     * libomp aborts when it cannot create the threads asked for. */
+    int n = threads > 0 ? threads : omp_get_max_threads();
+    return n < 1 ? 1 : n > GMM_MAX_THREADS ? GMM_MAX_THREADS : n;
 #else
     (void)threads;
     return 1;

@@ -23,6 +23,9 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
     case featureMismatch(expected: Int, got: Int)
     /// A configuration value or explicit parameter that cannot be used.
     case invalidArgument(String)
+    /// `what` needs `required` bytes of memory but only `available` are free; `advice` says
+    /// what to change.
+    case insufficientMemory(what: String, required: Double, available: Double, advice: String)
 
     /// scikit-learn's advice for an ill-defined covariance.
     public static let illDefinedAdvice =
@@ -50,6 +53,8 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
             return "X has \(got) features, but GaussianMixture is expecting \(expected) features as input."
         case .invalidArgument(let message):
             return message
+        case .insufficientMemory(let what, let required, let available, let advice):
+            return "\(what) needs \(Resources.format(bytes: required)) of memory, but \(Resources.format(bytes: available)) is available: \(advice)."
         }
     }
 }

@@ -84,6 +84,8 @@ public struct FittedGaussianMixture: Sendable {
 
     /// Responsibilities: an N×K matrix whose rows sum to 1.
     public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double> {
+        try Resources.requireMemory(8 * Double(X.rows) * Double(components), for: "An N × K matrix of responsibilities (\(X.rows) × \(components))",
+                                    advice: "predict in chunks of rows (the command line streams them)")
         var out = Matrix<Double>(rows: X.rows, columns: components)
         try out.withUnsafeMutableBufferPointer { r in
             _ = try evaluate(X, PassOutputs(responsibilities: r.baseAddress))
@@ -139,6 +141,14 @@ public struct FittedGaussianMixture: Sendable {
         guard X.rows >= 1 else { throw GaussianMixtureError.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 1) }
         guard X.columns >= 1 else { throw GaussianMixtureError.noFeatures(samples: X.rows) }
         guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
+        if let t = threads, t < 1 || t > Resources.maximumThreads {
+            throw GaussianMixtureError.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a pass down.")
+        }
+        let n = Double(X.rows), d = Double(X.columns), K = Double(components)
+        try Resources.requireMemory(MemoryPlan.engine(rows: n, features: d, components: K, type: covarianceType, threads: threads)
+                                    + 8 * 2 * MemoryPlan.covarianceValues(covarianceType, components: K, features: d),
+                                    for: "Evaluating \(components) '\(covarianceType.rawValue)' components on \(X.rows) × \(X.columns) data",
+                                    advice: "evaluate fewer rows at a time or with fewer threads")
         let ranges = try X.checkedRanges()
         try X.checkMagnitude(ranges)
         let engine = PassEngine(data: DataSource(X, ranges: ranges), components: components, covariance: covarianceType,

@@ -154,6 +154,9 @@ public struct GaussianMixture: Sendable {
                                           resuming resume: FitCheckpoint?, monitor: FitMonitor?,
                                           progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
         let ranges = try validate(X, sampleWeights: sampleWeights)
+        try Resources.requireMemory(estimatedFitMemory(rows: X.rows, features: X.columns),
+                                    for: "A fit of \(components) '\(covarianceType.rawValue)' components to \(X.rows) × \(X.columns) data",
+                                    advice: memoryAdvice(features: X.columns))
         let settings = FitCheckpoint.Settings(
             components: components, covarianceType: covarianceType, tolerance: tolerance, regCovar: regCovar,
             maxIterations: maxIterations, initializations: initializations, initialization: initializationName,
@@ -245,7 +248,9 @@ public struct GaussianMixture: Sendable {
         guard regCovar >= 0, regCovar.isFinite else { throw E.invalidArgument("The 'reg_covar' parameter of GaussianMixture must be a float in the range [0.0, inf). Got \(regCovar) instead.") }
         guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter of GaussianMixture must be an int in the range [0, inf). Got \(maxIterations) instead.") }
         guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter of GaussianMixture must be an int in the range [1, inf). Got \(initializations) instead.") }
-        if let t = threads, t < 1 { throw E.invalidArgument("threads must be at least 1 (got \(t)).") }
+        if let t = threads, t < 1 || t > Resources.maximumThreads {
+            throw E.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a fit down.")
+        }
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 2) }
         guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
         let (lo, hi) = try X.checkedRanges()

@@ -64,7 +64,9 @@ public struct Matrix<Element: BinaryFloatingPoint & Sendable>: Sendable {
         precondition(elements.count == rows * columns,
                      "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) elements, got \(elements.count)")
         self.init(rows: rows, columns: columns)
-        elements.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        elements.withUnsafeBufferPointer { e in
+            if let base = e.baseAddress, !e.isEmpty { storage.pointer.update(from: base, count: e.count) }
+        }
     }
 
     /// A matrix from an array of equally long rows.

@@ -121,9 +121,14 @@ public struct SyntheticMixture: Sendable {
                 }
             }
         }
-        // A A^T/d + I/2 is positive definite by construction.
-        parameters = try! GaussianMixtureParameters(checkedShapesWeights: weights, means: means,
-                                                    covariances: covariances, covarianceType: .full)
+        // A A^T/d + I/2 is positive definite by construction (its eigenvalues are at least 1/2);
+        // were rounding ever to say otherwise, the components fall back to I/2.
+        let half = (0..<K * d * d).map { ($0 % (d * d)) / d == $0 % d ? 0.5 : 0 }
+        parameters = (try? GaussianMixtureParameters(checkedShapesWeights: weights, means: means, covariances: covariances,
+                                                     covarianceType: .full))
+            ?? GaussianMixtureParameters(covarianceType: .full, weights: weights, means: means, covariances: half,
+                                         precisionsCholesky: half.map { $0 > 0 ? 2.0.squareRoot() : 0 },
+                                         logDeterminants: Array(repeating: Double(d) * 0.5 * 0.6931471805599453, count: K))  // d · log √2
     }
 
     /// `n` seeded points and their true labels.

@@ -27,6 +27,8 @@ struct Demo: ParsableCommand {
         let seed = try OptionValue.seed(self.seed)
         let threads = try OptionValue.threads(self.threads)
         let type = try parseCovariance(covariance)
+        // The data live in memory (8 bytes a value), then the fit's own needs.
+        try SyntheticMixture.checkMemory(components: components, features: features, points: points)
         let clock = ContinuousClock()
         let t0 = clock.now
         let data = SyntheticMixture(components: components, features: features, spread: spread, seed: seed).sample(points, seed: seed &+ 1)

@@ -19,8 +19,10 @@ struct Predict: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
 
     func run() throws {
+        let threads = try OptionValue.threads(threads)
+        try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("-o", output), ("--proba", proba)])
         var fitted = try ModelFile.read(model)
-        fitted.threads = try OptionValue.threads(threads)
+        fitted.threads = threads
         try checkWritable(output)
         try checkWritable(proba)
         let X = try loadData(data)
@@ -63,8 +65,10 @@ struct Score: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
 
     func run() throws {
+        let threads = try OptionValue.threads(threads)
+        try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("--per-sample", perSample)])
         var fitted = try ModelFile.read(model)
-        fitted.threads = try OptionValue.threads(threads)
+        fitted.threads = threads
         try checkWritable(perSample)
         let X = try loadData(data)
         try checkEvaluable(X, data, fitted, model)
@@ -118,6 +122,9 @@ struct Sample: ParsableCommand {
             throw CommandError("-n: Invalid value for 'n_samples': \(self.n) . The sampling requires at least one sample.")
         }
         let seed = try OptionValue.seed(self.seed)
+        try checkDistinct(inputs: [("the model argument", model)], outputs: [("-o", output), ("--labels", labels)])
+        try checkWritable(output)
+        try checkWritable(labels)
         let fitted = try ModelFile.read(model)
         let points = try ArrayWriter(path: output, rows: n, columns: fitted.features)
         let labelWriter = try labels.map { try ArrayWriter(path: $0, rows: n, columns: nil, element: .int64) }

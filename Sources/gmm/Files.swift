@@ -5,9 +5,7 @@ import GMM
 /// else as delimited text; "-" reads CSV from standard input.
 func loadData(_ path: String) throws -> DataMatrix {
     if path == "-" { return .float64(try CSV.read(path)) }
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw DataFileError.cannotRead(path: path, reason: "No such file or directory")
-    }
+    try FilePaths.checkInput(path)
     if path.lowercased().hasSuffix(".npy") || hasNPYMagic(path) { return try NPY.read(path) }
     return .float64(try CSV.read(path))
 }
@@ -47,10 +45,19 @@ enum OutputKind {
     }
 }
 
-/// Fails early, before any long computation, if `path` cannot be written.
+/// Fails early, before any long computation, if `path` cannot be written (or is a directory
+/// or device, which the final rename would replace or fail on).
 func checkWritable(_ path: String?) throws {
     guard let path else { return }
+    try FilePaths.checkOutput(path)
     _ = try AtomicOutput(path: path)  // creates and removes a temporary file beside the target
+}
+
+/// Stops before anything is read or computed when an output is the same file as an input or
+/// another output (one line naming both options and the path).
+func checkDistinct(inputs: [(String, String?)], outputs: [(String, String?)], allowed: [(String, String)] = []) throws {
+    try FilePaths.checkDistinct(inputs: inputs.map { FilePaths.Role($0.0, $0.1) },
+                                outputs: outputs.map { FilePaths.Role($0.0, $0.1) }, allowed: allowed)
 }
 
 /// Streams rows of doubles or integer labels into a .npy or .csv output, atomically.
@@ -70,6 +77,8 @@ final class ArrayWriter {
             let descr = element == .int64 ? "<i8" : element == .float32 ? "<f4" : "<f8"
             sink = .npy(try NPY.Writer(path: path, descr: descr, shape: columns.map { [rows, $0] } ?? [rows]))
         case .csv:
+            // About 25 characters a value (shortest round-trip decimals and a separator).
+            try DataFileError.requireDiskSpace(25 * Double(rows) * Double(columns ?? 1), for: path)
             sink = .csv(try AtomicOutput(path: path))
         }
     }

@@ -65,6 +65,11 @@ struct Fit: ParsableCommand {
         guard warmStart == nil || initModel == nil else {
             throw CommandError("--warm-start and --init-model: give one (--warm-start continues a fitted model; --init-model gives initial values)")
         }
+        try checkDistinct(inputs: [("the data argument", data), ("--sample-weights", sampleWeights), ("--init-model", initModel),
+                                   ("--warm-start", warmStart), ("--resume", resume)],
+                          outputs: [("-o", output), ("--labels", labels),
+                                    (checkpoint == nil ? "the default checkpoint" : "--checkpoint", checkpoint ?? Self.defaultCheckpointPath(output))],
+                          allowed: [("--resume", checkpoint == nil ? "the default checkpoint" : "--checkpoint")])  // continuing a checkpoint in place
         let resumed = try resume.map { try CheckpointFile.read($0) }
         let previous = try warmStart.map { try ModelFile.read($0) }
         let type = try covariance.map(parseCovariance) ?? previous?.covarianceType

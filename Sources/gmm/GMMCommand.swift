@@ -27,6 +27,13 @@ struct GMMCommand: ParsableCommand {
     /// stderr and exit code 1, usage mistakes one line and exit code 64; SIGINT and SIGTERM
     /// stop it cleanly with exit code 130 or 143.
     static func main() {
+        // A crash must never wait on a terminal: the Swift runtime's backtracer turns
+        // interactive when attached to one, and it reads SWIFT_BACKTRACE only at start-up.
+        // So, unless the user chose a setting, set a non-interactive one and start again.
+        if getenv("SWIFT_BACKTRACE") == nil {
+            setenv("SWIFT_BACKTRACE", "interactive=no", 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only if it failed: go on as we are
+        }
         Interruption.install()
         do {
             var command = try parseAsRoot()

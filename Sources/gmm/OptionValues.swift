@@ -45,8 +45,8 @@ enum OptionValue {
         return v
     }
 
-    /// A thread count: 1 … 1024, or nil for OpenMP's default.
+    /// A thread count: 1 … `Resources.maximumThreads` (256), or nil for OpenMP's default.
     static func threads(_ text: String?) throws -> Int? {
-        try text.map { try int($0, option: "--threads", minimum: 1, maximum: 1024) }
+        try text.map { try int($0, option: "--threads", minimum: 1, maximum: Resources.maximumThreads) }
     }
 }

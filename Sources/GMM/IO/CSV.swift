@@ -15,8 +15,12 @@ public enum CSV {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw DataFileError.cannotRead(path: path, reason: String(cString: strerror(ENOENT)))
+            try FilePaths.checkInput(path)
+            // The text, the parsed values and the matrix: about three times the file's size.
+            var info = stat()
+            if stat(path, &info) == 0 {
+                try Resources.requireMemory(3 * Double(info.st_size), for: "Reading the CSV file \(path)",
+                                            advice: "convert it to a .npy file, which is memory-mapped, not read")
             }
             do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
                 throw DataFileError.cannotRead(path: path, reason: "\(error.localizedDescription)")

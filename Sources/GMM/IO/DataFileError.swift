@@ -15,6 +15,10 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case npyUnsupportedDType(path: String, descr: String)
     case npyFortranOrder(path: String)
     case cannotWrite(path: String, reason: String)
+    /// An output of `required` bytes would not fit in the `available` bytes of its file system.
+    case insufficientDiskSpace(path: String, required: Double, available: Double)
+    /// An output names the same file as an input (`first`) or as another output.
+    case sameFile(path: String, first: String, second: String, bothOutputs: Bool)
     case model(path: String, reason: String)
     case checkpoint(path: String, reason: String)
 
@@ -44,6 +48,12 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): .npy arrays in Fortran order are not supported (save np.ascontiguousarray(X))"
         case .cannotWrite(let path, let reason):
             return "\(path): cannot write: \(reason)"
+        case .insufficientDiskSpace(let path, let required, let available):
+            return "\(path): cannot write: the output needs \(Resources.format(bytes: required)), but its file system has \(Resources.format(bytes: available)) free"
+        case .sameFile(let path, let first, let second, let bothOutputs):
+            return bothOutputs
+                ? "\(first) and \(second) name the same file (\(path)): each output needs its own file"
+                : "\(second) names the same file as \(first) (\(path)): an output must not overwrite an input"
         case .model(let path, let reason):
             return "\(path): invalid model: \(reason)"
         case .checkpoint(let path, let reason):
@@ -84,6 +94,18 @@ public enum DataMatrix: Sendable {
         switch self {
         case .float64(let m): return m.elements
         case .float32(let m): return m.elements.map(Double.init)
+        }
+    }
+}
+
+extension DataFileError {
+    /// Throws `.insufficientDiskSpace` when `bytes` exceed the free space where `path` goes
+    /// (or the size cannot be represented).
+    public static func requireDiskSpace(_ bytes: Double, for path: String) throws {
+        let limit = Double(Int.max) / 2
+        if bytes > limit { throw insufficientDiskSpace(path: path, required: bytes, available: Resources.freeDiskSpace(for: path) ?? 0) }
+        if let free = Resources.freeDiskSpace(for: path), bytes > free {
+            throw insufficientDiskSpace(path: path, required: bytes, available: free)
         }
     }
 }

@@ -81,6 +81,7 @@ public enum ModelFile {
 
     /// The whole file; a clear error when it is missing, unreadable or empty.
     static func readFile(_ path: String) throws -> [UInt8] {
+        try FilePaths.checkInput(path)
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw DataFileError.cannotRead(path: path, reason: FileManager.default.fileExists(atPath: path)
                                            ? "permission denied or not a file" : "No such file or directory")

@@ -160,9 +160,13 @@ public enum NPY {
         private let expectedBytes: Int
         private var writtenBytes = 0
 
+        /// Throws `.insufficientDiskSpace` when the array would not fit on the file system
+        /// (or its size overflows), before anything is written.
         public init(path: String, descr: String, shape: [Int]) throws {
-            output = try AtomicOutput(path: path)
             let itemSize = descr.hasSuffix("8") ? 8 : 4
+            let bytes = shape.reduce(Double(itemSize)) { $0 * Double($1) }
+            try DataFileError.requireDiskSpace(bytes, for: path)
+            output = try AtomicOutput(path: path)
             expectedBytes = shape.reduce(1, *) * itemSize
             try output.write(NPY.header(descr: descr, shape: shape))
         }
