@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test demo deps test-deps clean roundtrip bench bench-quick compare fuzz sanitize
+.PHONY: all build test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -55,6 +55,7 @@ roundtrip: build
 
 # libFuzzer on the file parsers (.npy, CSV, model and checkpoint JSON), with AddressSanitizer:
 # each target runs FUZZ_SECONDS (FUZZ_PARALLEL at a time); findings land in .build-fuzz/findings.
+# Then the command-line argument fuzzer for ARGFUZZ_SECONDS (default FUZZ_SECONDS).
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 1
 FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address \
@@ -62,6 +63,13 @@ FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitiz
 fuzz: deps
 	$(SWIFT) build -c release --product gmm-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) Tests/Fuzz/run.sh
+	$(MAKE) fuzz-args ARGFUZZ_SECONDS=$(ARGFUZZ_SECONDS)
+
+# The command-line argument fuzzer (Tests/CLITests/ArgumentFuzzTests.swift) for ARGFUZZ_SECONDS
+# from a random seed (GMM_ARGFUZZ_SEED=S repeats one); `make test` runs 2,000 fixed cases.
+ARGFUZZ_SECONDS ?= $(FUZZ_SECONDS)
+fuzz-args: test-deps
+	GMM_ARGFUZZ_SECONDS=$(ARGFUZZ_SECONDS) $(SWIFT) test --filter ArgumentFuzzTests
 
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (Swift and C, every
 # target), then the OpenMP driver tests under ThreadSanitizer with LLVM's Archer tool, which

@@ -131,7 +131,8 @@ extension GaussianMixture {
     func memoryAdvice(features d: Int) -> String {
         switch covarianceType {
         case .full, .tied:
-            return "use fewer components, 'diag' covariances (K·d values instead of K·d² = \(Double(components) * Double(d) * Double(d))), or fewer features"
+            let values = Double(components) * Double(d) * Double(d)
+            return "use fewer components, 'diag' covariances (K·d values instead of K·d² = \(values < 1e15 ? String(Int(values)) : "\(values)")), or fewer features"
         case .diag, .spherical:
             return "use fewer components or fewer features"
         }

@@ -28,6 +28,8 @@ struct Demo: ParsableCommand {
         let threads = try OptionValue.threads(self.threads)
         let type = try parseCovariance(covariance)
         // The data live in memory (8 bytes a value), then the fit's own needs.
+        guard points >= 2 else { throw CommandError("--points: \(GaussianMixtureError.notEnoughSamples(samples: points, features: features, minimum: 2))") }
+        guard points >= components else { throw CommandError("--points: \(GaussianMixtureError.tooFewSamples(samples: points, components: components))") }
         try SyntheticMixture.checkMemory(components: components, features: features, points: points)
         let clock = ContinuousClock()
         let t0 = clock.now

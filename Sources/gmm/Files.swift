@@ -160,7 +160,8 @@ let streamChunkRows = 1 << 16
 func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as GaussianMixtureError {
         switch e {
-        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples, .noFeatures, .valueTooLarge, .identicalSamples, .spreadTooSmall:
+        case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples, .noFeatures, .valueTooLarge, .identicalSamples, .spreadTooSmall,
+             .insufficientMemory:
             throw CommandError("\(path): \(e)")
         default:
             throw e

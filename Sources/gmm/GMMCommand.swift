@@ -23,9 +23,8 @@ struct GMMCommand: ParsableCommand {
         subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Info.self,
                       Generate.self, Plot.self, Demo.self])
 
-    /// Runs the command; data, model, option-value and numerical errors become one line on
-    /// stderr and exit code 1, usage mistakes one line and exit code 64; SIGINT and SIGTERM
-    /// stop it cleanly with exit code 130 or 143.
+    /// Runs the command; data, model, option-value, usage and numerical errors become one line
+    /// on stderr and exit code 1; SIGINT and SIGTERM stop it cleanly with exit code 130 or 143.
     static func main() {
         // A crash must never wait on a terminal: the Swift runtime's backtracer turns
         // interactive when attached to one, and it reads SWIFT_BACKTRACE only at start-up.
@@ -53,12 +52,11 @@ struct GMMCommand: ParsableCommand {
             Foundation.exit(128 + error.signal)
         } catch {
             // ArgumentParser's own errors: help and version as it prints them; usage mistakes
-            // (unknown option, missing value) as one line, exit code 64 (EX_USAGE).
-            let code = exitCode(for: error)
-            if code == .success { exit(withError: error) }
+            // (unknown option, missing value) as one line and exit code 1, like all bad input.
+            if exitCode(for: error) == .success { exit(withError: error) }
             let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             FileHandle.standardError.write(Data("gmm: error: \(text) (see 'gmm help' and 'gmm help COMMAND')\n".utf8))
-            Foundation.exit(code.rawValue)
+            Foundation.exit(1)
         }
     }
 

@@ -20,10 +20,10 @@ struct Plot: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed for the drawn sample.") var seed = "0"
 
     func run() throws {
+        try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("-o", output)])
         guard output.lowercased().hasSuffix(".svg") else { throw CommandError("\(output): the plot output must be an .svg file") }
         let points = try OptionValue.int(self.points, option: "--points", minimum: 1)
         let seed = try OptionValue.seed(self.seed)
-        try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("-o", output)])
         let fitted = try ModelFile.read(model)
         try checkWritable(output)
         let X = try loadData(data)

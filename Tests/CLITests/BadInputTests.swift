@@ -12,6 +12,9 @@ struct BadInputTests {
         let copies: [String]                 // numpy fixtures to copy in
         let arguments: [String]
         let message: String                  // the stderr line must contain this
+        var links: [String: String] = [:]     // symbolic links to make: name → target
+        var hardLinks: [String: String] = [:]  // hard links to make: name → existing file
+        var directories: [String] = []
         var description: String { name }
     }
 
@@ -117,7 +120,58 @@ struct BadInputTests {
         Case(name: "checkpoint every 0", files: ["x.csv": "1\n2\n3\n"], copies: [],
              arguments: ["fit", "x.csv", "-k", "1", "-o", "out.json", "--checkpoint", "c.json", "--checkpoint-every", "0"],
              message: "gmm: error: --checkpoint-every: The value must be an int in the range [1, inf). Got 0 instead."),
-    ] + numericOptionCases + scikitLearnTextCases
+    ] + numericOptionCases + scikitLearnTextCases + pathCases
+
+    /// An output that is an input, or another output (through links too); paths that are not
+    /// regular files. Nothing is read or written: one line, exit 1, every file untouched.
+    static let pathCases: [Case] = {
+        let x = ["x.csv": "1,2\n3,4\n5,7\n6,1\n"], m = ["m.json": model(covariances: "[[[1, 0], [0, 1]], [[1, 0], [0, 1]]]", d: 2)]
+        let same = "an output must not overwrite an input"
+        func c(_ name: String, _ files: [String: String], _ args: [String], _ message: String, links: [String: String] = [:],
+               hard: [String: String] = [:], dirs: [String] = []) -> Case {
+            Case(name: name, files: files, copies: [], arguments: args, message: "gmm: error: " + message, links: links, hardLinks: hard, directories: dirs)
+        }
+        return [
+            c("fit -o over the data", x, ["fit", "x.csv", "-k", "2", "-o", "x.csv"], "-o names the same file as the data argument (x.csv): \(same)"),
+            c("generate -o and --labels", [:], ["generate", "-n", "100", "-d", "2", "-k", "2", "--seed", "1", "-o", "x.npy", "--labels", "x.npy"],
+              "-o and --labels name the same file (x.npy): each output needs its own file"),
+            c("generate --model and -o", [:], ["generate", "-n", "10", "-d", "2", "-k", "2", "-o", "g.csv", "--model", "./g.csv"],
+              "-o and --model name the same file (./g.csv)"),
+            c("fit through a symbolic link", x, ["fit", "x.csv", "-k", "2", "-o", "link.csv"], "-o names the same file as the data argument (link.csv)",
+              links: ["link.csv": "x.csv"]),
+            c("fit through a hard link", x, ["fit", "x.csv", "-k", "2", "-o", "hard.csv"], "-o names the same file as the data argument (hard.csv)",
+              hard: ["hard.csv": "x.csv"]),
+            c("fit --labels over the weights", x.merging(["w.csv": "1\n1\n1\n1\n"]) { a, _ in a },
+              ["fit", "x.csv", "-k", "1", "--sample-weights", "w.csv", "-o", "m.json", "--labels", "w.csv"],
+              "--labels names the same file as --sample-weights (w.csv)"),
+            c("fit --checkpoint over the data", x, ["fit", "x.csv", "-k", "1", "-o", "m.json", "--checkpoint", "x.csv"],
+              "--checkpoint names the same file as the data argument (x.csv)"),
+            c("fit -o over the start", x.merging(m) { a, _ in a }, ["fit", "x.csv", "--warm-start", "m.json", "-o", "m.json"],
+              "-o names the same file as --warm-start (m.json)"),
+            c("fit's default checkpoint over the data", x.merging(["x.checkpoint.json": "{}"]) { a, _ in a },
+              ["fit", "x.checkpoint.json", "-k", "1", "-o", "x.json"], "the default checkpoint names the same file as the data argument (x.checkpoint.json)"),
+            c("predict -o over the model", x.merging(m) { a, _ in a }, ["predict", "m.json", "x.csv", "-o", "m.json"],
+              "-o names the same file as the model argument (m.json)"),
+            c("predict --proba and -o", x.merging(m) { a, _ in a }, ["predict", "m.json", "x.csv", "-o", "p.csv", "--proba", "p.csv"],
+              "-o and --proba name the same file (p.csv)"),
+            c("score --per-sample over the data", x.merging(m) { a, _ in a }, ["score", "m.json", "x.csv", "--per-sample", "x.csv"],
+              "--per-sample names the same file as the data argument (x.csv)"),
+            c("sample -o over the model", m, ["sample", "m.json", "-n", "5", "-o", "m.json"], "-o names the same file as the model argument (m.json)"),
+            c("sample --labels and -o", m, ["sample", "m.json", "-n", "5", "-o", "s.npy", "--labels", "s.npy"], "-o and --labels name the same file (s.npy)"),
+            c("select -o over the data", x, ["select", "x.csv", "-k", "1", "-o", "x.csv"], "-o names the same file as the data argument (x.csv)"),
+            c("plot -o over the model", x.merging(m) { a, _ in a }, ["plot", "m.json", "x.csv", "-o", "m.json"], "-o names the same file as the model argument (m.json)"),
+            c("data is a directory", [:], ["fit", "d", "-k", "2", "-o", "m.json"], "d: cannot read: is a directory", dirs: ["d"]),
+            c("data is a device", [:], ["fit", "/dev/zero", "-k", "2", "-o", "m.json"], "/dev/zero: cannot read: is not a regular file (a device)"),
+            c("data is /dev/null", [:], ["fit", "/dev/null", "-k", "2", "-o", "m.json"], "/dev/null: cannot read: is not a regular file (a device)"),
+            c("model is a directory", x, ["predict", "d", "x.csv", "-o", "l.npy"], "d: cannot read: is a directory", dirs: ["d"]),
+            c("output is a directory", x, ["fit", "x.csv", "-k", "1", "-o", "d"], "d: cannot write: is a directory", dirs: ["d"]),
+            c("output is a device", x, ["fit", "x.csv", "-k", "1", "-o", "/dev/null"], "/dev/null: cannot write: is not a regular file (a device)"),
+            c("weights are a directory", x, ["fit", "x.csv", "-k", "1", "--sample-weights", "d", "-o", "m.json"], "d: cannot read: is a directory",
+              dirs: ["d"]),
+            c("threads beyond the cap", x, ["fit", "x.csv", "-k", "1", "--threads", "100000", "-o", "m.json"],
+              "--threads: The value must be an int in the range [1, 256]. Got 100000 instead."),
+        ]
+    }()
 
     /// Every numeric option: a negative, zero or non-numeric value is one line in
     /// scikit-learn's parameter wording, exit code 1 (not ArgumentParser's usage text, 64).
@@ -251,16 +305,34 @@ struct BadInputTests {
                 try Self.make(name, in: dir)
             }
         }
+        for (link, target) in c.links { try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(link).path, withDestinationPath: target) }
+        for (link, target) in c.hardLinks { try FileManager.default.linkItem(at: dir.appendingPathComponent(target), to: dir.appendingPathComponent(link)) }
+        for name in c.directories { try FileManager.default.createDirectory(at: dir.appendingPathComponent(name), withIntermediateDirectories: true) }
         let before = try listing(dir)
+        let contents = try Self.contents(dir)
         let r = try GMMBinary.run(c.arguments, in: dir)
         #expect(r.status == 1, "exit code")
         let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: true)
         #expect(lines.count == 1, "one line on stderr, got: \(r.stderr)")
         #expect(r.stderr.hasPrefix(c.message) || r.stderr.contains(c.message), "stderr: \(r.stderr)")
         #expect(try listing(dir) == before, "no output or temporary file left")
+        #expect(try Self.contents(dir) == contents, "every file untouched")
     }
 
-    /// Usage mistakes (unknown option, missing argument): one line, exit code 64 (EX_USAGE).
+    /// Every regular file's bytes in `dir` (links followed).
+    static func contents(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            var isDirectory: ObjCBool = false
+            let url = dir.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                out[name] = try Data(contentsOf: url)
+            }
+        }
+        return out
+    }
+
+    /// Usage mistakes (unknown option, missing argument): one line, exit code 1.
     @Test(arguments: [["fit", "x.csv", "-k", "1", "-o", "o.json", "--bogus"], ["fit", "x.csv", "-k", "1"], ["sample", "m.json", "-n", "3", "--threads", "2", "-o", "s.npy"]])
     func usageMistakesAreOneLine(_ arguments: [String]) throws {
         let dir = try scratchDirectory()
@@ -268,7 +340,7 @@ struct BadInputTests {
         try write(Self.model(), "m.json", in: dir)
         let before = try listing(dir)
         let r = try GMMBinary.run(arguments, in: dir)
-        #expect(r.status == 64)
+        #expect(r.status == 1)
         #expect(r.stderr.hasPrefix("gmm: error: ") && r.stderr.hasSuffix("(see 'gmm help' and 'gmm help COMMAND')\n"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(try listing(dir) == before)
@@ -298,5 +370,62 @@ struct BadInputTests {
             fatalError("unknown fixture \(name)")
         }
         try Data(bytes).write(to: dir.appendingPathComponent(name))
+    }
+}
+
+/// Requests the machine cannot meet, paths that are not files, and what stays allowed.
+@Suite("gmm command line, resources and paths")
+struct ResourceAndPathTests {
+    /// A 2-row CSV with 200,000 columns, full covariance: the fit would need terabytes. One line
+    /// names the size, the memory available and what to change; nothing is allocated.
+    @Test func memoryBeyondTheMachineIsRefusedUpFront() throws {
+        let dir = try scratchDirectory()
+        let row = (0..<200_000).map { String(Double($0 % 7)) }.joined(separator: ",")
+        try write(row + "\n" + row.replacingOccurrences(of: "1.0", with: "2.0") + "\n", "wide.csv", in: dir)
+        let r = try GMMBinary.run(["fit", "wide.csv", "-k", "1", "-o", "m.json"], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("gmm: error: wide.csv: A fit of 1 'full' components to 2 × 200000 data needs "), "\(r.stderr)")
+        #expect(r.stderr.contains(" of memory, but ") && r.stderr.contains(" is available: use fewer components, 'diag' covariances"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(try listing(dir) == ["wide.csv"])
+        // float32 data, many components: the same refusal.
+        let X = Matrix(rows: 2000, columns: 2000, elements: (0..<4_000_000).map { Float($0 % 13) })
+        try NPY.write(X, to: dir.appendingPathComponent("x32.npy").path)
+        let big = try GMMBinary.run(["fit", "x32.npy", "-k", "2000", "-o", "m.json"], in: dir)
+        #expect(big.status == 1 && big.stderr.contains("needs ") && big.stderr.contains("of memory, but"), "\(big.stderr)")
+        // The library throws the typed error.
+        let wide = Matrix(rows: 2, columns: 200_000, elements: (0..<400_000).map { Double($0 % 7) })
+        #expect(throws: GaussianMixtureError.self) { try GaussianMixture(components: 1).fit(wide) }
+        do { _ = try GaussianMixture(components: 1).fit(wide) } catch GaussianMixtureError.insufficientMemory(_, let required, let available, _) {
+            #expect(required > available)
+        }
+    }
+
+    /// --threads beyond 256 is refused in one line; OMP_NUM_THREADS beyond it is capped (libomp
+    /// would abort when it cannot create the threads), and the fit runs.
+    @Test func threadCountsAreCapped() throws {
+        let dir = try scratchDirectory()
+        try write("1,2\n3,4\n5,7\n6,1\n2,2\n", "x.csv", in: dir)
+        let r = try GMMBinary.run(["fit", "x.csv", "-k", "1", "-o", "m.json", "-q"], in: dir, environment: ["OMP_NUM_THREADS": "100000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(NativeRuntime.threadCount(requested: 100_000) == Resources.maximumThreads)
+        #expect(throws: GaussianMixtureError.self) { try GaussianMixture(components: 1, threads: 100_000).fit(blobs(n: 10, d: 1, k: 1, seed: 1)) }
+    }
+
+    /// A FIFO is not read (it would block); an output that is the input's name refused before
+    /// anything is read; `--resume C --checkpoint C` continues a checkpoint in place.
+    @Test func fifoAndCheckpointInPlace() throws {
+        let dir = try scratchDirectory()
+        #expect(mkfifo(dir.appendingPathComponent("pipe").path, 0o644) == 0)
+        let r = try GMMBinary.run(["fit", "pipe", "-k", "1", "-o", "m.json"], in: dir)
+        #expect(r.status == 1 && r.stderr == "gmm: error: pipe: cannot read: is not a regular file (a FIFO)\n", "\(r.stderr)")
+        try NPY.write(blobs(n: 3000, d: 2, k: 3, seed: 2), to: dir.appendingPathComponent("x.npy").path)
+        let first = try GMMBinary.run(["fit", "x.npy", "-k", "3", "--seed", "1", "--tol", "0", "--max-iter", "4", "-o", "a.json",
+                                       "--checkpoint", "c.json", "--checkpoint-every", "2", "-q"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try GMMBinary.run(["fit", "x.npy", "-k", "3", "--seed", "1", "--tol", "0", "--max-iter", "4", "-o", "b.json",
+                                       "--checkpoint", "c.json", "--checkpoint-every", "2", "--resume", "c.json", "-q"], in: dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("a.json")) == Data(contentsOf: dir.appendingPathComponent("b.json")))
     }
 }
