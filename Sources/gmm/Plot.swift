@@ -169,6 +169,7 @@ struct PlotRenderer {
         let n = sample.rows
         var mean = [Double](repeating: 0, count: d)
         for r in 0..<n { for j in 0..<d { mean[j] += sample[r, j] / Double(n) } }
+        if d > 64 { return (("PC1", "PC2"), principalAxes(mean: mean)) }
         var C = [Double](repeating: 0, count: d * d)
         for r in 0..<n {
             for i in 0..<d { for j in i..<d { C[i * d + j] += (sample[r, i] - mean[i]) * (sample[r, j] - mean[j]) } }
@@ -178,6 +179,36 @@ struct PlotRenderer {
         let order = values.indices.sorted { values[$0] > values[$1] }
         let v1 = (0..<d).map { vectors[$0 * d + order[0]] }, v2 = (0..<d).map { vectors[$0 * d + order[1]] }
         return (("PC1", "PC2"), v1 + v2)
+    }
+
+    /// The first two principal axes of the centred sample by subspace iteration (V ← Xᵀ X V,
+    /// then orthonormalized): O(n·d) a step and O(d) memory, for wide data where a d × d
+    /// covariance and its Jacobi sweeps would not fit or not finish.
+    func principalAxes(mean: [Double]) -> [Double] {
+        let n = sample.rows, d = sample.columns
+        var v1 = (0..<d).map { 1 / (Double($0) + 1).squareRoot() }, v2 = (0..<d).map { Double($0 % 2 == 0 ? 1 : -1) / (Double($0) + 2) }
+        func normalize(_ v: inout [Double]) {
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { for i in v.indices { v[i] /= norm } }
+        }
+        for _ in 0..<200 {
+            var w1 = [Double](repeating: 0, count: d), w2 = w1
+            for r in 0..<n {
+                let row = sample.row(r)
+                var p1 = 0.0, p2 = 0.0
+                for j in 0..<d { let c = row[j] - mean[j]; p1 += c * v1[j]; p2 += c * v2[j] }
+                for j in 0..<d { let c = row[j] - mean[j]; w1[j] += c * p1; w2[j] += c * p2 }
+            }
+            normalize(&w1)
+            let dot = zip(w1, w2).reduce(0) { $0 + $1.0 * $1.1 }
+            for j in 0..<d { w2[j] -= dot * w1[j] }
+            normalize(&w2)
+            let moved = zip(w1, v1).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            v1 = w1
+            v2 = w2
+            if moved < 1e-20 { break }
+        }
+        return v1 + v2
     }
 
     func ellipse(center: (Double, Double), cov: (Double, Double, Double), radius: Double) -> [(Double, Double)] {
