@@ -114,8 +114,10 @@ struct ArgumentFuzzTests {
         }
         if command == "generate" { for (o, v) in [("-n", "50"), ("-d", "2"), ("-k", "2")] where !args.contains(o) { args += [o, v] } }
         if command == "sample" && !args.contains("-n") { args += ["-n", "20"] }
-        // A huge --max-iter is a legitimate request to iterate until convergence: give it a tol
-        // that converges (with tol 0 it would rightly run for ever).
+        // A huge --n-init is a legitimate request for endless restarts, and a huge --max-iter one
+        // to iterate until convergence: keep the restarts few and give a tol that converges
+        // (with tol 0 such a fit would rightly run for ever).
+        for i in args.indices.dropLast() where args[i] == "--n-init" && args[i + 1].count >= 10 { args[i + 1] = "3" }
         if let i = args.firstIndex(of: "--max-iter"), i + 1 < args.count, args[i + 1].count >= 10 {
             var j = 0
             while j < args.count { if args[j] == "--tol" { args.removeSubrange(j..<min(j + 2, args.count)) } else { j += 1 } }
