@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
+.PHONY: all build lib install c-example test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -25,6 +25,30 @@ test-deps: deps
 
 build: deps
 	$(SWIFT) build -c release
+
+# The C ABI: libgmm.so (the Swift runtime linked in statically, only gmm.h's symbols exported),
+# include/gmm.h and lib/pkgconfig/gmm.pc under build/; `make install PREFIX=…` copies them.
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+LIB_FLAGS = -Xswiftc -static-stdlib -Xlinker -soname=libgmm.so -Xlinker --version-script=$(CURDIR)/Sources/GMMCAPI/gmm.map
+lib: deps
+	$(SWIFT) build -c release --product GMMC --build-path .build-lib $(LIB_FLAGS)
+	mkdir -p build/lib/pkgconfig build/include
+	cp .build-lib/release/libGMMC.so build/lib/libgmm.so
+	cp Sources/GMMCAPI/include/gmm.h build/include/gmm.h
+	sed -e 's|@PREFIX@|$(CURDIR)/build|' -e 's|@VERSION@|$(VERSION)|' Sources/GMMCAPI/gmm.pc.in > build/lib/pkgconfig/gmm.pc
+
+install: lib
+	install -d $(PREFIX)/lib/pkgconfig $(PREFIX)/include
+	install -m 755 build/lib/libgmm.so $(PREFIX)/lib/libgmm.so
+	install -m 644 build/include/gmm.h $(PREFIX)/include/gmm.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' Sources/GMMCAPI/gmm.pc.in > $(PREFIX)/lib/pkgconfig/gmm.pc
+
+# The C example, compiled against an installed copy (pkg-config) and run.
+c-example: deps
+	rm -rf build/c-example && $(MAKE) install PREFIX=$(CURDIR)/build/c-example/prefix
+	cd build/c-example && cc -std=c11 -Wall -Wextra -Werror ../../examples/c/example.c \
+	  $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --cflags --libs gmm) -lm -o example && ./example
 
 test: test-deps
 	$(SWIFT) test
@@ -74,18 +98,20 @@ fuzz-args: test-deps
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (Swift and C, every
 # target), then the OpenMP driver tests under ThreadSanitizer with LLVM's Archer tool, which
 # tells TSan about libomp's synchronization. Any report fails the run. (LeakSanitizer is off:
-# the CLI exits with live objects and Swift's runtime keeps its caches, which it reports.)
+# the CLI exits with live objects and Swift's runtime keeps its caches, which it reports. TSan's
+# thread-leak reports are off too: libomp keeps a pool of worker threads per calling thread and
+# retires them itself, which TSan, seeing test threads come and go, reports as leaked.)
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 SWIFT_BACKTRACE=enable=no
 ARCHER := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
 TSAN_TESTS = KernelParityTests|EMPropertyTests|CheckpointTests
 sanitize: test-deps
 	$(SANITIZE_ENV) $(SWIFT) test --disable-xctest --build-path .build-sanitize --sanitize=address \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined -Xswiftc -use-ld=lld
-	TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1 OMP_TOOL_LIBRARIES=$(ARCHER) \
+	TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1:report_thread_leaks=0 OMP_TOOL_LIBRARIES=$(ARCHER) \
 	  $(SWIFT) test --disable-xctest --build-path .build-tsan --sanitize=thread -Xswiftc -use-ld=lld --filter '$(TSAN_TESTS)'
 
 demo: build
 	.build/release/gmm demo
 
 clean:
-	rm -rf .build .build-fuzz .build-sanitize .build-tsan
+	rm -rf .build .build-fuzz .build-sanitize .build-tsan .build-lib build

@@ -38,6 +38,8 @@ let package = Package(
         .library(name: "GMM", targets: ["GMM"]),
         .executable(name: "gmm", targets: ["gmm"]),
         .executable(name: "gmm-bench", targets: ["gmm-bench"]),
+        // The C ABI (Sources/GMMCAPI/include/gmm.h); `make lib` builds it as libgmm.so.
+        .library(name: "GMMC", type: .dynamic, targets: ["GMMCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +53,7 @@ let package = Package(
             linkerSettings: kernelLinker
         ),
         .target(name: "GMM", dependencies: ["CKernels"], path: "Sources/GMM"),
+        .target(name: "GMMCAPI", dependencies: ["GMM"], path: "Sources/GMMCAPI", exclude: ["include", "gmm.map", "gmm.pc.in"]),
         // Benchmarks: kept out of the library's dependencies.
         .target(
             name: "BenchSupport",

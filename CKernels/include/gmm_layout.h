@@ -20,11 +20,11 @@ typedef gmm_status (*gmm_load_block_fn)(const void *GMM_RESTRICT X, size_t ldX, 
  *  float32 is nonzero), or -1 when all are finite. */
 long gmm_first_nonfinite(const void *X, int float32, size_t count);
 
-/** Per-column minimum and maximum of a row-major rows x d array of doubles (or floats when
- *  float32 is nonzero) into lo[d] and hi[d], in one pass that also checks every value is
- *  finite: GMM_ERR_NONFINITE if one is not (lo and hi are then meaningless; locate it with
- *  gmm_first_nonfinite), GMM_ERR_ARGUMENT for rows or d of 0. */
-gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
+/** Per-column minimum and maximum of rows x d values of doubles (or floats when float32 is
+ *  nonzero), row r starting at X + r*ldX elements, into lo[d] and hi[d], in one pass that
+ *  also checks every value is finite: GMM_ERR_NONFINITE if one is not (lo and hi are then
+ *  meaningless), GMM_ERR_ARGUMENT for rows or d of 0 or ldX < d. */
+gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d, size_t ldX,
                              double *GMM_RESTRICT lo, double *GMM_RESTRICT hi);
 
 gmm_status gmm_load_block_f64_ref(const void *GMM_RESTRICT X, size_t ldX, size_t rows, size_t d,

@@ -52,9 +52,9 @@ long gmm_first_nonfinite(const void *X, int float32, size_t count) {
     return -1;
 }
 
-gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
+gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d, size_t ldX,
                              double *GMM_RESTRICT lo, double *GMM_RESTRICT hi) {
-    if (!X || !lo || !hi || rows == 0 || d == 0) return GMM_ERR_ARGUMENT;
+    if (!X || !lo || !hi || rows == 0 || d == 0 || ldX < d) return GMM_ERR_ARGUMENT;
     for (size_t i = 0; i < d; i++) {
         lo[i] = float32 ? (double)((const float *)X)[i] : ((const double *)X)[i];
         hi[i] = lo[i];
@@ -64,7 +64,7 @@ gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
     double probe = 0.0;
     for (size_t r = 0; r < rows; r++) {
         if (float32) {
-            const float *x = (const float *)X + r * d;
+            const float *x = (const float *)X + r * ldX;
             for (size_t i = 0; i < d; i++) {
                 double v = x[i];
                 probe += v - v;
@@ -72,7 +72,7 @@ gmm_status gmm_column_ranges(const void *X, int float32, size_t rows, size_t d,
                 hi[i] = v > hi[i] ? v : hi[i];
             }
         } else {
-            const double *x = (const double *)X + r * d;
+            const double *x = (const double *)X + r * ldX;
             for (size_t i = 0; i < d; i++) {
                 double v = x[i];
                 probe += v - v;

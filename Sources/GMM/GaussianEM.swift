@@ -128,7 +128,15 @@ struct GaussianEMFamily: MixtureEMFamily {
 
     /// Weights, means and covariances from shifted statistics (see the type's comment).
     func estimate(_ stats: SufficientStatistics, refine: ((_ shift: [Double]) -> SufficientStatistics)? = nil) -> GaussianEstimate {
-        let K = engine.K, d = engine.d, type = covarianceType
+        Self.estimate(stats, components: engine.K, features: engine.d, covarianceType: covarianceType, regCovar: regCovar,
+                      cancellationRatio: cancellationRatio, refine: refine)
+    }
+
+    /// The M-step of the type's comment, for K components of d features (no data needed: the
+    /// distributed fit's M-step from summed statistics uses it too).
+    static func estimate(_ stats: SufficientStatistics, components K: Int, features d: Int, covarianceType type: CovarianceType,
+                         regCovar: Double, cancellationRatio: Double,
+                         refine: ((_ shift: [Double]) -> SufficientStatistics)? = nil) -> GaussianEstimate {
         let eps10 = 10 * Double.ulpOfOne
         let (nkSums, s1, s2, shift) = (stats.nk, stats.s1, stats.s2, stats.shift)
         var weights = [Double](repeating: 0, count: K)
@@ -172,7 +180,8 @@ struct GaussianEMFamily: MixtureEMFamily {
             }
         }
         if cancelled, let refine {
-            return estimate(refine(means), refine: nil)
+            return estimate(refine(means), components: K, features: d, covarianceType: type, regCovar: regCovar,
+                            cancellationRatio: cancellationRatio, refine: nil)
         }
         switch type {
         case .full:

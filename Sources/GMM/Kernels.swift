@@ -92,6 +92,8 @@ struct PassTotals {
 struct DataSource: @unchecked Sendable {
     let rows: Int
     let columns: Int
+    /// Elements from one row's start to the next's.
+    let rowStride: Int
     let isFloat32: Bool
     let pointer: UnsafeRawPointer
     /// float32 data: per-feature powers of two that bring the spread of each feature's bulk
@@ -105,6 +107,7 @@ struct DataSource: @unchecked Sendable {
     init<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])? = nil) {
         rows = matrix.rows
         columns = matrix.columns
+        rowStride = matrix.rowStride
         isFloat32 = Element.isFloat32
         pointer = UnsafeRawPointer(matrix.storage.pointer)
         owner = matrix.storage
@@ -122,9 +125,9 @@ struct DataSource: @unchecked Sendable {
     /// of a feature down to where float32 squares underflow (their blocks run in float64).
     static func bulkScales<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])?) -> [Double] {
         let n = matrix.rows, d = matrix.columns, m = min(n, scaleSampleRows)
-        return matrix.withUnsafeBufferPointer { x in
-            (0..<d).map { i -> Double in
-                var column = (0..<m).map { Double(x[($0 * n / m) * d + i]) }
+        let x = matrix.storage.pointer, ld = matrix.rowStride
+        return (0..<d).map { i -> Double in
+                var column = (0..<m).map { Double(x[($0 * n / m) * ld + i]) }
                 column.sort()
                 var spread = column[(m * 95) / 100 == m ? m - 1 : (m * 95) / 100] - column[(m * 5) / 100]
                 if !(spread > 0) {
@@ -133,7 +136,6 @@ struct DataSource: @unchecked Sendable {
                 }
                 guard spread > 0, spread.isFinite else { return 1 }
                 return Double(sign: .plus, exponent: -spread.exponent, significand: 1)
-            }
         }
     }
 
@@ -201,7 +203,7 @@ final class PassEngine {
                             request.X = data.pointer
                             request.x_float32 = data.isFloat32 ? 1 : 0
                             request.n = data.rows
-                            request.ldX = d
+                            request.ldX = data.rowStride
                             request.weights = weights == nil ? nil : w.baseAddress
                             request.accumulate = mode.accumulate ? 1 : 0
                             request.hard = mode.hard ? 1 : 0

@@ -62,6 +62,30 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
     public var components: Int { weights.count }
     public var features: Int { means.columns }
 
+    /// The precision matrices Σₖ⁻¹ = Uₖ Uₖᵀ in the covariance type's shape (scikit-learn's
+    /// `precisions_`): full (K, d, d), tied (d, d), diag (K, d) and spherical (K) of 1/variance.
+    public var precisions: [Double] {
+        let d = features, U = precisionsCholesky
+        switch covarianceType {
+        case .diag, .spherical:
+            return U.map { $0 * $0 }
+        case .full, .tied:
+            var P = [Double](repeating: 0, count: U.count)
+            for b in 0..<(U.count / (d * d)) {
+                let o = b * d * d
+                for i in 0..<d {
+                    for j in i..<d {
+                        var s = 0.0
+                        for p in j..<d { s += U[o + i * d + p] * U[o + j * d + p] }  // U upper triangular
+                        P[o + i * d + j] = s
+                        P[o + j * d + i] = s
+                    }
+                }
+            }
+            return P
+        }
+    }
+
     /// Parameters from weights, means and covariances. Throws `.illDefinedCovariance` when a
     /// covariance is not positive definite, `.invalidArgument` for inconsistent shapes.
     /// Throws `.invalidArgument` naming the component when a covariance is not finite,

@@ -31,13 +31,15 @@ extension Matrix where Element: GMMScalar {
     func checkedRanges() throws -> (lo: [Double], hi: [Double]) {
         var lo = [Double](repeating: 0, count: columns), hi = lo
         guard rows > 0, columns > 0 else { return (lo, hi) }
-        let status = withUnsafeBufferPointer { gmm_column_ranges($0.baseAddress, Element.isFloat32 ? 1 : 0, rows, columns, &lo, &hi) }
+        let status = gmm_column_ranges(storage.pointer, Element.isFloat32 ? 1 : 0, rows, columns, rowStride, &lo, &hi)
         if status == GMM_ERR_NONFINITE {
-            let index = withUnsafeBufferPointer { gmm_first_nonfinite($0.baseAddress, Element.isFloat32 ? 1 : 0, $0.count) }
-            throw GaussianMixtureError.nonFiniteInput(row: index / columns, column: index % columns,
-                                                      isNaN: storage.pointer[index].isNaN)
+            for r in 0..<rows {
+                for c in 0..<columns where !self[r, c].isFinite {
+                    throw GaussianMixtureError.nonFiniteInput(row: r, column: c, isNaN: self[r, c].isNaN)
+                }
+            }
         }
-        precondition(status == GMM_OK, "gmm_column_ranges: \(status)")
+        precondition(status == GMM_OK || status == GMM_ERR_NONFINITE, "gmm_column_ranges: \(status)")
         return (lo, hi)
     }
 
@@ -45,9 +47,11 @@ extension Matrix where Element: GMMScalar {
     /// column ranges from `checkedRanges()`.
     func checkMagnitude(_ ranges: (lo: [Double], hi: [Double])) throws {
         guard zip(ranges.lo, ranges.hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }) else { return }
-        let index = withUnsafeBufferPointer { $0.firstIndex { abs(Double($0)) > dataMagnitudeLimit }! }
-        throw GaussianMixtureError.valueTooLarge(row: index / columns, column: index % columns,
-                                                 value: Double(storage.pointer[index]))
+        for r in 0..<rows {
+            for c in 0..<columns where abs(Double(self[r, c])) > dataMagnitudeLimit {
+                throw GaussianMixtureError.valueTooLarge(row: r, column: c, value: Double(self[r, c]))
+            }
+        }
     }
 
     /// Row `index` widened to Double.

@@ -223,3 +223,39 @@ struct ModelFeatureTests {
         #expect(try close(selection.best.bic(X), values[0], 1e-12))
     }
 }
+
+/// Views of caller memory: rows with a stride are read in place and fit exactly as the same
+/// values stored contiguously.
+@Suite("Strided views of caller memory")
+struct StridedViewTests {
+    @Test(arguments: CovarianceType.allCases)
+    func stridedRowsFitAsContiguousRows(type: CovarianceType) throws {
+        let X = blobs(n: 700, d: 3, k: 3, seed: 12)
+        let stride = 5
+        var padded = [Double](repeating: .nan, count: 700 * stride)  // NaN in the gaps: never read
+        for r in 0..<700 { for c in 0..<3 { padded[r * stride + c] = X[r, c] } }
+        let gm = GaussianMixture(components: 3, covarianceType: type, seed: 4)
+        let reference = try gm.fit(X)
+        try padded.withUnsafeBufferPointer { p in
+            let view = Matrix(viewing: p.baseAddress!, rows: 700, columns: 3, rowStride: stride)
+            #expect(!view.isContiguous && view == X)
+            let model = try gm.fit(view)
+            #expect(model.parameters == reference.parameters && model.lowerBounds == reference.lowerBounds)
+            #expect(try model.scoreSamples(view) == reference.scoreSamples(X))
+            #expect(try model.predict(view.rows(100..<300)) == reference.predict(X.rows(100..<300)))
+            // float32 through the same view machinery.
+            let padded32 = padded.map { Float($0) }
+            try padded32.withUnsafeBufferPointer { q in
+                let view32 = Matrix(viewing: q.baseAddress!, rows: 700, columns: 3, rowStride: stride)
+                let contiguous32 = Matrix(rows: 700, columns: 3, elements: X.elements.map { Float($0) })
+                let a = try gm.fit(view32), b = try gm.fit(contiguous32)
+                #expect(a.parameters == b.parameters)
+            }
+        }
+    }
+
+    @Test func matricesPrintTheirValues() {
+        #expect("\(Matrix([[0.5], [3.0]]))" == "Matrix<Double> 2 × 1 [[0.5], [3.0]]")
+        #expect("\(Matrix<Float>(rows: 1, columns: 9))".hasSuffix("[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, …]]"))
+    }
+}

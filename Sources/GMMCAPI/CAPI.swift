@@ -1,0 +1,616 @@
+// The C ABI (include/gmm.h) over the GMM library: opaque handles, status codes, per-handle error
+// messages, caller-owned buffers read in place. Nothing here computes anything the library does
+// not: each entry point converts its arguments, calls the library and maps errors to codes.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GMM
+
+/// The library version gmm_version reports.
+let libraryVersion = "0.1.0"
+let abiVersion: Int32 = 1
+
+// MARK: - Handles
+
+/// What every handle has: the message of its last failure, behind a lock (a reader on another
+/// thread sees a whole string), as a C string the handle owns.
+class Handle {
+    private var mutex = pthread_mutex_t()
+    private var message: UnsafeMutablePointer<CChar> = strdup("")
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    deinit {
+        free(message)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func setError(_ text: String) {
+        let copy = strdup(text.split(separator: "\n").joined(separator: " "))
+        pthread_mutex_lock(&mutex)
+        let old = message
+        message = copy ?? strdup("")
+        pthread_mutex_unlock(&mutex)
+        free(old)
+    }
+
+    var errorPointer: UnsafePointer<CChar> {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return UnsafePointer(message)
+    }
+}
+
+final class EstimatorHandle: Handle {
+    var settings = GaussianMixture()
+    var given = InitialParameters()
+    var progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Double, Double) -> Int32)?
+    var progressUser: UnsafeMutableRawPointer?
+
+    override init() {
+        super.init()
+        settings.seed = nil  // a random seed per fit unless set (scikit-learn's random_state=None)
+    }
+}
+
+final class ModelHandle: Handle {
+    var model: FittedGaussianMixture?
+}
+
+func estimator(_ p: OpaquePointer?) -> EstimatorHandle? {
+    p.map { Unmanaged<EstimatorHandle>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+}
+
+func modelHandle(_ p: OpaquePointer?) -> ModelHandle? {
+    p.map { Unmanaged<ModelHandle>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+}
+
+// Codes (gmm.h's gmm_code).
+let GMM_SUCCESS: Int32 = 0, GMM_E_VALUE: Int32 = 1, GMM_E_NUMERIC: Int32 = 2, GMM_E_NOT_FITTED: Int32 = 3
+let GMM_E_MEMORY: Int32 = 4, GMM_E_IO: Int32 = 5, GMM_STOPPED: Int32 = 6, GMM_E_INTERNAL: Int32 = 7
+
+/// Runs `body`, recording a failure's message on `handle` and returning its code.
+func guarded(_ handle: Handle?, _ body: () throws -> Void) -> Int32 {
+    guard let handle else { return GMM_E_VALUE }
+    do {
+        try body()
+        handle.setError("")
+        return GMM_SUCCESS
+    } catch let error as GaussianMixtureError {
+        handle.setError(error.description)
+        switch error {
+        case .illDefinedCovariance: return GMM_E_NUMERIC
+        case .insufficientMemory: return GMM_E_MEMORY
+        default: return GMM_E_VALUE
+        }
+    } catch let error as DataFileError {
+        handle.setError(error.description)
+        return GMM_E_IO
+    } catch let error as CAPIError {
+        handle.setError(error.message)
+        return error.code
+    } catch is FitInterrupted {
+        handle.setError("The fit was stopped by its progress callback.")
+        return GMM_STOPPED
+    } catch {
+        handle.setError("\(error)")
+        return GMM_E_INTERNAL
+    }
+}
+
+struct CAPIError: Error {
+    let code: Int32
+    let message: String
+    static func value(_ message: String) -> CAPIError { CAPIError(code: GMM_E_VALUE, message: message) }
+    static let notFitted = CAPIError(code: GMM_E_NOT_FITTED, message:
+        "This GaussianMixture instance is not fitted yet. Call 'fit' with appropriate arguments before using this estimator.")
+}
+
+func string(_ p: UnsafePointer<CChar>?, _ name: String) throws -> String {
+    guard let p else { throw CAPIError.value("\(name) is NULL") }
+    return String(cString: p)
+}
+
+func array(_ p: UnsafePointer<Double>?, _ count: Int64, _ name: String) throws -> [Double] {
+    guard count >= 0 else { throw CAPIError.value("\(name): negative count \(count)") }
+    guard let p else { throw CAPIError.value("\(name) is NULL") }
+    return Array(UnsafeBufferPointer(start: p, count: Int(count)))
+}
+
+/// The caller's rows as a matrix view (no copy), after checking the shape arguments.
+enum Rows {
+    case float64(Matrix<Double>)
+    case float32(Matrix<Float>)
+
+    init(_ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64) throws {
+        guard n >= 0, d >= 0 else { throw CAPIError.value("n_samples and n_features must be non-negative (got \(n), \(d))") }
+        guard stride >= d || n <= 1 else { throw CAPIError.value("row_stride (\(stride)) must be at least n_features (\(d))") }
+        guard let X else {
+            if n == 0 || d == 0 { self = .float64(Matrix(rows: Int(n), columns: Int(d))); return }
+            throw CAPIError.value("X is NULL")
+        }
+        let rowStride = Int(max(stride, d))
+        switch dtype {
+        case 0: self = .float64(Matrix(viewing: X.assumingMemoryBound(to: Double.self), rows: Int(n), columns: Int(d), rowStride: rowStride))
+        case 1: self = .float32(Matrix(viewing: X.assumingMemoryBound(to: Float.self), rows: Int(n), columns: Int(d), rowStride: rowStride))
+        default: throw CAPIError.value("dtype must be GMM_FLOAT64 (0) or GMM_FLOAT32 (1), got \(dtype)")
+        }
+    }
+
+    var rows: Int {
+        switch self {
+        case .float64(let m): return m.rows
+        case .float32(let m): return m.rows
+        }
+    }
+}
+
+func fitted(_ m: ModelHandle) throws -> FittedGaussianMixture {
+    guard let model = m.model else { throw CAPIError.notFitted }
+    return model
+}
+
+// MARK: - Versions
+
+@_cdecl("gmm_abi_version")
+public func gmm_abi_version() -> Int32 { abiVersion }
+
+// Immutable after their (thread-safe, once) initialization.
+nonisolated(unsafe) private let versionCString: UnsafeMutablePointer<CChar> = strdup(libraryVersion)
+
+@_cdecl("gmm_version")
+public func gmm_version() -> UnsafePointer<CChar> { UnsafePointer(versionCString) }
+
+// MARK: - Estimator
+
+@_cdecl("gmm_estimator_create")
+public func gmm_estimator_create() -> OpaquePointer? {
+    OpaquePointer(Unmanaged.passRetained(EstimatorHandle()).toOpaque())
+}
+
+@_cdecl("gmm_estimator_destroy")
+public func gmm_estimator_destroy(_ p: OpaquePointer?) {
+    guard let p else { return }
+    Unmanaged<EstimatorHandle>.fromOpaque(UnsafeRawPointer(p)).release()
+}
+
+@_cdecl("gmm_estimator_error")
+public func gmm_estimator_error(_ p: OpaquePointer?) -> UnsafePointer<CChar>? { estimator(p)?.errorPointer }
+
+/// scikit-learn's parameter message.
+func parameterError(_ name: String, _ kind: String, _ range: String, _ value: String) -> CAPIError {
+    .value("The '\(name)' parameter of GaussianMixture must be \(kind) in the range \(range). Got \(value) instead.")
+}
+
+@_cdecl("gmm_set_n_components")
+public func gmm_set_n_components(_ p: OpaquePointer?, _ k: Int64) -> Int32 {
+    guarded(estimator(p)) {
+        guard k >= 1 else { throw parameterError("n_components", "an int", "[1, inf)", "\(k)") }
+        estimator(p)?.settings.components = Int(k)
+    }
+}
+
+@_cdecl("gmm_set_covariance_type")
+public func gmm_set_covariance_type(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?) -> Int32 {
+    guarded(estimator(p)) {
+        let name = try string(type, "covariance_type")
+        guard let t = CovarianceType(rawValue: name) else {
+            throw CAPIError.value("The 'covariance_type' parameter of GaussianMixture must be a str among {'diag', 'full', 'spherical', 'tied'}. Got '\(name)' instead.")
+        }
+        estimator(p)?.settings.covarianceType = t
+    }
+}
+
+@_cdecl("gmm_set_tol")
+public func gmm_set_tol(_ p: OpaquePointer?, _ tol: Double) -> Int32 {
+    guarded(estimator(p)) {
+        guard tol >= 0, tol.isFinite else { throw parameterError("tol", "a float", "[0.0, inf)", "\(tol)") }
+        estimator(p)?.settings.tolerance = tol
+    }
+}
+
+@_cdecl("gmm_set_reg_covar")
+public func gmm_set_reg_covar(_ p: OpaquePointer?, _ reg: Double) -> Int32 {
+    guarded(estimator(p)) {
+        guard reg >= 0, reg.isFinite else { throw parameterError("reg_covar", "a float", "[0.0, inf)", "\(reg)") }
+        estimator(p)?.settings.regCovar = reg
+    }
+}
+
+@_cdecl("gmm_set_max_iter")
+public func gmm_set_max_iter(_ p: OpaquePointer?, _ maxIter: Int64) -> Int32 {
+    guarded(estimator(p)) {
+        guard maxIter >= 0 else { throw parameterError("max_iter", "an int", "[0, inf)", "\(maxIter)") }
+        estimator(p)?.settings.maxIterations = Int(maxIter)
+    }
+}
+
+@_cdecl("gmm_set_n_init")
+public func gmm_set_n_init(_ p: OpaquePointer?, _ nInit: Int64) -> Int32 {
+    guarded(estimator(p)) {
+        guard nInit >= 1 else { throw parameterError("n_init", "an int", "[1, inf)", "\(nInit)") }
+        estimator(p)?.settings.initializations = Int(nInit)
+    }
+}
+
+@_cdecl("gmm_set_init_params")
+public func gmm_set_init_params(_ p: OpaquePointer?, _ method: UnsafePointer<CChar>?) -> Int32 {
+    guarded(estimator(p)) {
+        let name = try string(method, "init_params")
+        let methods: [String: InitializationMethod] = ["kmeans": .kmeans, "k-means++": .kmeansPlusPlus, "random": .random,
+                                                       "random_from_data": .randomFromData]
+        guard let m = methods[name] else {
+            throw CAPIError.value("The 'init_params' parameter of GaussianMixture must be a str among {'k-means++', 'kmeans', 'random', 'random_from_data'}. Got '\(name)' instead.")
+        }
+        estimator(p)?.settings.initialization = m
+    }
+}
+
+@_cdecl("gmm_set_random_state")
+public func gmm_set_random_state(_ p: OpaquePointer?, _ seed: UInt64) -> Int32 {
+    guarded(estimator(p)) { estimator(p)?.settings.seed = seed }
+}
+
+@_cdecl("gmm_set_threads")
+public func gmm_set_threads(_ p: OpaquePointer?, _ threads: Int32) -> Int32 {
+    guarded(estimator(p)) {
+        guard threads >= 0 && Int(threads) <= Resources.maximumThreads else {
+            throw CAPIError.value("threads must be in [0, \(Resources.maximumThreads)] (0: OpenMP's default), got \(threads)")
+        }
+        estimator(p)?.settings.threads = threads == 0 ? nil : Int(threads)
+    }
+}
+
+@_cdecl("gmm_set_on_degenerate")
+public func gmm_set_on_degenerate(_ p: OpaquePointer?, _ policy: UnsafePointer<CChar>?) -> Int32 {
+    guarded(estimator(p)) {
+        let name = try string(policy, "on_degenerate")
+        guard let value = DegeneratePolicy(rawValue: name) else { throw CAPIError.value("on_degenerate must be 'fail' or 'reseed', got '\(name)'") }
+        estimator(p)?.settings.onDegenerate = value
+    }
+}
+
+@_cdecl("gmm_set_weights_init")
+public func gmm_set_weights_init(_ p: OpaquePointer?, _ w: UnsafePointer<Double>?, _ k: Int64) -> Int32 {
+    guarded(estimator(p)) { estimator(p)?.given.weights = try w.map { _ in try array(w, k, "weights_init") } }
+}
+
+@_cdecl("gmm_set_means_init")
+public func gmm_set_means_init(_ p: OpaquePointer?, _ m: UnsafePointer<Double>?, _ k: Int64, _ d: Int64) -> Int32 {
+    guarded(estimator(p)) {
+        guard let m else { estimator(p)?.given.means = nil; return }
+        guard k >= 0, d >= 0 else { throw CAPIError.value("means_init: negative shape (\(k), \(d))") }
+        let (total, overflow) = k.multipliedReportingOverflow(by: d)
+        guard !overflow else { throw CAPIError.value("means_init: shape (\(k), \(d)) is too large") }
+        estimator(p)?.given.means = Matrix(rows: Int(k), columns: Int(d), elements: try array(m, total, "means_init"))
+    }
+}
+
+@_cdecl("gmm_set_precisions_init")
+public func gmm_set_precisions_init(_ p: OpaquePointer?, _ values: UnsafePointer<Double>?, _ count: Int64) -> Int32 {
+    guarded(estimator(p)) { estimator(p)?.given.precisions = try values.map { _ in try array(values, count, "precisions_init") } }
+}
+
+@_cdecl("gmm_set_covariances_init")
+public func gmm_set_covariances_init(_ p: OpaquePointer?, _ values: UnsafePointer<Double>?, _ count: Int64) -> Int32 {
+    guarded(estimator(p)) { estimator(p)?.given.covariances = try values.map { _ in try array(values, count, "covariances_init") } }
+}
+
+@_cdecl("gmm_set_progress")
+public func gmm_set_progress(_ p: OpaquePointer?,
+                             _ callback: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Double, Double) -> Int32)?,
+                             _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guarded(estimator(p)) {
+        estimator(p)?.progress = callback
+        estimator(p)?.progressUser = user
+    }
+}
+
+@_cdecl("gmm_fit")
+public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+                    _ sampleWeight: UnsafePointer<Double>?, _ warm: OpaquePointer?, _ out: OpaquePointer?) -> Int32 {
+    let e = estimator(p)
+    return guarded(e) {
+        guard let e, let target = modelHandle(out) else { throw CAPIError.value("out is NULL") }
+        let rows = try Rows(X, dtype, n, d, stride)
+        let weights = try sampleWeight.map { _ in try array(sampleWeight, n, "sample_weight") }
+        var gm = e.settings
+        gm.initialParameters = e.given.isEmpty ? nil : e.given
+        let previous = try modelHandle(warm).map { try fitted($0) }
+        // The callback's answer is kept here; the monitor stops the fit between iterations.
+        final class StopFlag: @unchecked Sendable { var stop = false }
+        let flag = StopFlag()
+        let callback = e.progress, user = e.progressUser
+        let progress: ((FitProgress) -> Void)? = callback.map { f in
+            { p in if f(user, Int64(p.initialization), Int64(p.iteration), p.lowerBound, p.change) != 0 { flag.stop = true } }
+        }
+        let monitor = FitMonitor(shouldStop: { flag.stop })
+        func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
+            if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
+            return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
+        }
+        let model: FittedGaussianMixture
+        switch rows {
+        case .float64(let m): model = try run(m)
+        case .float32(let m): model = try run(m)
+        }
+        target.model = model
+        target.setError("")
+    }
+}
+
+// MARK: - Model
+
+@_cdecl("gmm_model_create")
+public func gmm_model_create() -> OpaquePointer? {
+    OpaquePointer(Unmanaged.passRetained(ModelHandle()).toOpaque())
+}
+
+@_cdecl("gmm_model_destroy")
+public func gmm_model_destroy(_ p: OpaquePointer?) {
+    guard let p else { return }
+    Unmanaged<ModelHandle>.fromOpaque(UnsafeRawPointer(p)).release()
+}
+
+@_cdecl("gmm_model_error")
+public func gmm_model_error(_ p: OpaquePointer?) -> UnsafePointer<CChar>? { modelHandle(p)?.errorPointer }
+
+@_cdecl("gmm_model_is_fitted")
+public func gmm_model_is_fitted(_ p: OpaquePointer?) -> Int32 { modelHandle(p)?.model == nil ? 0 : 1 }
+
+nonisolated(unsafe) private let typeNames: [CovarianceType: UnsafeMutablePointer<CChar>] =
+    Dictionary(uniqueKeysWithValues: CovarianceType.allCases.map { ($0, strdup($0.rawValue)) })
+
+@_cdecl("gmm_model_shape")
+public func gmm_model_shape(_ p: OpaquePointer?, _ k: UnsafeMutablePointer<Int64>?, _ d: UnsafeMutablePointer<Int64>?,
+                            _ type: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        k?.pointee = Int64(model.components)
+        d?.pointee = Int64(model.features)
+        type?.pointee = typeNames[model.covarianceType].map { UnsafePointer($0) }
+    }
+}
+
+@_cdecl("gmm_model_covariance_count")
+public func gmm_model_covariance_count(_ p: OpaquePointer?) -> Int64 {
+    guard let model = modelHandle(p)?.model else { return 0 }
+    return Int64(model.covarianceType.storageCount(components: model.components, features: model.features))
+}
+
+/// Copies `values` into `out` after checking the model is fitted and `out` is given.
+func copyOut(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ values: (FittedGaussianMixture) -> [Double]) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        guard let out else { throw CAPIError.value("the output buffer is NULL") }
+        let v = values(model)
+        v.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: v.count) }
+    }
+}
+
+@_cdecl("gmm_model_weights")
+public func gmm_model_weights(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOut(p, out) { $0.weights } }
+
+@_cdecl("gmm_model_means")
+public func gmm_model_means(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOut(p, out) { $0.means.elements } }
+
+@_cdecl("gmm_model_covariances")
+public func gmm_model_covariances(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOut(p, out) { $0.covariances } }
+
+@_cdecl("gmm_model_precisions")
+public func gmm_model_precisions(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    copyOut(p, out) { $0.parameters.precisions }
+}
+
+@_cdecl("gmm_model_precisions_cholesky")
+public func gmm_model_precisions_cholesky(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    copyOut(p, out) { $0.precisionsCholesky }
+}
+
+@_cdecl("gmm_model_fit_result")
+public func gmm_model_fit_result(_ p: OpaquePointer?, _ lowerBound: UnsafeMutablePointer<Double>?, _ nIter: UnsafeMutablePointer<Int64>?,
+                                 _ converged: UnsafeMutablePointer<Int32>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        lowerBound?.pointee = model.lowerBound
+        nIter?.pointee = Int64(model.iterations)
+        converged?.pointee = model.converged ? 1 : 0
+    }
+}
+
+@_cdecl("gmm_model_lower_bounds")
+public func gmm_model_lower_bounds(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+                                   _ count: UnsafeMutablePointer<Int64>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let bounds = try fitted(m).lowerBounds
+        count?.pointee = Int64(bounds.count)
+        guard capacity > 0 else { return }
+        guard let out else { throw CAPIError.value("lower_bounds is NULL") }
+        for (i, b) in bounds.prefix(Int(capacity)).enumerated() { out[i] = b }
+    }
+}
+
+@_cdecl("gmm_model_set_parameters")
+public func gmm_model_set_parameters(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ k: Int64, _ d: Int64,
+                                     _ weights: UnsafePointer<Double>?, _ means: UnsafePointer<Double>?,
+                                     _ covariances: UnsafePointer<Double>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let name = try string(type, "covariance_type")
+        guard let t = CovarianceType(rawValue: name) else { throw CAPIError.value("covariance_type must be full, tied, diag or spherical (got '\(name)')") }
+        guard k >= 1, d >= 1, k < (1 << 31), d < (1 << 31) else { throw CAPIError.value("n_components and n_features must be positive (got \(k), \(d))") }
+        let count = t.storageCount(components: Int(k), features: Int(d))
+        let parameters = try GaussianMixtureParameters(weights: try array(weights, k, "weights"),
+                                                       means: Matrix(rows: Int(k), columns: Int(d), elements: try array(means, k * d, "means")),
+                                                       covariances: try array(covariances, Int64(count), "covariances"), covarianceType: t)
+        m.model = FittedGaussianMixture(parameters: parameters, threads: m.model?.threads)
+    }
+}
+
+@_cdecl("gmm_model_set_threads")
+public func gmm_model_set_threads(_ p: OpaquePointer?, _ threads: Int32) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        guard threads >= 0 && Int(threads) <= Resources.maximumThreads else {
+            throw CAPIError.value("threads must be in [0, \(Resources.maximumThreads)] (0: OpenMP's default), got \(threads)")
+        }
+        m.model?.threads = threads == 0 ? nil : Int(threads)
+    }
+}
+
+/// Evaluates `body` on the caller's rows.
+func evaluate(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+              _ body: (FittedGaussianMixture, Rows) throws -> Void) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        try body(model, try Rows(X, dtype, n, d, stride))
+    }
+}
+
+@_cdecl("gmm_predict")
+public func gmm_predict(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+                        _ labels: UnsafeMutablePointer<Int64>?) -> Int32 {
+    evaluate(p, X, dtype, n, d, stride) { model, rows in
+        guard let labels else { throw CAPIError.value("labels is NULL") }
+        let l: [Int32]
+        switch rows {
+        case .float64(let x): l = try model.predict(x)
+        case .float32(let x): l = try model.predict(x)
+        }
+        for (i, v) in l.enumerated() { labels[i] = Int64(v) }
+    }
+}
+
+@_cdecl("gmm_predict_proba")
+public func gmm_predict_proba(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+                              _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    evaluate(p, X, dtype, n, d, stride) { model, rows in
+        guard let out else { throw CAPIError.value("responsibilities is NULL") }
+        let r: Matrix<Double>
+        switch rows {
+        case .float64(let x): r = try model.predictProbabilities(x)
+        case .float32(let x): r = try model.predictProbabilities(x)
+        }
+        r.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: $0.count) } }
+    }
+}
+
+@_cdecl("gmm_score_samples")
+public func gmm_score_samples(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+                              _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    evaluate(p, X, dtype, n, d, stride) { model, rows in
+        guard let out else { throw CAPIError.value("log_likelihoods is NULL") }
+        let s: [Double]
+        switch rows {
+        case .float64(let x): s = try model.scoreSamples(x)
+        case .float32(let x): s = try model.scoreSamples(x)
+        }
+        s.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: $0.count) } }
+    }
+}
+
+@_cdecl("gmm_score")
+public func gmm_score(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+                      _ score: UnsafeMutablePointer<Double>?, _ bic: UnsafeMutablePointer<Double>?, _ aic: UnsafeMutablePointer<Double>?) -> Int32 {
+    evaluate(p, X, dtype, n, d, stride) { model, rows in
+        let s: Double
+        switch rows {
+        case .float64(let x): s = try model.score(x)
+        case .float32(let x): s = try model.score(x)
+        }
+        score?.pointee = s
+        bic?.pointee = model.information(.bic, score: s, rows: rows.rows)
+        aic?.pointee = model.information(.aic, score: s, rows: rows.rows)
+    }
+}
+
+@_cdecl("gmm_sample")
+public func gmm_sample(_ p: OpaquePointer?, _ n: Int64, _ seed: UInt64, _ X: UnsafeMutablePointer<Double>?,
+                       _ labels: UnsafeMutablePointer<Int64>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        guard n >= 1 else { throw CAPIError.value("Invalid value for 'n_samples': \(n) . The sampling requires at least one sample.") }
+        guard let X else { throw CAPIError.value("X is NULL") }
+        let d = model.features
+        model.parameters.sampleChunks(Int(n), seed: seed) { start, count, points, chunkLabels in
+            (X + start * d).update(from: points.baseAddress!, count: count * d)
+            if let labels { for i in 0..<count { labels[start + i] = Int64(chunkLabels[i]) } }
+        }
+    }
+}
+
+@_cdecl("gmm_model_save")
+public func gmm_model_save(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        try ModelFile.write(model, settings: nil, to: try string(path, "path"))
+    }
+}
+
+@_cdecl("gmm_model_load")
+public func gmm_model_load(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        var loaded = try ModelFile.read(try string(path, "path"))
+        loaded.threads = m.model?.threads
+        m.model = loaded
+    }
+}
+
+// MARK: - Distributed building blocks
+
+@_cdecl("gmm_model_statistics_count")
+public func gmm_model_statistics_count(_ p: OpaquePointer?) -> Int64 {
+    guard let model = modelHandle(p)?.model else { return 0 }
+    return Int64(PartialStatistics.count(components: model.components, features: model.features, covarianceType: model.covarianceType))
+}
+
+@_cdecl("gmm_partial_statistics")
+public func gmm_partial_statistics(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
+                                   _ sampleWeight: UnsafePointer<Double>?, _ statistics: UnsafeMutablePointer<Double>?,
+                                   _ logLikelihoodSum: UnsafeMutablePointer<Double>?, _ weightSum: UnsafeMutablePointer<Double>?) -> Int32 {
+    evaluate(p, X, dtype, n, d, stride) { model, rows in
+        guard let statistics else { throw CAPIError.value("statistics is NULL") }
+        let weights = try sampleWeight.map { _ in try array(sampleWeight, n, "sample_weight") }
+        let s: PartialStatistics
+        switch rows {
+        case .float64(let x): s = try model.parameters.partialStatistics(x, sampleWeights: weights, threads: model.threads)
+        case .float32(let x): s = try model.parameters.partialStatistics(x, sampleWeights: weights, threads: model.threads)
+        }
+        s.values.withUnsafeBufferPointer { statistics.update(from: $0.baseAddress!, count: $0.count) }
+        logLikelihoodSum?.pointee = s.logLikelihoodSum
+        weightSum?.pointee = s.weightSum
+    }
+}
+
+@_cdecl("gmm_maximize")
+public func gmm_maximize(_ p: OpaquePointer?, _ statistics: UnsafePointer<Double>?, _ regCovar: Double) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        let model = try fitted(m)
+        let count = PartialStatistics.count(components: model.components, features: model.features, covarianceType: model.covarianceType)
+        let values = try array(statistics, Int64(count), "statistics")
+        let next = try model.parameters.maximized(from: PartialStatistics(values: values, logLikelihoodSum: 0, weightSum: 0), regCovar: regCovar)
+        m.model = FittedGaussianMixture(parameters: next, threads: model.threads)
+    }
+}
