@@ -280,9 +280,10 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
         if let bad = weights.firstIndex(where: { !$0.isFinite }) {
             throw GaussianMixtureError.invalidArgument("The parameter 'weights' contains a non-finite value (weights[\(bad)] = \(weights[bad])).")
         }
-        if let bad = weights.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
-            // (scikit-learn's text swaps the two values; these are the right ones.)
-            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got max value \(format5(weights.max()!)), min value \(format5(weights.min()!)) (weights[\(bad)] = \(weights[bad])).")
+        if let bad = weights.firstIndex(where: { !($0 >= 0 && $0 <= 1) }), let low = weights.min(), let high = weights.max() {
+            // scikit-learn's text word for word (scripts and its tests match it), which labels the
+            // minimum "max value" and the maximum "min value"; the detail says it right.
+            throw GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got max value \(format5(low)), min value \(format5(high)) (scikit-learn's wording swaps them: the largest weight is \(high), the smallest \(low); weights[\(bad)] = \(weights[bad])).")
         }
         let total = weights.reduce(0, +)
         let atol = looksFloat32(weights) ? 1e-6 : 1e-8

@@ -212,7 +212,7 @@ struct ErrorTests {
         #expect(throws: GaussianMixtureError.invalidArgument("'full precision' should be symmetric, positive-definite (component 0).")) {
             try GaussianMixtureParameters(weights: [1], means: Matrix([[0.0, 0.0]]), precisions: [1, 2, 2, 1], covarianceType: .full)
         }
-        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got max value 1.50000, min value -0.50000 (weights[0] = 1.5).")) {
+        #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'weights' should be in the range [0, 1], but got max value -0.50000, min value 1.50000 (scikit-learn's wording swaps them: the largest weight is 1.5, the smallest -0.5; weights[0] = 1.5).")) {
             try GaussianMixtureParameters(weights: [1.5, -0.5], means: Matrix([[0.0], [1]]), covariances: [1, 1], covarianceType: .diag)
         }
         #expect(throws: GaussianMixtureError.invalidArgument("The parameter 'means' should have the shape of (2, 1), but got (3, 1)")) {

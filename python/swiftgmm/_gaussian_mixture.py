@@ -1,0 +1,369 @@
+"""swiftgmm.GaussianMixture: scikit-learn's GaussianMixture (constructor, defaults, fitted
+attributes, methods, messages), fitted by swift-gmm's engine through libgmm."""
+
+import ctypes
+import os
+import warnings
+from numbers import Integral, Real
+from time import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, DensityMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    def _validate_data(estimator, X, **kwargs):
+        return estimator._validate_data(X, **kwargs)
+
+try:
+    from sklearn.base import _fit_context
+except ImportError:  # pragma: no cover
+    def _fit_context(prefer_skip_nested_validation):
+        def decorate(fit):
+            def wrapper(self, *args, **kwargs):
+                self._validate_params()
+                return fit(self, *args, **kwargs)
+            return wrapper
+        return decorate
+
+from . import _native
+
+_COVARIANCE_SHAPES = {
+    "full": lambda k, d: (k, d, d), "tied": lambda k, d: (d, d), "diag": lambda k, d: (k, d), "spherical": lambda k, d: (k,),
+}
+
+
+def _check_shape(param, param_shape, name):
+    # scikit-learn's text (sklearn.mixture._base._check_shape).
+    if param.shape != param_shape:
+        raise ValueError("The parameter '%s' should have the shape of %s, but got %s" % (name, param_shape, param.shape))
+
+
+class GaussianMixture(DensityMixin, BaseEstimator):
+    """Gaussian mixture fitted by Expectation-Maximization in swift-gmm's engine.
+
+    A drop-in for ``sklearn.mixture.GaussianMixture``: the same parameters and defaults, the
+    same fitted attributes (``weights_``, ``means_``, ``covariances_``, ``precisions_``,
+    ``precisions_cholesky_``, ``converged_``, ``n_iter_``, ``lower_bound_``,
+    ``lower_bounds_``, ``n_features_in_``, ``feature_names_in_``), methods and messages. The
+    fit runs in one fused pass over the data per iteration on OpenMP threads (with the GIL
+    released), reads C-contiguous (or row-strided) float64 and float32 arrays in place, and
+    gives the same model whatever the thread count.
+
+    Parameters beyond scikit-learn's
+    ---------------------------------
+    threads : int or None, default=None
+        Threads for the passes (None: OMP_NUM_THREADS, else all cores; at most 256).
+    on_degenerate : {"fail", "reseed"}, default="fail"
+        What to do when a component's covariance becomes ill-defined: raise scikit-learn's
+        ValueError, or restart the component at the worst-explained point.
+
+    ``fit`` also takes ``sample_weight`` (one non-negative weight per row). float32 data are
+    fitted in float32 arithmetic within blocks (float64 across them) and give float32
+    attributes, as scikit-learn's do.
+
+    Formulas: scikit-learn's (see ``sklearn/mixture/_gaussian_mixture.py``); the engine
+    accumulates the M-step's statistics about the previous means, so nothing cancels.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "weights_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "precisions_init": ["array-like", None],
+        "threads": [Interval(Integral, 1, 256, closed="both"), None],
+        "on_degenerate": [StrOptions({"fail", "reseed"})],
+    }
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1,
+                 init_params="kmeans", weights_init=None, means_init=None, precisions_init=None, random_state=None,
+                 warm_start=False, verbose=0, verbose_interval=10, threads=None, on_degenerate="fail"):
+        self.n_components = n_components
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.covariance_type = covariance_type
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.threads = threads
+        self.on_degenerate = on_degenerate
+
+    # ---- fitting ----
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Estimate the parameters with EM (``n_init`` starts, the best lower bound kept).
+
+        X : array-like of shape (n_samples, n_features), float64 or float32 (others are
+        converted); sample_weight : array-like of shape (n_samples,) or None.
+        Returns self. Raises ValueError (bad input, ill-defined covariance), and
+        KeyboardInterrupt when Ctrl-C stops the fit between iterations.
+        """
+        self.fit_predict(X, y, sample_weight=sample_weight)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit and return the labels of X from a final E-step (as ``fit(X).predict(X)``)."""
+        X = _validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if X.shape[0] < self.n_components:
+            raise ValueError("Expected n_samples >= n_components but got n_components = "
+                             f"{self.n_components}, n_samples = {X.shape[0]}")
+        weights = None if sample_weight is None else np.ascontiguousarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
+        estimator = self._configure(X)
+        warm = self._model if (self.warm_start and hasattr(self, "converged_") and getattr(self, "_model", None)) else None
+        model = self._run_fit(estimator, X, weights, warm)
+        self._set_fitted(model, X.dtype)
+        if not self.converged_ and self.max_iter > 0:
+            warnings.warn("Best performing initialization did not converge. Try different init parameters, or increase "
+                          "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
+        return self.predict(X)
+
+    def _configure(self, X):
+        e = _native.Estimator()
+        k, d = self.n_components, X.shape[1]
+        e.call("gmm_set_n_components", k)
+        e.call("gmm_set_covariance_type", self.covariance_type.encode())
+        e.call("gmm_set_tol", float(self.tol))
+        e.call("gmm_set_reg_covar", float(self.reg_covar))
+        e.call("gmm_set_max_iter", int(self.max_iter))
+        e.call("gmm_set_n_init", int(self.n_init))
+        e.call("gmm_set_init_params", self.init_params.encode())
+        e.call("gmm_set_threads", int(self.threads or 0))
+        e.call("gmm_set_on_degenerate", self.on_degenerate.encode())
+        if self.random_state is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        elif isinstance(self.random_state, (Integral, np.integer)):
+            seed = int(self.random_state)
+        else:  # a RandomState: draw the seed from it, as scikit-learn's fits consume it
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        e.call("gmm_set_random_state", seed)
+        # scikit-learn's checks of the given pieces (its texts), then the engine's of values.
+        self._keep = []
+        if self.weights_init is not None:
+            w = np.ascontiguousarray(np.asarray(self.weights_init, dtype=np.float64))
+            _check_shape(w, (k,), "weights")
+            e.call("gmm_set_weights_init", _native.f64_pointer(w), k)
+            self._keep.append(w)
+        if self.means_init is not None:
+            m = np.ascontiguousarray(np.asarray(self.means_init, dtype=np.float64))
+            _check_shape(m, (k, d), "means")
+            e.call("gmm_set_means_init", _native.f64_pointer(m), k, d)
+            self._keep.append(m)
+        if self.precisions_init is not None:
+            p = np.ascontiguousarray(np.asarray(self.precisions_init, dtype=np.float64))
+            _check_shape(p, _COVARIANCE_SHAPES[self.covariance_type](k, d), "%s precision" % self.covariance_type)
+            e.call("gmm_set_precisions_init", _native.f64_pointer(p), p.size)
+            self._keep.append(p)
+        return e
+
+    def _run_fit(self, estimator, X, weights, warm):
+        state = {"stop": False, "interrupt": None, "init": -1, "t0": time(), "t_iter": time()}
+        verbose, interval, tol, max_iter = self.verbose, self.verbose_interval, self.tol, self.max_iter
+
+        def progress(user, init, iteration, lower_bound, change):
+            # Runs between iterations, with the GIL: printing, and Ctrl-C (KeyboardInterrupt is
+            # raised here, in Python code) turned into "stop".
+            try:
+                if verbose and init != state["init"]:
+                    state["init"], state["t0"], state["t_iter"] = init, time(), time()
+                    print("Initialization %d" % init)
+                if verbose and iteration % interval == 0:
+                    if verbose == 1:
+                        print("  Iteration %d" % iteration)
+                    else:
+                        now = time()
+                        print("  Iteration %d\t time lapse %.5fs\t ll change %.5f" % (iteration, now - state["t_iter"], change))
+                        state["t_iter"] = now
+                if verbose and (abs(change) < tol or iteration == max_iter):
+                    message = "converged" if abs(change) < tol else "did not converge"
+                    if verbose == 1:
+                        print(f"Initialization {message}.")
+                    else:
+                        print(f"Initialization {message}. time lapse {time() - state['t0']:.5f}s\t lower bound {lower_bound:.5f}.")
+                return 0
+            except KeyboardInterrupt as interrupt:
+                state["interrupt"] = interrupt
+                return 1
+
+        callback = _native.PROGRESS(progress)
+        estimator.call("gmm_set_progress", callback, None)
+        pointer, code, n, d, stride, keep = _native.rows(X)
+        model = _native.Model()
+        w = None if weights is None else _native.f64_pointer(weights)
+        try:
+            estimator.call("gmm_fit", pointer, code, n, d, stride, w, warm.handle if warm else None, model.handle)
+        except _native.Stopped:
+            raise state["interrupt"] or KeyboardInterrupt()
+        finally:
+            del keep
+        return model
+
+    def _set_fitted(self, model, dtype):
+        self._model = model
+        k, d, t = model.shape()
+        count = model.covariance_count()
+        shape = _COVARIANCE_SHAPES[t](k, d)
+        self.weights_ = model.array("gmm_model_weights", k).astype(dtype, copy=False)
+        self.means_ = model.array("gmm_model_means", k * d).reshape(k, d).astype(dtype, copy=False)
+        self.covariances_ = model.array("gmm_model_covariances", count).reshape(shape).astype(dtype, copy=False)
+        self.precisions_cholesky_ = model.array("gmm_model_precisions_cholesky", count).reshape(shape).astype(dtype, copy=False)
+        self.precisions_ = model.array("gmm_model_precisions", count).reshape(shape).astype(dtype, copy=False)
+        self.lower_bound_, self.n_iter_, self.converged_, self.lower_bounds_ = model.fit_result()
+        self.lower_bounds_ = list(self.lower_bounds_)
+        if not np.isfinite(self.lower_bound_):
+            self.lower_bound_ = -np.inf
+        if self.threads:
+            model.call("gmm_model_set_threads", int(self.threads))
+
+    def _get_parameters(self):
+        """(weights, means, covariances, precisions_cholesky), as scikit-learn's private helper."""
+        return (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+
+    def _set_parameters(self, params):
+        """Sets (weights, means, covariances, precisions_cholesky) as scikit-learn's private
+        helper does; the engine's model is built from the weights, means and covariances."""
+        weights, means, covariances, _ = params
+        model = _native.Model()
+        # (scikit-learn's helper takes weights as they come, e.g. unnormalized sums; the
+        # engine's model needs them normalized, the attribute keeps them as given.)
+        w = np.asarray(weights, dtype=np.float64)
+        model.set_parameters(self.covariance_type, w / w.sum(), means, covariances)
+        dtype = np.asarray(means).dtype if np.asarray(means).dtype in (np.float32, np.float64) else np.float64
+        converged, n_iter, lower_bound, bounds = (getattr(self, "converged_", False), getattr(self, "n_iter_", 0),
+                                                  getattr(self, "lower_bound_", -np.inf), getattr(self, "lower_bounds_", []))
+        self._set_fitted(model, dtype)
+        self.weights_ = np.asarray(weights)
+        self.converged_, self.n_iter_, self.lower_bound_, self.lower_bounds_ = converged, n_iter, lower_bound, bounds
+
+    # ---- evaluation ----
+
+    def _checked(self, X):
+        check_is_fitted(self)
+        X = _validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X
+
+    def _evaluate(self, name, X, out):
+        pointer, code, n, d, stride, keep = _native.rows(X)
+        self._model.call(name, pointer, code, n, d, stride, out)
+        del keep
+
+    def score_samples(self, X):
+        """Weighted log-probabilities of each row: array of shape (n_samples,), X's dtype."""
+        X = self._checked(X)
+        out = np.empty(X.shape[0], dtype=np.float64)
+        self._evaluate("gmm_score_samples", X, _native.f64_pointer(out))
+        return out.astype(X.dtype, copy=False)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of X: a float (float32 data: the float32 mean of score_samples,
+        as scikit-learn computes it)."""
+        X = self._checked(X)
+        if X.dtype == np.float32:
+            return self.score_samples(X).mean()
+        pointer, code, n, d, stride, keep = _native.rows(X)
+        value = ctypes.c_double()
+        self._model.call("gmm_score", pointer, code, n, d, stride, ctypes.byref(value), None, None)
+        del keep
+        return float(value.value)
+
+    def predict(self, X):
+        """Most probable component of each row: int64 array of shape (n_samples,)."""
+        X = self._checked(X)
+        out = np.empty(X.shape[0], dtype=np.int64)
+        self._evaluate("gmm_predict", X, out.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
+        return out
+
+    def predict_proba(self, X):
+        """Responsibilities: array of shape (n_samples, n_components), X's dtype."""
+        X = self._checked(X)
+        out = np.empty((X.shape[0], self.n_components), dtype=np.float64)
+        self._evaluate("gmm_predict_proba", X, _native.f64_pointer(out))
+        return out.astype(X.dtype, copy=False)
+
+    def sample(self, n_samples=1):
+        """Draw n_samples points: (X of shape (n_samples, n_features), component labels)."""
+        check_is_fitted(self)
+        if n_samples < 1:
+            raise ValueError("Invalid value for 'n_samples': %d . The sampling requires at least one sample." % n_samples)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        d = self.means_.shape[1]
+        X = np.empty((n_samples, d), dtype=np.float64)
+        y = np.empty(n_samples, dtype=np.int64)
+        self._model.call("gmm_sample", int(n_samples), seed, _native.f64_pointer(X), y.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
+        return X, y
+
+    def _n_parameters(self):
+        """Free parameters of the model (scikit-learn's count)."""
+        _, n_features = self.means_.shape
+        if self.covariance_type == "full":
+            cov_params = self.n_components * n_features * (n_features + 1) / 2.0
+        elif self.covariance_type == "diag":
+            cov_params = self.n_components * n_features
+        elif self.covariance_type == "tied":
+            cov_params = n_features * (n_features + 1) / 2.0
+        else:
+            cov_params = self.n_components
+        mean_params = n_features * self.n_components
+        return int(cov_params + mean_params + self.n_components - 1)
+
+    def bic(self, X):
+        """Bayesian information criterion for X (lower is better)."""
+        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+
+    def aic(self, X):
+        """Akaike information criterion for X (lower is better)."""
+        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
+
+    # ---- files and pickling ----
+
+    def save_model(self, path):
+        """Writes the fitted model in the command line's JSON format ("swift-gmm/1")."""
+        check_is_fitted(self)
+        self._model.call("gmm_model_save", os.fsencode(path))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        model = state.pop("_model", None)  # a native handle: rebuilt from its float64 parameters
+        state.pop("_keep", None)
+        if model is not None:
+            k, d, t = model.shape()
+            count = model.covariance_count()
+            state["_native_parameters"] = (t, model.array("gmm_model_weights", k), model.array("gmm_model_means", k * d).reshape(k, d),
+                                           model.array("gmm_model_covariances", count))
+        return state
+
+    def __setstate__(self, state):
+        parameters = state.pop("_native_parameters", None)
+        self.__dict__.update(state)
+        if parameters is not None:
+            self._model = _native.Model()
+            self._model.set_parameters(*parameters)
+            if self.threads:
+                self._model.call("gmm_model_set_threads", int(self.threads))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        return tags

@@ -1,0 +1,270 @@
+"""Tests of swiftgmm: scikit-learn's contract, same results as the command line and the Swift
+library, scikit-learn's exceptions for bad input, zero-copy input, re-entrancy and Ctrl-C.
+
+The command-line binary for the bitwise comparisons is GMM_CLI (make test sets it)."""
+import _thread
+import json
+import os
+import pickle
+import subprocess
+import tempfile
+import threading
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.mixture import GaussianMixture as SKGaussianMixture
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_estimator
+
+import swiftgmm
+from swiftgmm import GaussianMixture
+
+TYPES = ["full", "tied", "diag", "spherical"]
+
+
+def blobs(n=600, d=3, k=3, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    centers = rng.uniform(-8, 8, size=(k, d))
+    X = np.vstack([rng.normal(centers[j], 1.0, size=(n // k, d)) for j in range(k)])
+    return X[rng.permutation(len(X))].astype(dtype)
+
+
+def start(X, k, covariance_type, seed=1):
+    """Explicit initial parameters: weights, means and precisions in scikit-learn's shapes."""
+    rng = np.random.default_rng(seed)
+    d = X.shape[1]
+    weights = np.full(k, 1.0 / k)
+    means = X[rng.choice(len(X), k, replace=False)].astype(np.float64)
+    if covariance_type == "full":
+        precisions = np.array([np.eye(d) * (0.5 + j * 0.1) for j in range(k)])
+    elif covariance_type == "tied":
+        precisions = np.eye(d) * 0.7
+    elif covariance_type == "diag":
+        precisions = np.array([[0.5 + 0.1 * j + 0.05 * i for i in range(d)] for j in range(k)])
+    else:
+        precisions = np.array([0.5 + 0.1 * j for j in range(k)])
+    return weights, means, precisions
+
+
+def test_check_estimator():
+    check_estimator(GaussianMixture())
+
+
+def test_scikit_learn_contract():
+    X = blobs()
+    gm = GaussianMixture(n_components=3, covariance_type="diag", random_state=0)
+    assert gm.get_params()["covariance_type"] == "diag"
+    gm.set_params(n_components=3, tol=1e-4)
+    twin = clone(gm)
+    assert twin.get_params() == gm.get_params() and not hasattr(twin, "means_")
+    gm.fit(X)
+    for attribute in ["weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_", "converged_",
+                      "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_"]:
+        assert hasattr(gm, attribute), attribute
+    assert gm.n_features_in_ == 3 and len(gm.lower_bounds_) == gm.n_iter_
+    # pickling keeps the model, bit for bit
+    again = pickle.loads(pickle.dumps(gm))
+    np.testing.assert_array_equal(again.predict_proba(X), gm.predict_proba(X))
+    # Pipeline and GridSearchCV
+    pipe = make_pipeline(StandardScaler(), GaussianMixture(n_components=3, random_state=0)).fit(X)
+    assert pipe.score(X) == pytest.approx(pipe[-1].score(StandardScaler().fit_transform(X)))
+    search = GridSearchCV(GaussianMixture(random_state=0), {"n_components": [1, 2, 3, 4]}, cv=3).fit(X)
+    theirs = GridSearchCV(SKGaussianMixture(random_state=0), {"n_components": [1, 2, 3, 4]}, cv=3).fit(X)
+    assert search.best_params_ == theirs.best_params_
+    # feature names, as scikit-learn records them
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    assert list(GaussianMixture(n_components=2, random_state=0).fit(frame).feature_names_in_) == ["a", "b", "c"]
+
+
+def cli(*args):
+    binary = os.environ.get("GMM_CLI")
+    if not binary:
+        pytest.skip("GMM_CLI is not set")
+    subprocess.run([binary, *args], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_same_start_same_result(covariance_type, dtype, tmp_path):
+    """A fit from explicit parameters equals the command line's (the Swift library's) bit for
+    bit, and follows scikit-learn's lower-bound trace (float64: to 1e-10 relative; float32,
+    fitted in float32 arithmetic: to 1e-5 of scikit-learn's float64 fit of the same values)."""
+    X = blobs(dtype=dtype)
+    k = 3
+    weights, means, precisions = start(X, k, covariance_type)
+    kwargs = dict(n_components=k, covariance_type=covariance_type, tol=0, max_iter=15, weights_init=weights,
+                  means_init=means, precisions_init=precisions)
+    ours = GaussianMixture(**kwargs).fit(X)
+    # The command line from the same start, through a start file.
+    data = tmp_path / "X.npy"
+    np.save(data, X)
+    (tmp_path / "start.json").write_text(json.dumps({"covariance_type": covariance_type, "weights": weights.tolist(),
+                                                     "means": means.tolist(), "precisions": precisions.tolist()}))
+    cli("fit", str(data), "-k", str(k), "--covariance", covariance_type, "--tol", "0", "--max-iter", "15",
+        "--init-model", str(tmp_path / "start.json"), "-o", str(tmp_path / "cli.json"), "-q")
+    ours.save_model(tmp_path / "py.json")
+    a, b = json.loads((tmp_path / "py.json").read_text()), json.loads((tmp_path / "cli.json").read_text())
+    for field in ["weights", "means", "covariances", "precisions_cholesky", "lower_bounds", "lower_bound"]:
+        assert a[field] == b[field], field  # shortest round-trip decimals: equal text is equal bits
+    reference = SKGaussianMixture(**kwargs).fit(X.astype(np.float64))
+    tolerance = 1e-10 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(ours.lower_bounds_, reference.lower_bounds_, rtol=tolerance)
+    np.testing.assert_allclose(ours.means_, reference.means_, rtol=tolerance * 100, atol=tolerance * 100)
+    assert ours.means_.dtype == dtype and ours.covariances_.dtype == dtype
+
+
+BAD_INPUTS = {
+    "NaN": lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X),
+    "inf": lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X),
+    "1-D": lambda X: X[:, 0],
+    "3-D": lambda X: X.reshape(X.shape[0], X.shape[1], 1),
+    "empty": lambda X: X[:0],
+    "no features": lambda X: X[:, :0],
+    "complex": lambda X: X.astype(np.complex128),
+    "object": lambda X: np.array([[object()] * X.shape[1]] * X.shape[0], dtype=object),
+    "strings": lambda X: np.full(X.shape, "abc", dtype=object),
+    "sparse": lambda X: scipy.sparse.csr_matrix(X),
+    "one sample": lambda X: X[:1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_raises_as_scikit_learn_does(name):
+    X = BAD_INPUTS[name](blobs(n=30))
+    errors = []
+    for cls in (SKGaussianMixture, GaussianMixture):
+        try:
+            cls(n_components=2, random_state=0).fit(X)
+            errors.append(None)
+        except Exception as error:  # noqa: BLE001 - the point is which one
+            errors.append(error)
+    sk, ours = errors
+    assert sk is not None and ours is not None, name
+    assert type(ours) is type(sk), (name, type(ours), type(sk))
+    assert str(ours).split("\n")[0] == str(sk).split("\n")[0], name
+
+
+def test_other_faults_raise_as_scikit_learn_does():
+    X = blobs(n=30)
+    for cls in (SKGaussianMixture, GaussianMixture):
+        with pytest.raises(ValueError, match="Expected n_samples >= n_components but got n_components = 40, n_samples = 30"):
+            cls(n_components=40).fit(X)
+        with pytest.raises(NotFittedError, match="This GaussianMixture instance is not fitted yet"):
+            cls().predict(X)
+        fitted = cls(n_components=2, random_state=0).fit(X)
+        with pytest.raises(ValueError, match="X has 2 features, but GaussianMixture is expecting 3 features as input."):
+            fitted.predict(X[:, :2])
+        with pytest.raises(ValueError, match="Invalid value for 'n_samples'"):
+            fitted.sample(0)
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        GaussianMixture(n_components=2, reg_covar=0, random_state=0).fit(np.array([[1.0, 1], [1, 1], [1, 1], [2, 3], [2, 3]]))
+
+
+@pytest.mark.parametrize("view", ["row step", "column step", "Fortran", "read-only", "column slice"])
+def test_views_fit_as_their_values(view):
+    base = blobs(n=1200, d=4)
+    X = {"row step": base[::2], "column step": base[:, ::2], "Fortran": np.asfortranarray(base),
+         "read-only": base.copy(), "column slice": base[:, 1:3]}[view]
+    if view == "read-only":
+        X.setflags(write=False)
+    contiguous = np.ascontiguousarray(X)
+    a = GaussianMixture(n_components=3, random_state=2).fit(X)
+    b = GaussianMixture(n_components=3, random_state=2).fit(contiguous)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    np.testing.assert_array_equal(a.score_samples(X), b.score_samples(contiguous))
+
+
+def test_contiguous_input_is_not_copied():
+    """Rows read in place: numpy allocates nothing near the data's size during a fit."""
+    X = blobs(n=60_000, d=16, k=4)
+    GaussianMixture(n_components=4, random_state=0, max_iter=3).fit(X[:1000])  # warm up imports
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GaussianMixture(n_components=4, random_state=0, max_iter=3).fit(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nbytes / 4, (peak, X.nbytes)
+
+
+def test_two_threads_fit_concurrently_and_as_alone():
+    X1, X2 = blobs(n=30_000, d=8, k=4, seed=1), blobs(n=30_000, d=8, k=4, seed=2)
+    alone = [GaussianMixture(n_components=4, random_state=s, tol=0, max_iter=30).fit(X) for s, X in ((1, X1), (2, X2))]
+    events, results = [], [None, None]
+
+    class Logged(GaussianMixture):
+        pass
+
+    def run(i, X):
+        gm = GaussianMixture(n_components=4, random_state=i + 1, tol=0, max_iter=30, verbose=0)
+        # The progress callback records when each fit iterates (with the GIL, between passes).
+        original = gm._run_fit
+
+        def traced(estimator, X_, weights, warm):
+            start = time.perf_counter()
+            model = original(estimator, X_, weights, warm)
+            events.append((i, start, time.perf_counter()))
+            return model
+
+        gm._run_fit = traced
+        results[i] = gm.fit(X)
+
+    threads = [threading.Thread(target=run, args=(i, X)) for i, X in enumerate((X1, X2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for model, reference in zip(results, alone):
+        np.testing.assert_array_equal(model.means_, reference.means_)
+        np.testing.assert_array_equal(model.covariances_, reference.covariances_)
+        assert model.lower_bounds_ == reference.lower_bounds_
+    (_, s0, e0), (_, s1, e1) = sorted(events)
+    assert s1 < e0 and s0 < e1, "the two fits overlapped in time (the GIL is released)"
+
+
+def test_ctrl_c_stops_a_fit_between_iterations():
+    X = blobs(n=200_000, d=8, k=8)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    gm = GaussianMixture(n_components=8, tol=0, max_iter=100_000, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        gm.fit(X)
+    timer.cancel()
+    assert not hasattr(gm, "means_")
+    # The estimator is usable afterwards.
+    gm.set_params(max_iter=2).fit(X[:1000])
+
+
+def test_sample_weight_and_extras():
+    X = blobs(n=300)
+    w = np.ones(300)
+    a = GaussianMixture(n_components=3, random_state=0).fit(X, sample_weight=w)
+    b = GaussianMixture(n_components=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    c = GaussianMixture(n_components=3, random_state=0, threads=1).fit(X)
+    np.testing.assert_array_equal(c.means_, b.means_)  # any thread count, the same model
+    with pytest.raises(ValueError):
+        GaussianMixture(threads=0).fit(X)
+
+
+def test_warm_start_chain_converges_like_scikit_learn():
+    X = np.array([[0.0], [1], [2], [10], [11], [12]])
+    kw = dict(n_components=2, warm_start=True, max_iter=1, weights_init=[0.5, 0.5], means_init=[[1], [11]],
+              precisions_init=np.ones((2, 1, 1)))
+    ours, theirs = GaussianMixture(**kw), SKGaussianMixture(**kw)
+    for _ in range(4):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours.fit(X)
+            theirs.fit(X)
+        assert ours.converged_ == theirs.converged_
+        assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-14)
