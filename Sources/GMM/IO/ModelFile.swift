@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The model file format "swift-gmm/1": JSON with scikit-learn-shaped fields, so numpy users
 /// can load it (`np.array(m["means"])`), plus how the fit went and its settings.
@@ -82,12 +86,9 @@ public enum ModelFile {
     /// The whole file; a clear error when it is missing, unreadable or empty.
     static func readFile(_ path: String) throws -> [UInt8] {
         try FilePaths.checkInput(path)
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw DataFileError.cannotRead(path: path, reason: FileManager.default.fileExists(atPath: path)
-                                           ? "permission denied or not a file" : "No such file or directory")
-        }
+        let bytes = try FilePaths.readAll(path)
         guard !bytes.isEmpty else { throw DataFileError.empty(path: path) }
-        return Array(bytes)
+        return bytes
     }
 
     /// The top-level JSON object of a model or checkpoint file.
