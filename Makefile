@@ -1,14 +1,18 @@
 # swift-gmm build entry points. `make demo` and `make test` are the two set-up commands:
 # both install OpenMP (Debian's libomp-dev) first when it is missing.
 SWIFT ?= swift
+# Every swift command builds the kernels with -O3 and OpenMP (libomp, when installed; GMM_SERIAL=1
+# leaves it out): Package.swift carries no unsafe flags, so that packages can depend on it by
+# version. Recursively expanded: evaluated after `deps` has installed libomp.
+SWIFTFLAGS = -Xcc -O3 $(if $(filter 1,$(GMM_SERIAL)),,$(if $(wildcard /usr/lib/*-linux-gnu/libomp5.so),-Xcc -fopenmp -Xlinker -lomp5))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all build lib install c-example wheel python-test test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
 
 all: build
 
-# Debian packages: libomp-dev (OpenMP; Package.swift enables it when it finds omp.h and
-# libomp5.so) and, for the tests that render `gmm plot` output, librsvg2-bin (rsvg-convert).
+# Debian packages: libomp-dev (OpenMP; SWIFTFLAGS above turns it on when libomp5.so is there) and
+# for the tests that render `gmm plot` output, librsvg2-bin (rsvg-convert).
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q
 deps:
 	@if ! ls /usr/lib/llvm-*/lib/clang/*/include/omp.h >/dev/null 2>&1 \
@@ -28,7 +32,7 @@ test-deps: deps
 	fi
 
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFTFLAGS)
 
 # The C ABI: libgmm.so (the Swift runtime linked in statically, only gmm.h's symbols exported),
 # include/gmm.h and lib/pkgconfig/gmm.pc under build/; `make install PREFIX=…` copies them.
@@ -36,7 +40,7 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 LIB_FLAGS = -Xswiftc -static-stdlib -Xlinker -soname=libgmm.so -Xlinker --version-script=$(CURDIR)/Sources/GMMCAPI/gmm.map
 lib: deps
-	$(SWIFT) build -c release --product GMMC --build-path .build-lib $(LIB_FLAGS)
+	$(SWIFT) build -c release --product GMMC --build-path .build-lib $(SWIFTFLAGS) $(LIB_FLAGS)
 	mkdir -p build/lib/pkgconfig build/include
 	cp .build-lib/release/libGMMC.so build/lib/libgmm.so
 	strip --strip-unneeded build/lib/libgmm.so
@@ -56,7 +60,7 @@ c-example: test-deps
 	  $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --cflags --libs gmm) -lm -o example && ./example
 
 test: test-deps
-	$(SWIFT) test
+	$(SWIFT) test $(SWIFTFLAGS)
 	$(MAKE) c-example
 	$(MAKE) python-test
 
@@ -84,13 +88,13 @@ python-test: wheel
 # Benchmarks (speed is measured here, never asserted in tests): fixed-iteration fits over the
 # grid, with the FMA peak measured in the same run; results as a table and as JSON.
 bench: deps
-	$(SWIFT) build -c release --product gmm-bench
+	$(SWIFT) build -c release --product gmm-bench $(SWIFTFLAGS)
 	mkdir -p Benchmarks/results
 	.build/release/gmm-bench grid --json Benchmarks/results/bench.json | tee Benchmarks/results/bench.md
 	.build/release/gmm-bench scaling --json Benchmarks/results/scaling.json | tee Benchmarks/results/scaling.md
 
 bench-quick: deps
-	$(SWIFT) build -c release --product gmm-bench
+	$(SWIFT) build -c release --product gmm-bench $(SWIFTFLAGS)
 	.build/release/gmm-bench grid --quick
 
 # Side by side with scikit-learn (and Armadillo when libarmadillo-dev can be installed) on
@@ -113,7 +117,7 @@ FUZZ_PARALLEL ?= 1
 FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address \
              -Xcc -DGMM_FUZZING -Xswiftc -use-ld=lld
 fuzz: deps
-	$(SWIFT) build -c release --product gmm-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)
+	$(SWIFT) build -c release --product gmm-fuzz --build-path .build-fuzz $(SWIFTFLAGS) $(FUZZ_FLAGS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) Tests/Fuzz/run.sh
 	$(MAKE) fuzz-args ARGFUZZ_SECONDS=$(ARGFUZZ_SECONDS)
 
@@ -121,7 +125,7 @@ fuzz: deps
 # from a random seed (GMM_ARGFUZZ_SEED=S repeats one); `make test` runs 2,000 fixed cases.
 ARGFUZZ_SECONDS ?= $(FUZZ_SECONDS)
 fuzz-args: test-deps
-	GMM_ARGFUZZ_SECONDS=$(ARGFUZZ_SECONDS) $(SWIFT) test --filter ArgumentFuzzTests
+	GMM_ARGFUZZ_SECONDS=$(ARGFUZZ_SECONDS) $(SWIFT) test $(SWIFTFLAGS) --filter ArgumentFuzzTests
 
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (Swift and C, every
 # target), then the OpenMP driver tests under ThreadSanitizer with LLVM's Archer tool, which
@@ -133,10 +137,10 @@ SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_o
 ARCHER := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
 TSAN_TESTS = KernelParityTests|EMPropertyTests|CheckpointTests
 sanitize: test-deps
-	$(SANITIZE_ENV) $(SWIFT) test --disable-xctest --build-path .build-sanitize --sanitize=address \
+	$(SANITIZE_ENV) $(SWIFT) test $(SWIFTFLAGS) --disable-xctest --build-path .build-sanitize --sanitize=address \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined -Xswiftc -use-ld=lld
 	TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1:report_thread_leaks=0 OMP_TOOL_LIBRARIES=$(ARCHER) \
-	  $(SWIFT) test --disable-xctest --build-path .build-tsan --sanitize=thread -Xswiftc -use-ld=lld --filter '$(TSAN_TESTS)'
+	  $(SWIFT) test $(SWIFTFLAGS) --disable-xctest --build-path .build-tsan --sanitize=thread -Xswiftc -use-ld=lld --filter '$(TSAN_TESTS)'
 
 demo: build
 	.build/release/gmm demo

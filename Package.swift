@@ -1,36 +1,12 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
 
-// OpenMP: the shipped build links Debian's libomp (LLVM 14). `make` installs libomp-dev when
-// omp.h is missing; without it (or with GMM_SERIAL=1) the kernels build their serial path.
-let ompInclude: String? = {
-    if ProcessInfo.processInfo.environment["GMM_SERIAL"] == "1" { return nil }
-    let fm = FileManager.default
-    let root = "/usr/lib"
-    let llvms = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("llvm-") }.sorted()
-    for llvm in llvms.reversed() {
-        let clangDir = "\(root)/\(llvm)/lib/clang"
-        for version in ((try? fm.contentsOfDirectory(atPath: clangDir)) ?? []).sorted().reversed() {
-            let include = "\(clangDir)/\(version)/include"
-            if fm.fileExists(atPath: "\(include)/omp.h") { return include }
-        }
-    }
-    return nil
-}()
-let hasLibOMP = FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libomp5.so")
-    || FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/libomp5.so")
-let useOpenMP = ompInclude != nil && hasLibOMP
-
-// Kernels are always optimized, even in debug builds, so tests run the code we ship.
-var kernelFlags = ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"]
-var kernelLinker: [LinkerSetting] = [.linkedLibrary("m")]
-if let include = ompInclude, useOpenMP {
-    // -idirafter, not -I: that folder also holds clang 14's intrinsics headers.
-    kernelFlags += ["-fopenmp", "-idirafter", include]
-    kernelLinker.append(.linkedLibrary("omp5"))
-}
-
+// No unsafe flags: a package that depends on this one by version (`from: "0.1.0"`) must be able
+// to, and SwiftPM refuses unsafeFlags in such dependencies. The kernels need none to compile:
+// AVX2/FMA are enabled per function (target attributes) and OpenMP is optional (#ifdef _OPENMP,
+// a serial path otherwise). The shipped build adds OpenMP and -O3 from the command line; the
+// Makefile passes `-Xcc -fopenmp -Xcc -O3 -Xlinker -lomp5` to every swift command, and so can a
+// consumer (see the README, "Swift").
 let package = Package(
     name: "swift-gmm",
     platforms: [.macOS(.v13)],
@@ -49,8 +25,7 @@ let package = Package(
             name: "CKernels",
             path: "CKernels",
             publicHeadersPath: "include",
-            cSettings: [.unsafeFlags(kernelFlags)],
-            linkerSettings: kernelLinker
+            linkerSettings: [.linkedLibrary("m")]
         ),
         .target(name: "GMM", dependencies: ["CKernels"], path: "Sources/GMM"),
         .target(name: "GMMCAPI", dependencies: ["GMM"], path: "Sources/GMMCAPI", exclude: ["include", "gmm.map", "gmm.pc.in"]),
@@ -59,8 +34,7 @@ let package = Package(
             name: "BenchSupport",
             path: "Benchmarks/BenchSupport",
             publicHeadersPath: "include",
-            cSettings: [.unsafeFlags(kernelFlags)],
-            linkerSettings: kernelLinker
+            linkerSettings: [.linkedLibrary("m")]
         ),
         .executableTarget(name: "gmm-bench", dependencies: ["GMM", "BenchSupport"], path: "Benchmarks/GMMBench"),
         .executableTarget(
@@ -84,5 +58,6 @@ let package = Package(
             path: "Tests/CLITests",
             exclude: ["Fixtures"]
         ),
-    ]
+    ],
+    cLanguageStandard: .c11
 )

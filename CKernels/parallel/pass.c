@@ -4,7 +4,11 @@
 #include <string.h>
 #include "gmm_driver.h"
 #ifdef _OPENMP
-#include <omp.h>
+/* The two runtime calls used, declared here rather than through omp.h: Debian keeps omp.h in
+ * LLVM 14's resource folder, which a consumer's compiler would need on its include path;
+ * -fopenmp alone (and libomp at link time) is then all a build needs. */
+int omp_get_max_threads(void);
+int omp_get_thread_num(void);
 #endif
 
 /* Rows per block: the transposed block, its centred and weighted copies and the K x B
