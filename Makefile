@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFTFLAGS = -Xcc -O3 $(if $(filter 1,$(GMM_SERIAL)),,$(if $(wildcard /usr/lib/*-linux-gnu/libomp5.so),-Xcc -fopenmp -Xlinker -lomp5))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build lib install c-example wheel python-test test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
+.PHONY: all build lib install c-example swift-consumer wheel python-test test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -59,9 +59,17 @@ c-example: test-deps
 	cd build/c-example && cc -std=c11 -Wall -Wextra -Werror ../../examples/c/example.c \
 	  $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --cflags --libs gmm) -lm -o example && ./example
 
+# A package depending on a tagged copy of this checkout (examples/swift), built the ordinary way
+# and run: its models must equal the command line's byte for byte.
+CONSUMER_CLI ?= .build/release/gmm
+swift-consumer: test-deps
+	@[ -x $(CONSUMER_CLI) ] || $(MAKE) build
+	examples/swift/check.sh $(CONSUMER_CLI) $(SWIFTFLAGS)
+
 test: test-deps
 	$(SWIFT) test $(SWIFTFLAGS)
 	$(MAKE) c-example
+	$(MAKE) swift-consumer CONSUMER_CLI=.build/debug/gmm
 	$(MAKE) python-test
 
 # The Python package: a self-contained wheel (libgmm.so with the Swift runtime linked in,

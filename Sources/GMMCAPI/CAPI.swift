@@ -48,10 +48,34 @@ final class EstimatorHandle: Handle {
     var given = InitialParameters()
     var progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Double, Double) -> Int32)?
     var progressUser: UnsafeMutableRawPointer?
+    var checkpointPath: String?
+    var checkpointEvery = 10
+    var resumePath: String?
+    /// gmm_request_stop's flag: set from any thread, read by the running fit between steps.
+    private var stopMutex = pthread_mutex_t()
+    private var stopFlag = false
 
     override init() {
         super.init()
+        pthread_mutex_init(&stopMutex, nil)
         settings.seed = nil  // a random seed per fit unless set (scikit-learn's random_state=None)
+    }
+
+    deinit { pthread_mutex_destroy(&stopMutex) }
+
+    /// Reads (and, with `consume`, clears) the stop request.
+    func stopRequested(consume: Bool = false) -> Bool {
+        pthread_mutex_lock(&stopMutex)
+        defer { pthread_mutex_unlock(&stopMutex) }
+        let value = stopFlag
+        if consume { stopFlag = false }
+        return value
+    }
+
+    func requestStop() {
+        pthread_mutex_lock(&stopMutex)
+        stopFlag = true
+        pthread_mutex_unlock(&stopMutex)
     }
 }
 
@@ -92,7 +116,7 @@ func guarded(_ handle: Handle?, _ body: () throws -> Void) -> Int32 {
         handle.setError(error.message)
         return error.code
     } catch is FitInterrupted {
-        handle.setError("The fit was stopped by its progress callback.")
+        handle.setError("The fit was stopped (by its progress callback or gmm_request_stop).")
         return GMM_STOPPED
     } catch {
         handle.setError("\(error)")
@@ -308,10 +332,37 @@ public func gmm_set_progress(_ p: OpaquePointer?,
     }
 }
 
+@_cdecl("gmm_set_checkpoint")
+public func gmm_set_checkpoint(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ every: Int64) -> Int32 {
+    guarded(estimator(p)) {
+        guard every >= 1 else { throw CAPIError.value("checkpoint_every must be at least 1, got \(every)") }
+        let text = path.map { String(cString: $0) }
+        estimator(p)?.checkpointPath = text?.isEmpty == false ? text : nil
+        estimator(p)?.checkpointEvery = Int(every)
+    }
+}
+
+@_cdecl("gmm_set_resume")
+public func gmm_set_resume(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    guarded(estimator(p)) {
+        let text = path.map { String(cString: $0) }
+        estimator(p)?.resumePath = text?.isEmpty == false ? text : nil
+    }
+}
+
+@_cdecl("gmm_request_stop")
+public func gmm_request_stop(_ p: OpaquePointer?) -> Int32 {
+    // Deliberately not `guarded`: it must not overwrite the running fit's error message.
+    guard let e = estimator(p) else { return GMM_E_VALUE }
+    e.requestStop()
+    return GMM_SUCCESS
+}
+
 @_cdecl("gmm_fit")
 public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
                     _ sampleWeight: UnsafePointer<Double>?, _ warm: OpaquePointer?, _ out: OpaquePointer?) -> Int32 {
     let e = estimator(p)
+    defer { _ = e?.stopRequested(consume: true) }  // a request is used up by the fit it was made during
     return guarded(e) {
         guard let e, let target = modelHandle(out) else { throw CAPIError.value("out is NULL") }
         let rows = try Rows(X, dtype, n, d, stride)
@@ -319,6 +370,12 @@ public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32,
         var gm = e.settings
         gm.initialParameters = e.given.isEmpty ? nil : e.given
         let previous = try modelHandle(warm).map { try fitted($0) }
+        let resumed = try e.resumePath.map { try CheckpointFile.read($0) }
+        if let previous, resumed != nil {  // a resumed warm start continues from its own state
+            gm.initialization = .parameters(previous.parameters)
+            gm.initialParameters = nil
+            gm.initializations = 1
+        }
         // The callback's answer is kept here; the monitor stops the fit between iterations.
         final class StopFlag: @unchecked Sendable { var stop = false }
         let flag = StopFlag()
@@ -326,15 +383,32 @@ public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32,
         let progress: ((FitProgress) -> Void)? = callback.map { f in
             { p in if f(user, Int64(p.initialization), Int64(p.iteration), p.lowerBound, p.change) != 0 { flag.stop = true } }
         }
-        let monitor = FitMonitor(shouldStop: { flag.stop })
+        let checkpointPath = e.checkpointPath
+        let monitor = FitMonitor(checkpointEvery: checkpointPath == nil ? 0 : e.checkpointEvery,
+                                 saveCheckpoint: checkpointPath.map { path in { try CheckpointFile.write($0, to: path) } },
+                                 shouldStop: { flag.stop || e.stopRequested() })
         func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
+            if let resumed { return try gm.fit(X, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: progress) }
             if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
             return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
         }
         let model: FittedGaussianMixture
-        switch rows {
-        case .float64(let m): model = try run(m)
-        case .float32(let m): model = try run(m)
+        do {
+            switch rows {
+            case .float64(let m): model = try run(m)
+            case .float32(let m): model = try run(m)
+            }
+        } catch let mismatch as CheckpointMismatch {
+            throw CAPIError.value("\(e.resumePath ?? "the checkpoint"): cannot resume: \(mismatch)")
+        } catch let stop as FitInterrupted {
+            guard let checkpointPath else { throw stop }
+            guard let state = stop.checkpoint else {
+                throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop) during the initialization; no checkpoint was written.")
+            }
+            try CheckpointFile.write(state, to: checkpointPath)
+            throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop) after iteration "
+                + "\(state.current.iterations) of initialization \(state.initialization); its state is saved in "
+                + "\(checkpointPath) (resume from it to finish).")
         }
         target.model = model
         target.setError("")

@@ -5,7 +5,7 @@
  *   ./example
  *
  * It fits three well-separated clusters (float64 and float32, contiguous and strided rows),
- * stops a fit from its progress callback, evaluates, samples, saves and reloads the model,
+ * stops a fit from its progress callback, resumes one from its checkpoint, evaluates, samples, saves and reloads the model,
  * runs the distributed building blocks, and checks an error message. It prints what it does
  * and exits 1 on the first surprise. */
 #include <math.h>
@@ -43,6 +43,13 @@ static int count_iterations(void *user, int64_t init, int64_t iteration, double 
 static int stop_at_two(void *user, int64_t init, int64_t iteration, double lower_bound, double change) {
     (void)user; (void)init; (void)lower_bound; (void)change;
     return iteration >= 2;
+}
+
+/* Asks for a stop through gmm_request_stop (as another thread could) after iteration 3. */
+static int request_stop_at_three(void *user, int64_t init, int64_t iteration, double lower_bound, double change) {
+    (void)init; (void)lower_bound; (void)change;
+    if (iteration == 3) gmm_request_stop((gmm_estimator *)user);
+    return 0;
 }
 
 /* A deterministic pseudo-random normal value (Box-Muller over a tiny LCG). */
@@ -132,6 +139,47 @@ int main(void) {
     EXPECT(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, stopped) == GMM_STOPPED);
     EXPECT(gmm_model_is_fitted(stopped) == 0);
     printf("stopped: %s\n", gmm_estimator_error(est));
+
+    /* Checkpoints: a fit stopped after iteration 2 saves its state; resuming it ends with the
+     * model of the fit that was never stopped, bit for bit. */
+    const char *checkpoint = "example-checkpoint.json";
+    gmm_model *whole = gmm_model_create(), *resumed = gmm_model_create();
+    CHECK(gmm_set_max_iter(est, 6));
+    CHECK(gmm_set_progress(est, NULL, NULL));
+    CHECK(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, whole));
+    CHECK(gmm_set_checkpoint(est, checkpoint, 1));
+    CHECK(gmm_set_progress(est, stop_at_two, NULL));
+    EXPECT(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, resumed) == GMM_STOPPED);
+    printf("stopped: %s\n", gmm_estimator_error(est));
+    CHECK(gmm_set_progress(est, NULL, NULL));
+    CHECK(gmm_set_checkpoint(est, NULL, 1));
+    CHECK(gmm_set_resume(est, checkpoint));
+    CHECK(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, resumed));
+    double lb_whole, lb_resumed, means_whole[K * D], means_resumed[K * D];
+    CHECK(gmm_model_fit_result(whole, &lb_whole, &n_iter, &converged));
+    CHECK(gmm_model_fit_result(resumed, &lb_resumed, &n_iter, &converged));
+    CHECK(gmm_model_means(whole, means_whole));
+    CHECK(gmm_model_means(resumed, means_resumed));
+    EXPECT(n_iter == 6 && lb_whole == lb_resumed && memcmp(means_whole, means_resumed, sizeof means_whole) == 0);
+    printf("resumed from %s: %lld iterations, lower bound %.17g, the same as without the stop\n", checkpoint,
+           (long long)n_iter, lb_resumed);
+    EXPECT(gmm_fit(est, X32, GMM_FLOAT32, N, D, D, NULL, NULL, resumed) == GMM_E_VALUE);  /* other data */
+    printf("error: %s\n", gmm_estimator_error(est));
+    CHECK(gmm_set_resume(est, NULL));
+    remove(checkpoint);
+
+    /* gmm_request_stop: during a fit (here from the callback) it stops after that iteration;
+     * before a fit, it stops the next one at once; either way it is used up. */
+    CHECK(gmm_set_progress(est, request_stop_at_three, est));
+    EXPECT(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, whole) == GMM_STOPPED);
+    CHECK(gmm_set_progress(est, NULL, NULL));
+    CHECK(gmm_request_stop(est));
+    EXPECT(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, whole) == GMM_STOPPED);
+    CHECK(gmm_fit(est, X, GMM_FLOAT64, N, D, D, NULL, NULL, whole));
+    CHECK(gmm_model_fit_result(whole, &lb_whole, &n_iter, &converged));
+    EXPECT(n_iter == 6);
+    gmm_model_destroy(whole);
+    gmm_model_destroy(resumed);
 
     /* Sampling, save and load. */
     static double S[100 * D];

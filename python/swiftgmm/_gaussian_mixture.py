@@ -62,6 +62,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     on_degenerate : {"fail", "reseed"}, default="fail"
         What to do when a component's covariance becomes ill-defined: raise scikit-learn's
         ValueError, or restart the component at the worst-explained point.
+    checkpoint : str, path-like or None, default=None
+        Save the fit's state to this file (JSON, atomically) every ``checkpoint_every``
+        iterations and when Ctrl-C stops the fit; ``fit(X, resume=path)`` continues it. The
+        format is the command line's (``gmm fit --checkpoint`` / ``--resume``).
+    checkpoint_every : int, default=10
+        Iterations between checkpoints.
 
     ``fit`` also takes ``sample_weight`` (one non-negative weight per row). float32 data are
     fitted in float32 arithmetic within blocks (float64 across them) and give float32
@@ -88,11 +94,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         "precisions_init": ["array-like", None],
         "threads": [Interval(Integral, 1, 256, closed="both"), None],
         "on_degenerate": [StrOptions({"fail", "reseed"})],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, means_init=None, precisions_init=None, random_state=None,
-                 warm_start=False, verbose=0, verbose_interval=10, threads=None, on_degenerate="fail"):
+                 warm_start=False, verbose=0, verbose_interval=10, threads=None, on_degenerate="fail",
+                 checkpoint=None, checkpoint_every=10):
         self.n_components = n_components
         self.tol = tol
         self.reg_covar = reg_covar
@@ -109,29 +118,35 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.precisions_init = precisions_init
         self.threads = threads
         self.on_degenerate = on_degenerate
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     # ---- fitting ----
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, resume=None):
         """Estimate the parameters with EM (``n_init`` starts, the best lower bound kept).
 
         X : array-like of shape (n_samples, n_features), float64 or float32 (others are
-        converted); sample_weight : array-like of shape (n_samples,) or None.
-        Returns self. Raises ValueError (bad input, ill-defined covariance), and
-        KeyboardInterrupt when Ctrl-C stops the fit between iterations.
+        converted); sample_weight : array-like of shape (n_samples,) or None; resume : path of
+        a checkpoint (see ``checkpoint``) to continue, or None. A resumed fit needs the same
+        data, weights and settings, and ends with the model of the fit that was never stopped,
+        bit for bit (with ``random_state=None`` the checkpoint's seed is used).
+        Returns self. Raises ValueError (bad input, ill-defined covariance, a checkpoint of
+        another fit), OSError (an unreadable checkpoint), and KeyboardInterrupt when Ctrl-C
+        stops the fit between iterations (after saving the checkpoint, when one is set).
         """
-        self.fit_predict(X, y, sample_weight=sample_weight)
+        self.fit_predict(X, y, sample_weight=sample_weight, resume=resume)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X, y=None, sample_weight=None, resume=None):
         """Fit and return the labels of X from a final E-step (as ``fit(X).predict(X)``)."""
         X = _validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         if X.shape[0] < self.n_components:
             raise ValueError("Expected n_samples >= n_components but got n_components = "
                              f"{self.n_components}, n_samples = {X.shape[0]}")
         weights = None if sample_weight is None else np.ascontiguousarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
-        estimator = self._configure(X)
+        estimator = self._configure(X, resume)
         warm = self._model if (self.warm_start and hasattr(self, "converged_") and getattr(self, "_model", None)) else None
         model = self._run_fit(estimator, X, weights, warm)
         self._set_fitted(model, X.dtype)
@@ -140,7 +155,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                           "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
         return self.predict(X)
 
-    def _configure(self, X):
+    def _configure(self, X, resume=None):
         e = _native.Estimator()
         k, d = self.n_components, X.shape[1]
         e.call("gmm_set_n_components", k)
@@ -152,13 +167,20 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         e.call("gmm_set_init_params", self.init_params.encode())
         e.call("gmm_set_threads", int(self.threads or 0))
         e.call("gmm_set_on_degenerate", self.on_degenerate.encode())
-        if self.random_state is None:
+        if self.checkpoint is not None:
+            e.call("gmm_set_checkpoint", os.fsencode(self.checkpoint), int(self.checkpoint_every))
+        if resume is not None:
+            e.call("gmm_set_resume", os.fsencode(resume))
+        if self.random_state is None and resume is not None:
+            seed = None  # the checkpoint's
+        elif self.random_state is None:
             seed = int.from_bytes(os.urandom(8), "little")
         elif isinstance(self.random_state, (Integral, np.integer)):
             seed = int(self.random_state)
         else:  # a RandomState: draw the seed from it, as scikit-learn's fits consume it
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        e.call("gmm_set_random_state", seed)
+        if seed is not None:
+            e.call("gmm_set_random_state", seed)
         # scikit-learn's checks of the given pieces (its texts), then the engine's of values.
         self._keep = []
         if self.weights_init is not None:
@@ -179,12 +201,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return e
 
     def _run_fit(self, estimator, X, weights, warm):
-        state = {"stop": False, "interrupt": None, "init": -1, "t0": time(), "t_iter": time()}
+        state = {"init": -1, "t0": time(), "t_iter": time()}
         verbose, interval, tol, max_iter = self.verbose, self.verbose_interval, self.tol, self.max_iter
 
+        errors = []
+
         def progress(user, init, iteration, lower_bound, change):
-            # Runs between iterations, with the GIL: printing, and Ctrl-C (KeyboardInterrupt is
-            # raised here, in Python code) turned into "stop".
+            # Runs between iterations, with the GIL: scikit-learn's verbose output. An error
+            # here (a closed stdout, say) stops the fit and is raised once it has ended.
             try:
                 if verbose and init != state["init"]:
                     state["init"], state["t0"], state["t_iter"] = init, time(), time()
@@ -203,21 +227,25 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                     else:
                         print(f"Initialization {message}. time lapse {time() - state['t0']:.5f}s\t lower bound {lower_bound:.5f}.")
                 return 0
-            except KeyboardInterrupt as interrupt:
-                state["interrupt"] = interrupt
+            except BaseException as error:
+                errors.append(error)
                 return 1
 
-        callback = _native.PROGRESS(progress)
-        estimator.call("gmm_set_progress", callback, None)
+        callback = None
+        if verbose:  # no callback otherwise: nothing to do between iterations
+            callback = _native.PROGRESS(progress)
+            estimator.call("gmm_set_progress", callback, None)
         pointer, code, n, d, stride, keep = _native.rows(X)
         model = _native.Model()
         w = None if weights is None else _native.f64_pointer(weights)
         try:
-            estimator.call("gmm_fit", pointer, code, n, d, stride, w, warm.handle if warm else None, model.handle)
+            _native.fit_interruptibly(estimator, pointer, code, n, d, stride, w, warm.handle if warm else None, model.handle)
         except _native.Stopped:
-            raise state["interrupt"] or KeyboardInterrupt()
+            if errors:
+                raise errors[0]
+            raise
         finally:
-            del keep
+            del keep, callback
         return model
 
     def _set_fitted(self, model, dtype):

@@ -4,7 +4,9 @@ turned into the exception scikit-learn would raise, with the engine's message.""
 
 import ctypes
 import os
+import signal
 import sys
+import threading
 
 import numpy as np
 
@@ -44,6 +46,8 @@ _signatures = {
     "gmm_set_on_degenerate": ([_p, _str], _i32), "gmm_set_weights_init": ([_p, _pf64, _i64], _i32),
     "gmm_set_means_init": ([_p, _pf64, _i64, _i64], _i32), "gmm_set_precisions_init": ([_p, _pf64, _i64], _i32),
     "gmm_set_covariances_init": ([_p, _pf64, _i64], _i32), "gmm_set_progress": ([_p, PROGRESS, _p], _i32),
+    "gmm_set_checkpoint": ([_p, _str, _i64], _i32), "gmm_set_resume": ([_p, _str], _i32),
+    "gmm_request_stop": ([_p], _i32),
     "gmm_fit": ([_p, _p, _i32, _i64, _i64, _i64, _pf64, _p, _p], _i32),
     "gmm_model_create": ([], _p), "gmm_model_destroy": ([_p], None), "gmm_model_error": ([_p], _str),
     "gmm_model_is_fitted": ([_p], ctypes.c_int),
@@ -135,6 +139,59 @@ class Estimator:
         if getattr(self, "handle", None):
             _lib.gmm_estimator_destroy(self.handle)
             self.handle = None
+
+
+def fit_interruptibly(estimator, *args):
+    """gmm_fit(estimator, *args), stoppable with Ctrl-C.
+
+    Signals reach Python only in the main thread, and only between bytecodes, never inside a
+    foreign call. From the main thread the fit therefore runs on a helper thread while this one
+    waits; SIGINT (a handler that only records it, when Python's default one is installed) asks
+    the fit to stop at its next check (gmm_request_stop: between EM iterations and k-means
+    passes), and once it has ended KeyboardInterrupt is raised, noting the engine's message
+    (which names the checkpoint, when one was saved). From other threads the call is direct.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        estimator.call("gmm_fit", *args)
+        return
+    outcome, done, interrupts = {}, threading.Event(), []
+
+    def work():
+        try:
+            outcome["code"] = _lib.gmm_fit(estimator.handle, *args)
+        finally:
+            done.set()
+
+    def on_sigint(signum, frame):
+        interrupts.append(KeyboardInterrupt())
+        _lib.gmm_request_stop(estimator.handle)
+
+    previous = signal.getsignal(signal.SIGINT)
+    ours = previous is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        worker = threading.Thread(target=work, name="swiftgmm-fit", daemon=True)
+        worker.start()
+        while True:
+            try:
+                while not done.wait(0.05):
+                    pass
+                break
+            except KeyboardInterrupt as interrupt:  # raised by a handler of the user's
+                interrupts.append(interrupt)
+                _lib.gmm_request_stop(estimator.handle)
+        worker.join()
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, previous)
+    code = outcome.get("code", GMM_E_INTERNAL)
+    if interrupts:
+        interrupt = interrupts[0]
+        if code == GMM_STOPPED:
+            interrupt.add_note("swiftgmm: " + _lib.gmm_estimator_error(estimator.handle).decode("utf-8", "replace"))
+        raise interrupt
+    estimator.check(code)
 
 
 class Model:

@@ -6,7 +6,9 @@ import _thread
 import json
 import os
 import pickle
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -242,6 +244,57 @@ def test_ctrl_c_stops_a_fit_between_iterations():
     assert not hasattr(gm, "means_")
     # The estimator is usable afterwards.
     gm.set_params(max_iter=2).fit(X[:1000])
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_same_fit(tmp_path):
+    X = blobs(n=50_000, d=8, k=8)
+    settings = dict(n_components=8, tol=0, max_iter=400, random_state=3)
+    whole = GaussianMixture(**settings).fit(X)
+    path = tmp_path / "fit.checkpoint.json"
+    gm = GaussianMixture(**settings, checkpoint=path, checkpoint_every=5)
+
+    def interrupt_once_a_checkpoint_exists():  # so the stop comes after some iterations
+        while not path.exists():
+            time.sleep(0.001)
+        _thread.interrupt_main()
+    watcher = threading.Thread(target=interrupt_once_a_checkpoint_exists)
+    watcher.start()
+    with pytest.raises(KeyboardInterrupt) as info:
+        gm.fit(X)
+    watcher.join()
+    assert any(str(path) in note and "saved" in note for note in getattr(info.value, "__notes__", []))
+    saved = json.loads(path.read_text())
+    assert 5 <= saved["current"]["n_iter"] < 400
+    # Resuming (random_state=None takes the checkpoint's seed) ends with the uninterrupted model.
+    resumed = GaussianMixture(n_components=8, tol=0, max_iter=400).fit(X, resume=path)
+    np.testing.assert_array_equal(resumed.means_, whole.means_)
+    np.testing.assert_array_equal(resumed.covariances_, whole.covariances_)
+    assert resumed.lower_bounds_ == whole.lower_bounds_ and resumed.n_iter_ == 400
+    # Other data or settings are refused with the difference named.
+    with pytest.raises(ValueError, match="cannot resume: the checkpoint was made on other data"):
+        GaussianMixture(**settings).fit(X[:-1], resume=path)
+    with pytest.raises(ValueError, match="cannot resume: the checkpoint was made with other settings"):
+        GaussianMixture(**{**settings, "tol": 1e-3}).fit(X, resume=path)
+    with pytest.raises(OSError, match="no-such-checkpoint.json"):
+        GaussianMixture(**settings).fit(X, resume=tmp_path / "no-such-checkpoint.json")
+
+
+def test_a_real_sigint_stops_a_fit_and_saves_its_checkpoint(tmp_path):
+    # A real SIGINT to a Python process fitting in its main thread (not a simulated one).
+    path = tmp_path / "fit.checkpoint.json"
+    script = f"""
+import numpy as np, swiftgmm
+X = np.random.default_rng(0).normal(size=(100_000, 8))
+swiftgmm.GaussianMixture(8, tol=0, max_iter=10**9, random_state=0, checkpoint={str(path)!r}, checkpoint_every=2).fit(X)
+"""
+    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    while not path.exists() and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert "KeyboardInterrupt" in stderr and f"its state is saved in {path}" in stderr, stderr
+    assert json.loads(path.read_text())["current"]["n_iter"] >= 2
 
 
 def test_sample_weight_and_extras():

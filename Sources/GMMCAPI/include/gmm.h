@@ -40,7 +40,7 @@ typedef enum gmm_code {
     GMM_E_NOT_FITTED = 3,  /* the model has no parameters yet (scikit-learn: NotFittedError) */
     GMM_E_MEMORY = 4,      /* the request needs more memory than is available */
     GMM_E_IO = 5,          /* a file could not be read, parsed or written */
-    GMM_STOPPED = 6,       /* the progress callback asked to stop; the output model is unchanged */
+    GMM_STOPPED = 6,       /* stopped by the progress callback or gmm_request_stop; the output model is unchanged */
     GMM_E_INTERNAL = 7     /* a bug: please report it with the message */
 } gmm_code;
 
@@ -97,6 +97,25 @@ gmm_code gmm_set_precisions_init(gmm_estimator *estimator, const double *precisi
 gmm_code gmm_set_covariances_init(gmm_estimator *estimator, const double *covariances, int64_t count);
 /** The progress callback (NULL: none); `user` is passed back to it. */
 gmm_code gmm_set_progress(gmm_estimator *estimator, gmm_progress_fn callback, void *user);
+
+/** Checkpoints, as the command line's --checkpoint: with a path, the fit saves its state there
+ *  (JSON, written atomically) every `every` iterations (>= 1) and when it is stopped (by the
+ *  progress callback or gmm_request_stop; gmm_fit then returns GMM_STOPPED and its message
+ *  names the file). NULL or "" turns them off. */
+gmm_code gmm_set_checkpoint(gmm_estimator *estimator, const char *path, int64_t every);
+/** Makes the following fits continue the fit saved in this checkpoint (NULL or "": start
+ *  afresh). The data, sample weights and settings must be those of the saved fit (GMM_E_VALUE
+ *  naming the first difference otherwise); an unset random_state is the checkpoint's. The
+ *  result equals, bit for bit, the fit that was never interrupted (same threads). */
+gmm_code gmm_set_resume(gmm_estimator *estimator, const char *path);
+
+/** Asks the fit running on this estimator to stop at its next check (between EM iterations,
+ *  and between the passes of the k-means initialization): gmm_fit then returns GMM_STOPPED
+ *  (saving the checkpoint, when one is set). Safe to call from any thread, e.g. a signal-
+ *  watching or UI thread, while gmm_fit runs on another. The request is used up when the fit
+ *  running at the time returns; made while no fit runs, it stops the next fit at its first
+ *  check. Does not touch the estimator's error message. */
+gmm_code gmm_request_stop(gmm_estimator *estimator);
 
 /** Fits the estimator to n_samples rows of n_features values (see the conventions) with
  *  optional non-negative sample_weight (n_samples values, NULL: all ones) and stores the result
