@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFTFLAGS = -Xcc -O3 $(if $(filter 1,$(GMM_SERIAL)),,$(if $(wildcard /usr/lib/*-linux-gnu/libomp5.so),-Xcc -fopenmp -Xlinker -lomp5))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build lib install c-example swift-consumer wheel python-test test demo deps test-deps clean roundtrip bench bench-quick compare fuzz fuzz-args sanitize
+.PHONY: all build lib install c-example swift-consumer wheel python-test test demo deps test-deps clean roundtrip bench bench-quick bench-python compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -111,6 +111,11 @@ compare: build
 	@python3 -c "import sklearn, threadpoolctl" 2>/dev/null || python3 -m pip install -q scikit-learn numpy threadpoolctl
 	@dpkg -s libarmadillo-dev >/dev/null 2>&1 || $(APT_INSTALL) libarmadillo-dev || echo "make: Armadillo not available; comparing with scikit-learn only"
 	python3 Benchmarks/compare.py
+
+# The Python package against the command line: same data, same start, alternating runs; the
+# fit's peak-RSS growth (no copy of the data) and the Python/CLI time ratio.
+bench-python: build python-test
+	$(TEST_VENV)/bin/python Benchmarks/python_vs_cli.py .build/release/gmm $(TEST_VENV)/bin/python
 
 # scikit-learn loads models written by the CLI and must agree on their scores (needs PyPI).
 roundtrip: build

@@ -76,10 +76,16 @@ public struct FittedGaussianMixture: Sendable {
     /// Most probable component of each row.
     public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
         var labels = [Int32](repeating: 0, count: X.rows)
-        try labels.withUnsafeMutableBufferPointer { l in
-            _ = try evaluate(X, PassOutputs(labels: l.baseAddress))
-        }
+        try labels.withUnsafeMutableBufferPointer { try predict(X, into: $0) }
         return labels
+    }
+
+    /// Writes the most probable component of each row into `labels` (X.rows entries, caller
+    /// owned; nothing else is allocated beyond the pass's scratch). Throws `.invalidArgument`
+    /// when `labels` has another length.
+    public func predict<Element: GMMScalar>(_ X: Matrix<Element>, into labels: UnsafeMutableBufferPointer<Int32>) throws {
+        try requireCount(labels.count, X.rows, "labels")
+        _ = try evaluate(X, PassOutputs(labels: labels.baseAddress))
     }
 
     /// Responsibilities: an N×K matrix whose rows sum to 1.
@@ -87,19 +93,35 @@ public struct FittedGaussianMixture: Sendable {
         try Resources.requireMemory(8 * Double(X.rows) * Double(components), for: "An N × K matrix of responsibilities (\(X.rows) × \(components))",
                                     advice: "predict in chunks of rows (the command line streams them)")
         var out = Matrix<Double>(rows: X.rows, columns: components)
-        try out.withUnsafeMutableBufferPointer { r in
-            _ = try evaluate(X, PassOutputs(responsibilities: r.baseAddress))
-        }
+        try out.withUnsafeMutableBufferPointer { try predictProbabilities(X, into: $0) }
         return out
+    }
+
+    /// Writes the responsibilities, row-major X.rows × K (each row sums to 1), into the
+    /// caller's `responsibilities`. Throws `.invalidArgument` when it has another length.
+    public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>, into responsibilities: UnsafeMutableBufferPointer<Double>) throws {
+        try requireCount(responsibilities.count, X.rows * components, "responsibilities")
+        _ = try evaluate(X, PassOutputs(responsibilities: responsibilities.baseAddress))
     }
 
     /// log Σₖ πₖ N(xₙ | μₖ, Σₖ) per row.
     public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double] {
         var out = [Double](repeating: 0, count: X.rows)
-        try out.withUnsafeMutableBufferPointer { s in
-            _ = try evaluate(X, PassOutputs(logLikelihoods: s.baseAddress))
-        }
+        try out.withUnsafeMutableBufferPointer { try scoreSamples(X, into: $0) }
         return out
+    }
+
+    /// Writes log Σₖ πₖ N(xₙ | μₖ, Σₖ) of each row (natural log) into the caller's
+    /// `logLikelihoods` (X.rows entries). Throws `.invalidArgument` when it has another length.
+    public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>, into logLikelihoods: UnsafeMutableBufferPointer<Double>) throws {
+        try requireCount(logLikelihoods.count, X.rows, "logLikelihoods")
+        _ = try evaluate(X, PassOutputs(logLikelihoods: logLikelihoods.baseAddress))
+    }
+
+    private func requireCount(_ count: Int, _ expected: Int, _ name: String) throws {
+        guard count == expected else {
+            throw GaussianMixtureError.invalidArgument("\(name) has \(count) entries; expected \(expected)")
+        }
     }
 
     /// Mean log-likelihood per row.

@@ -322,8 +322,8 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
 /// `%.5f`, as scikit-learn prints weights in its messages (C's formatting, as Python's).
 func format5(_ x: Double) -> String {
     var buffer = [CChar](repeating: 0, count: 400)  // %.5f of the largest double: 316 characters
-    _ = withVaList([x]) { vsnprintf(&buffer, buffer.count, "%.5f", $0) }
-    return String(cString: buffer)
+    let written = withVaList([x]) { vsnprintf(&buffer, buffer.count, "%.5f", $0) }
+    return String(decoding: buffer.prefix(max(0, min(Int(written), buffer.count - 1))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Initial values for some or all of the parameters: scikit-learn's `weights_init`,

@@ -560,12 +560,23 @@ public func gmm_predict(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: In
                         _ labels: UnsafeMutablePointer<Int64>?) -> Int32 {
     evaluate(p, X, dtype, n, d, stride) { model, rows in
         guard let labels else { throw CAPIError.value("labels is NULL") }
-        let l: [Int32]
-        switch rows {
-        case .float64(let x): l = try model.predict(x)
-        case .float32(let x): l = try model.predict(x)
+        // The kernels write 32-bit labels: into the first half of the caller's int64 buffer,
+        // then widened in place from the last (entry i's 8 bytes cover 32-bit entries 2i and
+        // 2i + 1 ≥ i, already read), so no N-sized scratch is allocated.
+        let count = Int(n)
+        try UnsafeMutableRawPointer(labels).withMemoryRebound(to: Int32.self, capacity: count) { narrow in
+            let l = UnsafeMutableBufferPointer(start: narrow, count: count)
+            switch rows {
+            case .float64(let x): try model.predict(x, into: l)
+            case .float32(let x): try model.predict(x, into: l)
+            }
         }
-        for (i, v) in l.enumerated() { labels[i] = Int64(v) }
+        var i = count - 1
+        while i >= 0 {
+            let v = UnsafeRawPointer(labels).load(fromByteOffset: 4 * i, as: Int32.self)
+            labels[i] = Int64(v)
+            i -= 1
+        }
     }
 }
 
@@ -574,12 +585,11 @@ public func gmm_predict_proba(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dty
                               _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     evaluate(p, X, dtype, n, d, stride) { model, rows in
         guard let out else { throw CAPIError.value("responsibilities is NULL") }
-        let r: Matrix<Double>
+        let r = UnsafeMutableBufferPointer(start: out, count: Int(n) * model.components)
         switch rows {
-        case .float64(let x): r = try model.predictProbabilities(x)
-        case .float32(let x): r = try model.predictProbabilities(x)
+        case .float64(let x): try model.predictProbabilities(x, into: r)
+        case .float32(let x): try model.predictProbabilities(x, into: r)
         }
-        r.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: $0.count) } }
     }
 }
 
@@ -588,12 +598,11 @@ public func gmm_score_samples(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dty
                               _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     evaluate(p, X, dtype, n, d, stride) { model, rows in
         guard let out else { throw CAPIError.value("log_likelihoods is NULL") }
-        let s: [Double]
+        let s = UnsafeMutableBufferPointer(start: out, count: Int(n))
         switch rows {
-        case .float64(let x): s = try model.scoreSamples(x)
-        case .float32(let x): s = try model.scoreSamples(x)
+        case .float64(let x): try model.scoreSamples(x, into: s)
+        case .float32(let x): try model.scoreSamples(x, into: s)
         }
-        s.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: $0.count) } }
     }
 }
 

@@ -123,6 +123,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     # ---- fitting ----
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None, resume=None):
         """Estimate the parameters with EM (``n_init`` starts, the best lower bound kept).
 
@@ -134,13 +135,20 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         Returns self. Raises ValueError (bad input, ill-defined covariance, a checkpoint of
         another fit), OSError (an unreadable checkpoint), and KeyboardInterrupt when Ctrl-C
         stops the fit between iterations (after saving the checkpoint, when one is set).
+        (scikit-learn's ``fit`` runs ``fit_predict`` and drops the labels; this one skips
+        that final pass over the data, which does not change the model.)
         """
-        self.fit_predict(X, y, sample_weight=sample_weight, resume=resume)
+        self._fit(X, sample_weight, resume)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_predict(self, X, y=None, sample_weight=None, resume=None):
-        """Fit and return the labels of X from a final E-step (as ``fit(X).predict(X)``)."""
+        """Fit and return the labels of X from a final E-step (as ``fit(X).predict(X)``):
+        int64 array of shape (n_samples,)."""
+        return self._labels(self._fit(X, sample_weight, resume))
+
+    def _fit(self, X, sample_weight, resume):
+        """Validates X, fits, sets the fitted attributes; returns the validated X."""
         X = _validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         if X.shape[0] < self.n_components:
             raise ValueError("Expected n_samples >= n_components but got n_components = "
@@ -153,7 +161,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         if not self.converged_ and self.max_iter > 0:
             warnings.warn("Best performing initialization did not converge. Try different init parameters, or increase "
                           "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
-        return self.predict(X)
+        return X
 
     def _configure(self, X, resume=None):
         e = _native.Estimator()
@@ -318,7 +326,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def predict(self, X):
         """Most probable component of each row: int64 array of shape (n_samples,)."""
-        X = self._checked(X)
+        return self._labels(self._checked(X))
+
+    def _labels(self, X):
         out = np.empty(X.shape[0], dtype=np.int64)
         self._evaluate("gmm_predict", X, out.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
         return out
