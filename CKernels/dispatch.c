@@ -18,6 +18,8 @@ static const gmm_kernel_table ref_table = {
     .logprob32 = {gmm_logprob32_full_ref, gmm_logprob32_diag_ref},
     .lse32 = gmm_lse32_ref,
     .accum32 = {gmm_accum32_full_ref, gmm_accum32_diag_ref},
+    .linear_logprob = gmm_linear_logprob_ref,
+    .linear_accum = gmm_linear_accum_ref,
 };
 
 static const gmm_kernel_table *active_table = &ref_table;

@@ -7,6 +7,7 @@
 #include "gmm_mstep.h"
 #include "gmm_layout.h"
 #include "gmm_f32.h"
+#include "gmm_linear.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +26,9 @@ typedef struct gmm_kernel_table {
     gmm_logprob32_fn logprob32[GMM_COV_COUNT];
     gmm_lse_fn lse32;
     gmm_accum32_fn accum32[GMM_COV_COUNT];
+    /* the linear families: Bernoulli, categorical, Poisson (gmm_linear.h) */
+    gmm_linear_logprob_fn linear_logprob;
+    gmm_linear_accum_fn linear_accum;
 } gmm_kernel_table;
 
 /** The reference table (always available). */

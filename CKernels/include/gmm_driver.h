@@ -17,7 +17,7 @@ extern "C" {
 /** Model parameters read by a pass (see gmm_types.h for the layouts). Tied and spherical
  *  covariances arrive expanded to full (K copies of the shared U) and diagonal (the scalar
  *  repeated d times), so they run through the same kernels. */
-typedef struct gmm_model_view {
+typedef struct gmm_model_view {   /* GMM_COV_LINEAR: means = A (K x d), log_norm = b */
     size_t d, K;
     gmm_covariance covariance;
     const double *means;      /* K*d */
@@ -30,6 +30,12 @@ typedef struct gmm_pass_request {
     const void *X;            /* n rows of d features, row stride ldX (>= d) elements */
     int x_float32;            /* nonzero: X holds floats (widened per block), else doubles */
     size_t n, ldX;
+    const int64_t *code_offsets; /* NULL, or: each row of X holds code_columns integer codes
+                                 (categorical data), loaded as their one-hot coding of
+                                 model->d = code_offsets[code_columns] columns, code j taking
+                                 columns [code_offsets[j], code_offsets[j+1]); see
+                                 gmm_load_block_codes. Never float32 arithmetic. */
+    size_t code_columns;
     const double *weights;    /* n non-negative sample weights, or NULL for all ones */
     int accumulate;           /* nonzero: fill the statistics (see gmm_pass_stats_size) */
     int hard;                 /* nonzero: responsibilities are one-hot at the argmax (k-means);

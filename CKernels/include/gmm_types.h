@@ -49,7 +49,11 @@ typedef enum gmm_status {
 typedef enum gmm_covariance {
     GMM_COV_FULL = 0,
     GMM_COV_DIAG = 1,
-    GMM_COV_COUNT = 2
+    GMM_COV_COUNT = 2,   /* the Gaussian kinds (slots of the kernel tables) */
+    /* Not a Gaussian: a family whose log-densities are linear in x (gmm_linear.h). A pass
+     * then reads the model's `means` as A (K x d) and `log_norm` as b (K), and its
+     * statistics are nk and s1 only, both raw (about the origin). */
+    GMM_COV_LINEAR = 2
 } gmm_covariance;
 
 /** Largest number of points in one block handed to a kernel (the driver's float32 blocks;

@@ -24,7 +24,7 @@ static size_t block_ld(size_t d, int f32) { return block_rows(d, f32) + 4; }
 static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
 static size_t s2_size(size_t d, size_t K, gmm_covariance covariance) {
-    return covariance == GMM_COV_FULL ? K * d * d : K * d;
+    return covariance == GMM_COV_FULL ? K * d * d : covariance == GMM_COV_LINEAR ? 0 : K * d;
 }
 
 size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int accumulate, size_t lowest) {
@@ -216,9 +216,12 @@ static int shift_within(gmm_covariance cov, size_t d, size_t K, const double *sh
 
 gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch) {
-    if (!model || !req || !stats || !scratch || !req->X || model->d == 0 || model->K == 0 ||
-        req->ldX < model->d || (unsigned)model->covariance >= GMM_COV_COUNT || req->n == 0 ||
-        (req->hard && req->random_resp))
+    const int linear = model && model->covariance == GMM_COV_LINEAR;
+    const size_t raw_d = req && req->code_offsets ? req->code_columns : model ? model->d : 0;
+    if (!model || !req || !stats || !scratch || !req->X || model->d == 0 || model->K == 0 || raw_d == 0 ||
+        req->ldX < raw_d || (unsigned)model->covariance > GMM_COV_LINEAR || req->n == 0 ||
+        (req->hard && req->random_resp) || (linear && req->hard) ||
+        (req->code_offsets && (size_t)req->code_offsets[raw_d] != model->d))
         return GMM_ERR_ARGUMENT;
     const gmm_kernel_table *kt = req->kernels ? req->kernels : gmm_kernels_active();
     const size_t d = model->d, K = model->K, n = req->n;
@@ -226,7 +229,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const gmm_load_block_fn load = req->x_float32 ? kt->load_f32 : kt->load_f64;
     /* float32 data take the float32-arithmetic kernels for EM and evaluation (k-means,
      * k-means++ and random starts widen the block and use the float64 ones). */
-    int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen;
+    int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen && !linear && !req->code_offsets;
     const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
     const size_t L = req->lowest;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
@@ -241,9 +244,9 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
      * kernels' x U - mu U then stays of the scale of the mixture, not of the data's offset. */
     double *center = scratch, *means = center + round8(d), *shift = means + round8(K * d);
     const double *given_shift = req->shift ? req->shift : model->means;
-    for (size_t i = 0; i < d; i++) {
+    for (size_t i = 0; i < d; i++) {  /* (linear families: no centre, A x is not about a point) */
         double c = 0.0;
-        for (size_t k = 0; k < K; k++) c += model->means[k * d + i];
+        for (size_t k = 0; k < K && !linear; k++) c += model->means[k * d + i];
         center[i] = c / (double)K;
     }
     for (size_t k = 0; k < K; k++)
@@ -299,7 +302,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
      * of every component. Full covariances pay for their shared product rows from about 8
      * components (measured per block: 0.68-0.82 x the per-component kernel's time at K >= 8,
      * 1.04 x at d = 16, K = 4); diagonal ones always gain (0.78-0.99 x). */
-    const int shared_origin = req->accumulate && !req->hard && !req->x_float32 &&
+    const int shared_origin = req->accumulate && !req->hard && !req->x_float32 && !linear &&
                               (cov == GMM_COV_DIAG || K >= 8 || d <= 8) &&
                               shift_within(cov, d, K, shift, model->prec_chol, GMM_SHARED_ORIGIN_MAX);
 
@@ -348,7 +351,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
                 int block32 = f32;
                 gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, scale, f32_limit, (float *)Xt, ld32)
-                                       : load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
+                               : req->code_offsets ? gmm_load_block_codes(rowsX, req->x_float32, req->ldX, rows, raw_d, req->code_offsets, center, Xt, ld)
+                                                   : load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
                 /* Squares of centred values beyond ~1e19 overflow float32 sums: such a block
                  * (values far from the centre, only possible with huge float32 data) runs in
                  * float64. The loader reports it as it goes. */
@@ -372,7 +376,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     if (req->random_resp) {
                         random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
                     } else {
-                        e = kt->logprob[cov](Xt, ld, rows, d, K, means, prec, model->log_norm, work, logp, ld, &next_rows);
+                        e = linear ? kt->linear_logprob(Xt, ld, rows, d, K, model->means, model->log_norm, logp, ld)
+                                   : kt->logprob[cov](Xt, ld, rows, d, K, means, prec, model->log_norm, work, logp, ld, &next_rows);
                         if (e == GMM_OK)
                             e = req->hard ? kt->hard(logp, ld, rows, K, pl, lab) : kt->lse(logp, ld, rows, K, pl);
                     }
@@ -403,7 +408,9 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */
                     for (size_t k = 0; k < K; k++)
                         for (size_t r = 0; r < rows; r++) logp[k * ld + r] *= w[r];
-                if (block32)
+                if (linear)
+                    kt->linear_accum(Xt, ld, rows, d, K, logp, ld, nk, s1);
+                else if (block32)
                     kt->accum32[cov]((const float *)Xt, ld32, rows, d, K, logp, ld, shift, (float *)work, nk, s1, s2);
                 else if (shared_origin)
                     kt->moments[cov](Xt, ld, rows, d, K, logp, ld, work, nk, s1, s2);

@@ -14,6 +14,8 @@ static const gmm_kernel_table avx2_table = {
     .logprob32 = {gmm_logprob32_full_avx2, gmm_logprob32_diag_avx2},
     .lse32 = gmm_lse32_avx2,
     .accum32 = {gmm_accum32_full_avx2, gmm_accum32_diag_avx2},
+    .linear_logprob = gmm_linear_logprob_avx2,
+    .linear_accum = gmm_linear_accum_avx2,
 };
 
 const gmm_kernel_table *gmm_kernels_avx2(void) {

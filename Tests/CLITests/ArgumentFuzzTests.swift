@@ -155,8 +155,8 @@ struct ArgumentFuzzTests {
         process.currentDirectoryURL = dir
         process.environment = ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1"]) { $1 }
         let errURL = dir.appendingPathComponent(".stderr"), outURL = dir.appendingPathComponent(".stdout")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         let err = try FileHandle(forWritingTo: errURL), out = try FileHandle(forWritingTo: outURL)
         process.standardError = err
         process.standardOutput = out
