@@ -1,10 +1,32 @@
+/// The parameters of a mixture family the engine fits (Gaussian, or a discrete family): what
+/// checkpoints and the shared restart loop need to know of them.
+public protocol MixtureParameterSet: Sendable, Equatable {
+    /// K.
+    var components: Int { get }
+    /// Columns of the data the parameters describe.
+    var features: Int { get }
+    /// The covariance type of a Gaussian mixture, the family's name otherwise ("bernoulli", …).
+    var kind: String { get }
+    /// The fields a checkpoint file stores them in (the model file's names).
+    var checkpointFields: [(String, String)] { get }
+    /// Parameters from a checkpoint run object; `fail` makes the error for a bad field.
+    static func checkpointParameters(_ run: JSONValue, _ fail: (String) -> DataFileError) throws -> Self
+}
+
+/// A Gaussian mixture's checkpoint (see `MixtureCheckpoint`).
+public typealias FitCheckpoint = MixtureCheckpoint<GaussianMixtureParameters>
+/// A Gaussian mixture's monitor (see `MixtureFitMonitor`).
+public typealias FitMonitor = MixtureFitMonitor<GaussianMixtureParameters>
+/// A Gaussian fit stopped by its monitor (see `MixtureFitInterrupted`).
+public typealias FitInterrupted = MixtureFitInterrupted<GaussianMixtureParameters>
+
 /// A fit stopped between two EM iterations: everything needed to continue it and reach the
 /// model an uninterrupted run reaches, bit for bit (same data, settings and thread count).
 ///
 /// EM's state between iterations is the current parameters and lower bound; a fit with several
 /// starts also needs the start it is in, the random generator's state after that start's
 /// initialization, and the best finished start so far.
-public struct FitCheckpoint: Sendable, Equatable {
+public struct MixtureCheckpoint<Parameters: MixtureParameterSet>: Sendable, Equatable {
     /// The settings that shape the fit's result; a resume must use the same.
     public struct Settings: Sendable, Equatable {
         public let components: Int
@@ -17,10 +39,20 @@ public struct FitCheckpoint: Sendable, Equatable {
         public let initialization: String
         public let seed: UInt64
         public let onDegenerate: DegeneratePolicy
+        /// The family ("gaussian", "bernoulli", "categorical", "poisson"); for other families
+        /// than Gaussian `covarianceType` is unused and `regCovar` holds the pseudo-count.
+        public let family: String
+        /// Categories per feature (categorical mixtures; empty otherwise).
+        public let categories: [Int]
+
+        /// The covariance type of a Gaussian fit, the family otherwise (as `MixtureParameterSet.kind`).
+        public var kind: String { family == "gaussian" ? covarianceType.rawValue : family }
 
         public init(components: Int, covarianceType: CovarianceType, tolerance: Double, regCovar: Double,
                     maxIterations: Int, initializations: Int, initialization: String, seed: UInt64,
-                    onDegenerate: DegeneratePolicy) {
+                    onDegenerate: DegeneratePolicy, family: String = "gaussian", categories: [Int] = []) {
+            self.family = family
+            self.categories = categories
             self.components = components
             self.covarianceType = covarianceType
             self.tolerance = tolerance
@@ -35,10 +67,12 @@ public struct FitCheckpoint: Sendable, Equatable {
         /// The first setting that differs from `other` (this fit), as "name: checkpoint X, this fit Y".
         public func firstDifference(from other: Settings) -> String? {
             let pairs: [(String, String, String)] = [
+                ("family", family, other.family),
+                ("categories", "\(categories)", "\(other.categories)"),
                 ("components", "\(components)", "\(other.components)"),
                 ("covariance type", covarianceType.rawValue, other.covarianceType.rawValue),
                 ("tol", "\(tolerance)", "\(other.tolerance)"),
-                ("reg_covar", "\(regCovar)", "\(other.regCovar)"),
+                (family == "gaussian" ? "reg_covar" : "pseudo_count", "\(regCovar)", "\(other.regCovar)"),
                 ("max_iter", "\(maxIterations)", "\(other.maxIterations)"),
                 ("n_init", "\(initializations)", "\(other.initializations)"),
                 ("init", initialization, other.initialization),
@@ -51,13 +85,13 @@ public struct FitCheckpoint: Sendable, Equatable {
 
     /// One EM run (one start) as far as it got.
     public struct Run: Sendable, Equatable {
-        public let parameters: GaussianMixtureParameters
+        public let parameters: Parameters
         public let lowerBound: Double
         public let lowerBounds: [Double]
         public let converged: Bool
         public let iterations: Int
 
-        public init(parameters: GaussianMixtureParameters, lowerBound: Double, lowerBounds: [Double], converged: Bool, iterations: Int) {
+        public init(parameters: Parameters, lowerBound: Double, lowerBounds: [Double], converged: Bool, iterations: Int) {
             self.parameters = parameters
             self.lowerBound = lowerBound
             self.lowerBounds = lowerBounds
@@ -129,13 +163,13 @@ public struct DataFingerprint: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Watches a fit between iterations: saves checkpoints every `checkpointEvery` iterations
-/// (0: never) and stops the fit when `shouldStop` says so, throwing `FitInterrupted`.
-public struct FitMonitor {
+/// (0: never) and stops the fit when `shouldStop` says so, throwing `MixtureFitInterrupted`.
+public struct MixtureFitMonitor<Parameters: MixtureParameterSet> {
     public var checkpointEvery: Int
-    public var saveCheckpoint: ((FitCheckpoint) throws -> Void)?
+    public var saveCheckpoint: ((MixtureCheckpoint<Parameters>) throws -> Void)?
     public var shouldStop: () -> Bool
 
-    public init(checkpointEvery: Int = 0, saveCheckpoint: ((FitCheckpoint) throws -> Void)? = nil,
+    public init(checkpointEvery: Int = 0, saveCheckpoint: ((MixtureCheckpoint<Parameters>) throws -> Void)? = nil,
                 shouldStop: @escaping () -> Bool = { false }) {
         self.checkpointEvery = checkpointEvery
         self.saveCheckpoint = saveCheckpoint
@@ -145,8 +179,8 @@ public struct FitMonitor {
 
 /// Thrown when a `FitMonitor` stops a fit. `checkpoint` is where it stopped (`nil` when it
 /// stopped during an initialization, before any EM iteration of the first start).
-public struct FitInterrupted: Error, Sendable {
-    public let checkpoint: FitCheckpoint?
+public struct MixtureFitInterrupted<Parameters: MixtureParameterSet>: Error, Sendable {
+    public let checkpoint: MixtureCheckpoint<Parameters>?
 }
 
 /// Why a checkpoint cannot continue this fit.
@@ -167,21 +201,21 @@ public enum CheckpointMismatch: Error, Equatable, Sendable, CustomStringConverti
     }
 }
 
-extension FitCheckpoint.Run {
-    init(_ run: EMRun<GaussianMixtureParameters>) {
+extension MixtureCheckpoint.Run {
+    init(_ run: EMRun<Parameters>) {
         self.init(parameters: run.parameters, lowerBound: run.lowerBound, lowerBounds: run.lowerBounds,
                   converged: run.converged, iterations: run.iterations)
     }
 }
 
-extension EMRun where Parameters == GaussianMixtureParameters {
-    init(_ run: FitCheckpoint.Run) {
+extension EMRun where Parameters: MixtureParameterSet {
+    init(_ run: MixtureCheckpoint<Parameters>.Run) {
         self.init(parameters: run.parameters, lowerBound: run.lowerBound, lowerBounds: run.lowerBounds,
                   converged: run.converged, iterations: run.iterations)
     }
 }
 
-extension FitCheckpoint {
+extension MixtureCheckpoint {
     /// Checks what the settings alone imply: the start index, the generator state and the
     /// runs' shapes and iteration counts.
     func checkConsistency() throws {
@@ -193,8 +227,8 @@ extension FitCheckpoint {
         for (name, run) in [("current", current), ("best", best)] {
             guard let run else { continue }
             let p = run.parameters
-            guard p.components == settings.components, p.covarianceType == settings.covarianceType, p.features == data.columns else {
-                throw fail("the \(name) parameters have \(p.components) '\(p.covarianceType.rawValue)' components of \(p.features) features")
+            guard p.components == settings.components, p.kind == settings.kind, p.features == data.columns else {
+                throw fail("the \(name) parameters have \(p.components) '\(p.kind)' components of \(p.features) features")
             }
             guard run.iterations >= 0, run.iterations <= settings.maxIterations, run.lowerBounds.count == run.iterations else {
                 throw fail("the \(name) run has \(run.iterations) iterations and \(run.lowerBounds.count) lower bounds (max_iter \(settings.maxIterations))")

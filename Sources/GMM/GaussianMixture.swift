@@ -162,17 +162,7 @@ public struct GaussianMixture: Sendable {
             maxIterations: maxIterations, initializations: initializations, initialization: initializationName,
             seed: seed ?? resume?.settings.seed ?? UInt64.random(in: .min ... .max), onDegenerate: onDegenerate)
         let fingerprint = resume != nil || monitor != nil ? DataFingerprint(X, sampleWeights: sampleWeights) : nil
-        var rng = SeededGenerator(seed: settings.seed)
-        var best: EMRun<GaussianMixtureParameters>?
         let log = ReseedLog()
-        if let resume {
-            if let difference = resume.settings.firstDifference(from: settings) { throw CheckpointMismatch.settings(difference) }
-            if let fingerprint, resume.data != fingerprint { throw CheckpointMismatch.data(expected: resume.data, got: fingerprint) }
-            try resume.checkConsistency()
-            rng = SeededGenerator(state: resume.generatorState)!
-            best = resume.best.map(EMRun.init)
-            log.events = resume.reseeds
-        }
         let source = DataSource(X, ranges: ranges)
         // Weights scaled by the power of two that brings the largest into [1, 2): exact, so unit
         // weights are untouched, and the fit is the same for weights × any factor (Nₖ's 10·eps
@@ -185,45 +175,13 @@ public struct GaussianMixture: Sendable {
                                       policy: onDegenerate, log: log,
                                       weightSum: weights.map { $0.reduce(0, +) } ?? Double(X.rows),
                                       dataVariance: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa).variance })
-        var initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
-        var lastCheckpoint: FitCheckpoint?  // the end of the previous start
-        if let monitor {  // k-means on big data takes a while: stop between its passes too
-            initializer.checkInterruption = { if monitor.shouldStop() { throw FitInterrupted(checkpoint: lastCheckpoint) } }
+        let (method, given) = (initialization, initialParameters)
+        let run = try fitStarts(family, settings: settings, fingerprint: fingerprint, resuming: resume,
+                                warmLowerBound: previous?.lowerBound, log: log, monitor: monitor, progress: progress) { rng, check in
+            var initializer = Initializer(engine: engine, family: family, threads: threads, isa: isa)
+            initializer.checkInterruption = check
+            return try initializer.parameters(for: method, given: given, rng: &rng)
         }
-        for start in (resume?.initialization ?? 0)..<initializations {
-            log.initialization = start
-            let initial: EMRun<GaussianMixtureParameters>
-            if let resume, start == resume.initialization {
-                initial = EMRun(resume.current)
-                log.iteration = resume.current.iterations
-            } else {
-                if let monitor, monitor.shouldStop() { throw FitInterrupted(checkpoint: lastCheckpoint) }
-                log.iteration = 0
-                initial = EMRun(parameters: try initializer.parameters(for: initialization, given: initialParameters, rng: &rng),
-                                lowerBound: previous?.lowerBound ?? -.infinity, lowerBounds: [], converged: false, iterations: 0)
-            }
-            let generatorState = rng.state, bestBefore = best
-            func checkpoint(_ run: EMRun<GaussianMixtureParameters>) -> FitCheckpoint {
-                FitCheckpoint(settings: settings, data: fingerprint!, initialization: start, generatorState: generatorState,
-                              current: FitCheckpoint.Run(run), best: bestBefore.map(FitCheckpoint.Run.init), reseeds: log.events)
-            }
-            let run = try expectationMaximization(family, continuing: initial, maxIterations: maxIterations, tolerance: tolerance) {
-                run, change, seconds in
-                progress?(FitProgress(initialization: start, iteration: run.iterations, lowerBound: run.lowerBound,
-                                      change: change, seconds: seconds))
-                guard let monitor else { return }
-                if monitor.checkpointEvery > 0, run.iterations % monitor.checkpointEvery == 0, let save = monitor.saveCheckpoint {
-                    try save(checkpoint(run))
-                }
-                if monitor.shouldStop() { throw FitInterrupted(checkpoint: checkpoint(run)) }
-            }
-            if monitor != nil { lastCheckpoint = checkpoint(run) }
-            // scikit-learn's rule, including its preference for the latest start while every
-            // bound is still −∞ (max_iter = 0).
-            if let kept = best, !(run.lowerBound > kept.lowerBound || kept.lowerBound == -.infinity) { continue }
-            best = run
-        }
-        let run = best!
         return FittedGaussianMixture(parameters: run.parameters, lowerBound: run.lowerBound,
                                      lowerBounds: run.lowerBounds, converged: run.converged,
                                      iterations: run.iterations, reseeds: log.events,

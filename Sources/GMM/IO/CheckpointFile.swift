@@ -5,12 +5,12 @@
 public enum CheckpointFile {
     public static let format = "swift-gmm-checkpoint/1"
 
-    public static func json(_ c: FitCheckpoint) -> String {
+    public static func json<P>(_ c: MixtureCheckpoint<P>) -> String {
         typealias M = ModelFile
         let s = c.settings
         func hex(_ v: UInt64) -> String { M.quote(String(v, radix: 16)) }
-        func run(_ r: FitCheckpoint.Run) -> String {
-            M.object(M.parameterFields(r.parameters, cholesky: false) + [
+        func run(_ r: MixtureCheckpoint<P>.Run) -> String {
+            M.object(r.parameters.checkpointFields + [
                 ("lower_bound", M.number(r.lowerBound)),
                 ("lower_bounds", M.list(r.lowerBounds)),
                 ("converged", "\(r.converged)"),
@@ -24,7 +24,9 @@ public enum CheckpointFile {
                 ("tol", M.number(s.tolerance)), ("reg_covar", M.number(s.regCovar)), ("max_iter", "\(s.maxIterations)"),
                 ("n_init", "\(s.initializations)"), ("init", M.quote(s.initialization)), ("seed", hex(s.seed)),
                 ("on_degenerate", M.quote(s.onDegenerate.rawValue)),
-            ], indent: "  ")),
+            ] + (s.family == "gaussian" ? [] : [("family", M.quote(s.family))])
+              + (s.categories.isEmpty ? [] : [("categories", "[" + s.categories.map(String.init).joined(separator: ", ") + "]")]),
+               indent: "  ")),
             ("data", M.object([
                 ("rows", "\(c.data.rows)"), ("columns", "\(c.data.columns)"),
                 ("dtype", M.quote(c.data.float32 ? "float32" : "float64")), ("hash", hex(c.data.hash)),
@@ -38,7 +40,7 @@ public enum CheckpointFile {
     }
 
     /// Writes a checkpoint atomically (a crash while saving leaves the previous one intact).
-    public static func write(_ checkpoint: FitCheckpoint, to path: String) throws {
+    public static func write<P>(_ checkpoint: MixtureCheckpoint<P>, to path: String) throws {
         let out = try AtomicOutput(path: path)
         try out.write(json(checkpoint))
         try out.commit()
@@ -48,8 +50,18 @@ public enum CheckpointFile {
         try decode(ModelFile.readFile(path), path: path)
     }
 
+    /// A checkpoint of a fit of parameters `P` (e.g. `DiscreteMixtureParameters`).
+    public static func read<P>(_ path: String, as: P.Type) throws -> MixtureCheckpoint<P> {
+        try decode(ModelFile.readFile(path), path: path, as: P.self)
+    }
+
     /// A checkpoint from the bytes of a checkpoint file; `path` names it in errors.
     public static func decode(_ bytes: [UInt8], path: String) throws -> FitCheckpoint {
+        try decode(bytes, path: path, as: GaussianMixtureParameters.self)
+    }
+
+    /// A checkpoint of parameters `P` from the bytes of a checkpoint file.
+    public static func decode<P>(_ bytes: [UInt8], path: String, as: P.Type) throws -> MixtureCheckpoint<P> {
         func fail(_ reason: String) -> DataFileError { .checkpoint(path: path, reason: reason) }
         let m: JSONValue
         do { m = try ModelFile.object(bytes, path: path) } catch DataFileError.model(_, let reason) { throw fail(reason) }
@@ -86,19 +98,30 @@ public enum CheckpointFile {
         guard valid else {
             throw fail("'init' must be kmeans, k-means++, random or random-from-data (with +start:DIGEST), or parameters:DIGEST")
         }
-        let settings = FitCheckpoint.Settings(
+        let family: String = s?["family"] == nil ? "gaussian" : try string(s, "family")
+        guard ["gaussian", "bernoulli", "categorical", "poisson"].contains(family) else { throw fail("unknown 'family'") }
+        guard (family == "gaussian") == (P.self == GaussianMixtureParameters.self) else {
+            throw fail("it is the checkpoint of a \(family) mixture fit, not of this fit's family")
+        }
+        var categories: [Int] = []
+        if let list = s?["categories"] {
+            guard let items = list.array else { throw fail("'categories' must be a list") }
+            categories = try items.map { guard let c = $0.int, c >= 1 else { throw fail("'categories' must hold positive integers") }; return c }
+        }
+        let settings = MixtureCheckpoint<P>.Settings(
             components: try int(s, "n_components"), covarianceType: type, tolerance: try double(s, "tol"),
             regCovar: try double(s, "reg_covar"), maxIterations: try int(s, "max_iter"), initializations: try int(s, "n_init"),
-            initialization: initialization, seed: try hex(s?["seed"], "seed"), onDegenerate: policy)
+            initialization: initialization, seed: try hex(s?["seed"], "seed"), onDegenerate: policy,
+            family: family, categories: categories)
         let dtype = try string(data, "dtype")
         guard dtype == "float32" || dtype == "float64" else { throw fail("'dtype' must be float32 or float64") }
         let fingerprint = DataFingerprint(rows: try int(data, "rows"), columns: try int(data, "columns"),
                                           float32: dtype == "float32", hash: try hex(data?["hash"], "hash"))
         guard let words = m["generator_state"]?.array else { throw fail("'generator_state' must be a list") }
         let state = try words.map { try hex($0, "generator_state") }
-        func run(_ value: JSONValue?, _ name: String) throws -> FitCheckpoint.Run {
+        func run(_ value: JSONValue?, _ name: String) throws -> MixtureCheckpoint<P>.Run {
             guard let r = value, case .object = r else { throw fail("'\(name)' must be an object") }
-            let parameters = try ModelFile.parameters(r) { fail("'\(name)': \($0)") }
+            let parameters = try P.checkpointParameters(r) { fail("'\(name)': \($0)") }
             guard let bounds = r["lower_bounds"]?.array else { throw fail("'\(name).lower_bounds' must be a list") }
             let lowerBounds = try bounds.map { b -> Double in
                 guard let v = b.number, v.isFinite else { throw fail("'\(name).lower_bounds' must hold finite numbers") }
@@ -111,20 +134,28 @@ public enum CheckpointFile {
             case .number(let v)? where v.isFinite: bound = v
             default: throw fail("'\(name).lower_bound' must be a finite number or null")
             }
-            return FitCheckpoint.Run(parameters: parameters, lowerBound: bound, lowerBounds: lowerBounds,
+            return MixtureCheckpoint<P>.Run(parameters: parameters, lowerBound: bound, lowerBounds: lowerBounds,
                                      converged: converged, iterations: try int(r, "n_iter"))
         }
-        let best: FitCheckpoint.Run? = m["best"] == .null ? nil : try run(m["best"], "best")
+        let best: MixtureCheckpoint<P>.Run? = m["best"] == .null ? nil : try run(m["best"], "best")
         guard let events = m["reseeds"]?.array else { throw fail("'reseeds' must be a list") }
         let reseeds = try events.map { e in
             ReseedEvent(initialization: try int(e, "init"), iteration: try int(e, "iter"),
                         component: e["component"] == .null ? nil : try int(e, "component"),
                         row: e["row"] == .null ? nil : try int(e, "row"))
         }
-        let checkpoint = FitCheckpoint(settings: settings, data: fingerprint, initialization: try int(m, "init_index"),
+        let checkpoint = MixtureCheckpoint<P>(settings: settings, data: fingerprint, initialization: try int(m, "init_index"),
                                        generatorState: state, current: try run(m["current"], "current"), best: best,
                                        reseeds: reseeds)
         do { try checkpoint.checkConsistency() } catch let e as CheckpointMismatch { throw fail("\(e)") }
         return checkpoint
+    }
+}
+
+extension GaussianMixtureParameters: MixtureParameterSet {
+    public var kind: String { covarianceType.rawValue }
+    public var checkpointFields: [(String, String)] { ModelFile.parameterFields(self, cholesky: false) }
+    public static func checkpointParameters(_ run: JSONValue, _ fail: (String) -> DataFileError) throws -> Self {
+        try ModelFile.parameters(run, fail)
     }
 }
