@@ -5,6 +5,12 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
     /// A covariance matrix stopped being positive definite (or a variance became ≤ 0);
     /// `nil` names the shared covariance of a tied model.
     case illDefinedCovariance(component: Int?)
+    /// A component of a Bernoulli, categorical or Poisson mixture was left with no data
+    /// (every responsibility 0), so nothing estimates it.
+    case illDefinedComponent(component: Int)
+    /// A value the family cannot model (row and column 0-based): Bernoulli data outside
+    /// [0, 1], Poisson counts that are negative or not integers, categorical codes out of range.
+    case invalidValue(row: Int, column: Int, value: Double, requirement: String)
     /// Fewer samples than components.
     case tooFewSamples(samples: Int, components: Int)
     /// Fewer rows than a method needs (2 to fit, 1 to evaluate); `features` gives the shape.
@@ -35,6 +41,10 @@ public enum GaussianMixtureError: Error, Equatable, Sendable, CustomStringConver
         switch self {
         case .illDefinedCovariance(let k):
             return "\(Self.illDefinedAdvice) (\(k.map { "component \($0)" } ?? "shared tied covariance"))"
+        case .illDefinedComponent(let k):
+            return "Fitting the mixture model failed because component \(k) is ill-defined: no sample is assigned to it (all its responsibilities are 0). Try to decrease the number of components, use another initialization or on_degenerate='reseed'."
+        case .invalidValue(let r, let c, let v, let requirement):
+            return "Input X contains \(v) at row \(r), column \(c): \(requirement)."
         case .tooFewSamples(let n, let k):
             return "Expected n_samples >= n_components but got n_components = \(k), n_samples = \(n)"
         case .notEnoughSamples(let n, let d, let minimum):

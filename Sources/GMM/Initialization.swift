@@ -9,8 +9,12 @@ import Darwin
 /// EM: k-means is a hard-assignment pass of unit-precision diagonal Gaussians. Sample weights
 /// carry through: weighted k-means++ and Lloyd, weighted first M-step.
 struct Initializer {
+    /// A Gaussian engine over the data (the fit's own for Gaussian mixtures; a diagonal one for
+    /// the other families, whose starts come from the same k-means and random passes).
     let engine: PassEngine
-    let family: GaussianEMFamily
+    /// The Gaussian family whose first M-step `parameters` runs (nil for the other families,
+    /// which take `firstMoments`).
+    var family: GaussianEMFamily? = nil
     let threads: Int?
     let isa: KernelISA
     /// Called between k-means passes; throws to abandon the initialization (an interruption).
@@ -34,6 +38,7 @@ struct Initializer {
     func parameters(for method: InitializationMethod, given: InitialParameters? = nil,
                     rng: inout SeededGenerator) throws -> GaussianMixtureParameters {
         if case .parameters(let p) = method { return p }
+        guard let family else { preconditionFailure("Initializer.parameters needs the Gaussian family") }
         let type = family.covarianceType
         if let given, given.isComplete {
             return try Self.assemble(given, type: type, estimate: nil, family: family)
@@ -65,12 +70,29 @@ struct Initializer {
 
     /// The initialization method's responsibilities and the M-step from them (unfactorized).
     private func estimate(for method: InitializationMethod, rng: inout SeededGenerator) throws -> GaussianEstimate {
+        let (stats, refine) = try statistics(for: method, rng: &rng)
+        return family!.estimate(stats, refine: refine)
+    }
+
+    /// The method's responsibilities γ as raw first moments: Σₙ wₙγₙₖ and Σₙ wₙγₙₖ xₙ (K·d),
+    /// all a family needs whose M-step reads only those (Bernoulli, categorical, Poisson).
+    func firstMoments(for method: InitializationMethod, rng: inout SeededGenerator) throws -> (nk: [Double], sums: [Double]) {
+        let (stats, _) = try statistics(for: method, rng: &rng)
+        var sums = stats.s1
+        for k in 0..<K { for i in 0..<d { sums[k * d + i] += stats.nk[k] * stats.shift[k * d + i] } }
+        return (stats.nk, sums)
+    }
+
+    /// The method's responsibilities as statistics about a shift, with a way to accumulate
+    /// them again about another shift (nil when they are exact as they are).
+    private func statistics(for method: InitializationMethod, rng: inout SeededGenerator) throws
+        -> (SufficientStatistics, refine: ((_ shift: [Double]) -> SufficientStatistics)?) {
         switch method {
         case .parameters:
             preconditionFailure("explicit parameters need no estimate")
         case .kmeansPlusPlus:
             let sample = seedingSample(rng: &rng)
-            return oneHot(rows: kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 })
+            return (oneHot(rows: kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 }), nil)
         case .randomFromData:
             var chosen = Set<Int>()
             var rows: [Int] = []
@@ -78,7 +100,7 @@ struct Initializer {
                 let r = Int.random(in: 0..<data.rows, using: &rng)
                 if weight(r) > 0, chosen.insert(r).inserted { rows.append(r) }
             }
-            return oneHot(rows: rows)
+            return (oneHot(rows: rows), nil)
         case .random:
             let shift = Array(repeating: columnMoments(of: data, weights: engine.weights).mean, count: K).flatMap { $0 }
             let unit = GaussianModelBuffers(centers: shift, d: d, K: K, covariance: engine.covariance)
@@ -86,7 +108,7 @@ struct Initializer {
             let accumulate = { (shift: [Double]) in
                 SufficientStatistics(engine.run(unit, mode: PassMode(accumulate: true, randomSeed: seed, shift: shift)), shift: shift)
             }
-            return family.estimate(accumulate(shift), refine: accumulate)
+            return (accumulate(shift), accumulate)
         case .kmeans:
             // Seed and converge on the sample first; the full data then need few iterations.
             let sample = seedingSample(rng: &rng)
@@ -97,7 +119,7 @@ struct Initializer {
             let accumulate = { (shift: [Double]) in
                 SufficientStatistics(engine.run(unit, mode: PassMode(accumulate: true, hard: true, shift: shift)), shift: shift)
             }
-            return family.estimate(accumulate(centers), refine: accumulate)
+            return (accumulate(centers), accumulate)
         }
     }
 
@@ -105,10 +127,10 @@ struct Initializer {
 
     /// One-hot responsibilities on the given rows: the M-step with Nₖ = wᵣ about the rows
     /// themselves (means ≈ the rows, covariances ≈ reg_covar·I, weights ∝ wᵣ).
-    private func oneHot(rows: [Int]) -> GaussianEstimate {
-        family.estimate(SufficientStatistics(nk: rows.map(weight), s1: [Double](repeating: 0, count: K * d),
-                                             s2: [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d)),
-                                             shift: rows.flatMap { data.row($0) }))
+    private func oneHot(rows: [Int]) -> SufficientStatistics {
+        SufficientStatistics(nk: rows.map(weight), s1: [Double](repeating: 0, count: K * d),
+                             s2: [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d)),
+                             shift: rows.flatMap { data.row($0) })
     }
 
     func columnMoments(of points: DataSource, weights: [Double]?) -> (mean: [Double], variance: [Double]) {

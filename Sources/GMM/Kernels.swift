@@ -101,6 +101,10 @@ struct DataSource: @unchecked Sendable {
     let columnScales: [Double]?
     private let owner: AnyObject  // keeps the matrix storage alive
     private let widenedRow: @Sendable (Int) -> [Double]
+    /// Categorical codes: each row holds `codeOffsets.count - 1` integer codes, seen by the
+    /// kernels (and by `row`) as their one-hot coding of `columns` = `codeOffsets.last`
+    /// columns (see `gmm_pass_request.code_offsets`); nil for ordinary data.
+    let codeOffsets: [Int64]?
 
     /// `ranges` are the per-column (minimum, maximum) when already known (float32 data need
     /// them for their scales; they are computed here otherwise).
@@ -114,6 +118,29 @@ struct DataSource: @unchecked Sendable {
         widenedRow = { matrix.doubleRow($0) }
         columnScales = Element.isFloat32 && matrix.rows > 0 && matrix.columns > 0
             ? Self.bulkScales(matrix, ranges: ranges) : nil
+        codeOffsets = nil
+    }
+
+    /// Categorical codes (validated: integers in [0, categories[j])) seen as their one-hot
+    /// coding: `columns` is the sum of `categories`.
+    init<Element: GMMScalar>(codes matrix: Matrix<Element>, categories: [Int]) {
+        precondition(categories.count == matrix.columns, "DataSource: one category count per column")
+        var offsets: [Int64] = [0]
+        for c in categories { offsets.append(offsets.last! + Int64(c)) }
+        rows = matrix.rows
+        columns = Int(offsets.last!)
+        rowStride = matrix.rowStride
+        isFloat32 = Element.isFloat32
+        pointer = UnsafeRawPointer(matrix.storage.pointer)
+        owner = matrix.storage
+        columnScales = nil
+        codeOffsets = offsets
+        let width = Int(offsets.last!), starts = offsets
+        widenedRow = { r in
+            var out = [Double](repeating: 0, count: width)
+            for (j, code) in matrix.doubleRow(r).enumerated() { out[Int(starts[j]) + Int(code)] = 1 }
+            return out
+        }
     }
 
     /// Rows the bulk of each feature is measured on (evenly spaced, so deterministic).
@@ -150,8 +177,10 @@ final class PassEngine {
     let weights: [Double]?
     let d: Int
     let K: Int
-    /// The kernel family (.full or .diag) of the models this engine runs.
+    /// The kernel family (.full or .diag) of the Gaussian models this engine runs.
     let covariance: CovarianceType
+    /// The pass kind: GMM_COV_FULL or GMM_COV_DIAG, or GMM_COV_LINEAR for the linear families.
+    let native: gmm_covariance
     let threads: Int32
     let kernels: UnsafePointer<gmm_kernel_table>
     let lowestCapacity: Int
@@ -161,16 +190,17 @@ final class PassEngine {
     private(set) var lastThreadsUsed = 0
 
     init(data: DataSource, weights: [Double]? = nil, components: Int, covariance: CovarianceType,
-         threads: Int?, isa: KernelISA, lowestCapacity: Int = 0) {
+         threads: Int?, isa: KernelISA, lowestCapacity: Int = 0, linear: Bool = false) {
         self.data = data
         self.weights = weights
         d = data.columns
         K = components
         self.covariance = covariance.kernelFamily
+        native = linear ? GMM_COV_LINEAR : covariance.native
         self.threads = Int32(threads ?? 0)
         self.lowestCapacity = lowestCapacity
         kernels = isa.table
-        let (n, dd, kk, cov) = (data.rows, d, K, covariance.native)
+        let (n, dd, kk, cov) = (data.rows, d, K, native)
         let statsCount = [Int32(0), 1].flatMap { accumulate in
             [0, lowestCapacity].map { lowest in
                 gmm_pass_slot_count(n, dd, kk, cov, accumulate, lowest) * gmm_pass_stats_size(dd, kk, cov, accumulate, lowest)
@@ -187,16 +217,30 @@ final class PassEngine {
 
     /// One pass of `model` over the data (see gmm_pass in CKernels/include/gmm_driver.h).
     func run(_ model: GaussianModelBuffers, mode: PassMode = PassMode(), outputs: PassOutputs = PassOutputs()) -> PassTotals {
-        precondition(model.d == d && model.K == K && model.covariance == covariance, "PassEngine: model shape mismatch")
+        precondition(model.d == d && model.K == K && model.covariance == covariance && native != GMM_COV_LINEAR,
+                     "PassEngine: model shape mismatch")
+        return pass(means: model.means, precisionCholesky: model.precisionCholesky, logNorm: model.logNorm, kind: covariance.native,
+                    mode: mode, outputs: outputs)
+    }
+
+    /// One pass of a linear family's log-densities A x + b (A: K×d row-major, b: K).
+    func run(linear A: [Double], _ b: [Double], mode: PassMode = PassMode(), outputs: PassOutputs = PassOutputs()) -> PassTotals {
+        precondition(A.count == K * d && b.count == K && native == GMM_COV_LINEAR && !mode.hard, "PassEngine: linear model shape mismatch")
+        return pass(means: A, precisionCholesky: [], logNorm: b, kind: GMM_COV_LINEAR, mode: mode, outputs: outputs)
+    }
+
+    private func pass(means: [Double], precisionCholesky: [Double], logNorm: [Double], kind: gmm_covariance,
+                      mode: PassMode, outputs: PassOutputs) -> PassTotals {
         precondition(mode.lowest <= lowestCapacity, "PassEngine: lowest-row capacity exceeded")
         var threadsUsed: Int32 = 0
-        let status: gmm_status = model.means.withUnsafeBufferPointer { mu in
-            model.precisionCholesky.withUnsafeBufferPointer { u in
-                model.logNorm.withUnsafeBufferPointer { c in
+        let status: gmm_status = means.withUnsafeBufferPointer { mu in
+            precisionCholesky.withUnsafeBufferPointer { u in
+                logNorm.withUnsafeBufferPointer { c in
                     (mode.shift ?? []).withUnsafeBufferPointer { shift in
                         (weights ?? []).withUnsafeBufferPointer { w in
                           (data.columnScales ?? []).withUnsafeBufferPointer { scales in
-                            var view = gmm_model_view(d: d, K: K, covariance: covariance.native,
+                           (data.codeOffsets ?? []).withUnsafeBufferPointer { offsets in
+                            var view = gmm_model_view(d: d, K: K, covariance: kind,
                                                       means: mu.baseAddress, prec_chol: u.baseAddress,
                                                       log_norm: c.baseAddress)
                             var request = gmm_pass_request()
@@ -204,6 +248,8 @@ final class PassEngine {
                             request.x_float32 = data.isFloat32 ? 1 : 0
                             request.n = data.rows
                             request.ldX = data.rowStride
+                            request.code_offsets = data.codeOffsets == nil ? nil : offsets.baseAddress
+                            request.code_columns = (data.codeOffsets?.count ?? 1) - 1
                             request.weights = weights == nil ? nil : w.baseAddress
                             request.accumulate = mode.accumulate ? 1 : 0
                             request.hard = mode.hard ? 1 : 0
@@ -222,6 +268,7 @@ final class PassEngine {
                                 request.threads_used = used
                                 return gmm_pass(&view, &request, stats.pointer, scratch.pointer)
                             }
+                           }
                           }
                         }
                     }
@@ -231,7 +278,7 @@ final class PassEngine {
         precondition(status == GMM_OK, "gmm_pass rejected its arguments (status \(status.rawValue))")
         lastThreadsUsed = Int(threadsUsed)
         let base = stats.pointer
-        let accumulated = mode.accumulate ? K + K * d + covariance.storageCount(components: K, features: d) : 0
+        let accumulated = mode.accumulate ? K + K * d + (kind == GMM_COV_LINEAR ? 0 : covariance.storageCount(components: K, features: d)) : 0
         let lowest = base + 1 + accumulated
         return PassTotals(
             logLikelihoodSum: base[0],

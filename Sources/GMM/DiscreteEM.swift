@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Data checks of the discrete families, each failure naming the first bad value's row and
+/// column (0-based): NaN or infinity; Bernoulli values outside [0, 1]; Poisson counts that
+/// are negative, not integers or beyond 2⁵³; categorical codes that are negative, not
+/// integers or not below the feature's number of categories.
+enum DiscreteData {
+    /// Largest count or code: every integer up to 2⁵³ is a double.
+    static let largestInteger = 9_007_199_254_740_992.0
+
+    /// Validates `X` for `family` and returns the categories per feature (categorical: the
+    /// `declared` ones, else each column's largest code + 1; empty for the other families).
+    static func check<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily, declared: [Int]?) throws -> [Int] {
+        typealias E = GaussianMixtureError
+        let (lo, hi) = try X.checkedRanges()
+        let d = X.columns
+        if let declared, family == .categorical {
+            guard declared.count == d else {
+                throw E.invalidArgument("\(declared.count) category counts were given for \(d) features.")
+            }
+            for (i, c) in declared.enumerated() where c < 1 {
+                throw E.invalidArgument("Feature \(i) must have at least 1 category (got \(c)).")
+            }
+        }
+        func requirement(_ column: Int) -> (lo: Double, hi: Double, integer: Bool, text: String) {
+            switch family {
+            case .bernoulli: return (0, 1, false, "Bernoulli data must lie in [0, 1]")
+            case .poisson: return (0, largestInteger, true, "Poisson data must be non-negative integer counts")
+            case .categorical:
+                if let declared {
+                    return (0, Double(declared[column] - 1), true,
+                            "categorical codes of feature \(column) must be integers in [0, \(declared[column] - 1)] (\(declared[column]) categories)")
+                }
+                return (0, largestInteger, true, "categorical codes must be non-negative integers")
+            case .gaussian: return (-.infinity, .infinity, false, "")
+            }
+        }
+        let rules = (0..<d).map(requirement)
+        let rangeBad = (0..<d).contains { lo[$0] < rules[$0].lo || hi[$0] > rules[$0].hi }
+        let needsIntegers = rules.contains { $0.integer }
+        if rangeBad || needsIntegers {
+            let x = X.storage.pointer, ld = X.rowStride
+            for r in 0..<X.rows {
+                for c in 0..<d {
+                    let v = Double(x[r * ld + c])
+                    let rule = rules[c]
+                    if v < rule.lo || v > rule.hi || (rule.integer && v != v.rounded(.towardZero)) {
+                        throw E.invalidValue(row: r, column: c, value: v, requirement: rule.text)
+                    }
+                }
+            }
+        }
+        guard family == .categorical else { return [] }
+        return declared ?? (0..<d).map { Int(hi[$0]) + 1 }
+    }
+
+    /// Σₙ wₙ (−Σᵢ log xₙᵢ!) for Poisson data (0 for the other families): the part of the
+    /// log-likelihood that no component changes, added to every pass's sum.
+    static func constant<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily, weights: [Double]?) -> Double {
+        guard family == .poisson else { return 0 }
+        let x = X.storage.pointer, ld = X.rowStride
+        var total = 0.0
+        for r in 0..<X.rows {
+            var row = 0.0
+            for c in 0..<X.columns { row += LogFactorial.negative(Double(x[r * ld + c])) }
+            total += (weights?[r] ?? 1) * row
+        }
+        return total
+    }
+
+    /// −Σᵢ log xₙᵢ! of every row (Poisson), added to per-row log-likelihoods.
+    static func addRowConstants<Element: GMMScalar>(_ X: Matrix<Element>, to out: UnsafeMutableBufferPointer<Double>) {
+        let x = X.storage.pointer, ld = X.rowStride
+        for r in 0..<X.rows {
+            var row = 0.0
+            for c in 0..<X.columns { row += LogFactorial.negative(Double(x[r * ld + c])) }
+            out[r] += row
+        }
+    }
+}
+
+/// The M-step of the discrete families from the statistics of one pass: with
+/// Nₖ = Σₙ wₙγₙₖ + 10·eps (scikit-learn's guard), Sₖ = Σₙ wₙγₙₖ xₙ and the pseudo-count α,
+///
+///     πₖ = Nₖ / Σⱼ Nⱼ
+///     Bernoulli:    μₖᵢ = (Sₖᵢ + α) / (Nₖ + 2α)           (a Beta(1 + α, 1 + α) prior)
+///     categorical:  θₖᵢc = (Sₖᵢc + α) / Σ_c' (Sₖᵢc' + α)   (a Dirichlet(1 + α) prior)
+///     Poisson:      λₖᵢ = (Sₖᵢ + α) / (Nₖ + α)            (a Gamma(1 + α, α) prior)
+///
+/// (the posterior modes; α = 0 is maximum likelihood). A component whose Σₙ wₙγₙₖ is 0 has no
+/// data to estimate it from: `.illDefinedComponent`, or under `.reseed` it is moved to one of
+/// `reseedRows` (the worst explained points), halfway between that point and the data mean.
+struct DiscreteMStep {
+    let family: MixtureFamily
+    let categories: [Int]
+    let pseudoCount: Double
+    let policy: DegeneratePolicy
+
+    func callAsFunction(nk: UnsafeBufferPointer<Double>, sums: UnsafeBufferPointer<Double>, D: Int,
+                        reseedRows: [Int] = [], row: (Int) -> [Double], dataMean: () -> [Double],
+                        onReseed: (_ component: Int, _ row: Int) -> Void) throws -> DiscreteMixtureParameters {
+        let K = nk.count, eps10 = 10 * Double.ulpOfOne, a = pseudoCount
+        var N = (0..<K).map { nk[$0] + eps10 }
+        var S = Array(sums)
+        var unused = reseedRows[...]
+        for k in 0..<K where !(nk[k] > 0) {
+            guard policy == .reseed, let r = unused.popFirst() else { throw GaussianMixtureError.illDefinedComponent(component: k) }
+            // Half the worst-explained point, half the data mean, with the mean weight.
+            let x = row(r), mean = dataMean()
+            let w = N.reduce(0, +) / Double(K)
+            N[k] = w
+            for i in 0..<D { S[k * D + i] = w * 0.5 * (x[i] + mean[i]) }
+            onReseed(k, r)
+        }
+        let total = N.reduce(0, +)
+        let weights = N.map { $0 / total }
+        var offsets = [0]
+        for c in categories { offsets.append(offsets.last! + c) }
+        let means = Matrix<Double>(rows: K, columns: D) { m in
+            for k in 0..<K {
+                switch family {
+                case .bernoulli:
+                    for i in 0..<D { m[k * D + i] = min(1, max(0, (S[k * D + i] + a) / (N[k] + 2 * a))) }
+                case .poisson:
+                    for i in 0..<D { m[k * D + i] = max(0, (S[k * D + i] + a) / (N[k] + a)) }
+                case .categorical:
+                    for j in 0..<categories.count {
+                        let range = offsets[j]..<offsets[j + 1]
+                        var sum = 0.0
+                        for c in range { sum += max(0, S[k * D + c]) + a }
+                        for c in range { m[k * D + c] = sum > 0 ? (max(0, S[k * D + c]) + a) / sum : 1 / Double(range.count) }
+                    }
+                case .gaussian:
+                    preconditionFailure()
+                }
+            }
+        }
+        return DiscreteMixtureParameters(unchecked: family, weights: weights, means: means, categories: categories)
+    }
+}
+
+/// A discrete family for the EM loop: one fused pass (E-step and Σγ, Σγx at once) through the
+/// linear kernels, then `DiscreteMStep`.
+struct DiscreteEMFamily: MixtureEMFamily {
+    let engine: PassEngine
+    let mstep: DiscreteMStep
+    let log: ReseedLog
+    /// Σ wₙ: the lower bound is the weighted mean log-likelihood.
+    let weightSum: Double
+    /// Σₙ wₙ c(xₙ), the component-free part of the log-likelihood (Poisson's −Σ log x!).
+    let constant: Double
+    let dataMean: LazyBox<[Double]>
+
+    func reseeded(inIteration iteration: Int) -> Bool {
+        log.events.contains { $0.initialization == log.initialization && $0.iteration == iteration }
+    }
+
+    func step(from parameters: DiscreteMixtureParameters) throws -> (meanLogLikelihood: Double, next: DiscreteMixtureParameters) {
+        let (A, b) = parameters.linearForm()
+        let lowest = mstep.policy == .reseed ? engine.lowestCapacity : 0
+        let totals = engine.run(linear: A, b, mode: PassMode(accumulate: true, lowest: lowest))
+        log.iteration += 1
+        let iteration = log.iteration, start = log.initialization
+        let next = try mstep(nk: totals.nk, sums: totals.s1, D: engine.d, reseedRows: totals.lowestRows,
+                             row: engine.data.row, dataMean: { dataMean.value }) { k, r in
+            log.events.append(ReseedEvent(initialization: start, iteration: iteration, component: k, row: r))
+        }
+        return ((totals.logLikelihoodSum + constant) / weightSum, next)
+    }
+
+    /// The first parameters from an initialization's first moments.
+    func parameters(nk: [Double], sums: [Double]) throws -> DiscreteMixtureParameters {
+        try nk.withUnsafeBufferPointer { n in
+            try sums.withUnsafeBufferPointer { s in
+                try mstep(nk: n, sums: s, D: engine.d, row: engine.data.row, dataMean: { dataMean.value }) { k, r in
+                    log.events.append(ReseedEvent(initialization: log.initialization, iteration: 0, component: k, row: r))
+                }
+            }
+        }
+    }
+}
