@@ -21,7 +21,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         let threads = try OptionValue.threads(threads)
         try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("-o", output), ("--proba", proba)])
-        var fitted = try ModelFile.read(model)
+        var fitted = try ModelFile.readAny(model)
         fitted.threads = threads
         try checkWritable(output)
         try checkWritable(proba)
@@ -67,7 +67,7 @@ struct Score: ParsableCommand {
     func run() throws {
         let threads = try OptionValue.threads(threads)
         try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("--per-sample", perSample)])
-        var fitted = try ModelFile.read(model)
+        var fitted = try ModelFile.readAny(model)
         fitted.threads = threads
         try checkWritable(perSample)
         let X = try loadData(data)
@@ -87,8 +87,8 @@ struct Score: ParsableCommand {
         } else {
             score = try naming(data) { try fitted.score(X) }
         }
-        let bic = fitted.information(.bic, score: score, rows: X.rows)
-        let aic = fitted.information(.aic, score: score, rows: X.rows)
+        let bic = fitted.criterion(.bic, score: score, rows: X.rows)
+        let aic = fitted.criterion(.aic, score: score, rows: X.rows)
         if json {
             print("{\"n_samples\": \(X.rows), \"score\": \(score), \"bic\": \(bic), \"aic\": \(aic)}")
         } else {
@@ -125,13 +125,19 @@ struct Sample: ParsableCommand {
         try checkDistinct(inputs: [("the model argument", model)], outputs: [("-o", output), ("--labels", labels)])
         try checkWritable(output)
         try checkWritable(labels)
-        let fitted = try ModelFile.read(model)
+        let fitted = try ModelFile.readAny(model)
         let points = try ArrayWriter(path: output, rows: n, columns: fitted.features)
         let labelWriter = try labels.map { try ArrayWriter(path: $0, rows: n, columns: nil, element: .int64) }
-        try fitted.parameters.sampleChunks(n, seed: seed) { _, _, x, l in
-            try Interruption.check()
-            try points.append(x)
-            try labelWriter?.append(labels: Array(l))
+        if let gaussian = fitted as? FittedGaussianMixture {
+            try gaussian.parameters.sampleChunks(n, seed: seed) { _, _, x, l in
+                try Interruption.check()
+                try points.append(x)
+                try labelWriter?.append(labels: Array(l))
+            }
+        } else if let discrete = fitted as? FittedDiscreteMixture {
+            let (x, l) = try discrete.sample(n, seed: seed)
+            try x.withUnsafeBufferPointer { try points.append($0) }
+            try labelWriter?.append(labels: l)
         }
         try labelWriter?.commit()
         try points.commit()

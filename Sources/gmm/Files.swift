@@ -135,7 +135,7 @@ func writeLabels(_ labels: [Int32], to path: String) throws {
 
 /// Checks data before a model evaluates them: at least one row (scikit-learn's
 /// `ensure_min_samples=1`) and the model's number of features.
-func checkEvaluable(_ X: DataMatrix, _ path: String, _ model: FittedGaussianMixture, _ modelPath: String) throws {
+func checkEvaluable(_ X: DataMatrix, _ path: String, _ model: any FittedMixture, _ modelPath: String) throws {
     guard X.rows >= 1 else {
         throw CommandError("\(path): \(GaussianMixtureError.notEnoughSamples(samples: 0, features: X.columns, minimum: 1))")
     }
@@ -185,7 +185,7 @@ extension DataMatrix {
     }
 }
 
-extension FittedGaussianMixture {
+extension FittedMixture {
     func predict(_ X: DataMatrix) throws -> [Int32] {
         switch X {
         case .float64(let m): return try predict(m)

@@ -4,7 +4,7 @@ import GMM
 
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fit a Gaussian mixture to a data file and save the model as JSON.",
+        abstract: "Fit a mixture (Gaussian, or Bernoulli, categorical or Poisson with --family) to a data file and save the model as JSON.",
         discussion: """
         Defaults follow scikit-learn's GaussianMixture. Progress goes to stderr.
 
@@ -14,6 +14,8 @@ struct Fit: ParsableCommand {
           gmm fit X.npy -k 3 --init-model start.json --tol 0 --max-iter 50 -o model.json --json-progress
           gmm fit big.npy -k 16 --seed 1 -o model.json --checkpoint fit.ckpt.json --checkpoint-every 5
           gmm fit big.npy -k 16 --seed 1 -o model.json --resume fit.ckpt.json
+          gmm fit binary.npy --family bernoulli -k 10 --n-init 3 -o model.json
+          gmm fit answers.csv --family categorical --categories 3,4,2 -k 4 -o model.json
 
         Ctrl-C (SIGINT) or SIGTERM stops the fit after the current iteration, saves a \
         checkpoint (to --checkpoint, else beside the output as NAME.checkpoint.json) and exits \
@@ -23,6 +25,7 @@ struct Fit: ParsableCommand {
         """)
 
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
+    @Option(help: "Component family: gaussian, bernoulli (values in [0, 1]), categorical (integer codes) or poisson (counts).") var family = "gaussian"
     @Option(name: .short, parsing: .unconditional, help: "Number of components K (default: the --warm-start or --init-model model's).") var k: String?
     @Option(help: "Covariance type: full, diag, tied or spherical (default: the start model's, else full).") var covariance: String?
     @Option(parsing: .unconditional, help: "Convergence threshold on the change of the mean log-likelihood.") var tol = "1e-3"
@@ -34,6 +37,8 @@ struct Fit: ParsableCommand {
     @Option(help: "Continue this fitted model (scikit-learn's warm_start): one start from its parameters, no re-initialization, its lower bound as the first previous value of the convergence test.")
     var warmStart: String?
     @Option(parsing: .unconditional, help: "Added to the covariance diagonals.") var regCovar = "1e-6"
+    @Option(parsing: .unconditional, help: "Bernoulli, categorical, Poisson: the prior's pseudo-count, keeping probabilities and rates off 0 (0: maximum likelihood).") var pseudoCount = "1e-6"
+    @Option(help: "Categorical: categories per feature, e.g. 3,2,5 (default: each column's largest code + 1).") var categories: String?
     @Option(parsing: .unconditional, help: "Random seed (default: random).") var seed: String?
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
     @Option(help: "One non-negative weight per row (.npy or one-column CSV).") var sampleWeights: String?
@@ -47,6 +52,9 @@ struct Fit: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func run() throws {
+        guard let family = MixtureFamily(rawValue: family.lowercased()) else {
+            throw CommandError("--family: '\(self.family)' is not one of gaussian, bernoulli, categorical, poisson")
+        }
         guard let policy = DegeneratePolicy(rawValue: onDegenerate) else {
             throw CommandError("--on-degenerate: '\(onDegenerate)' is not one of fail, reseed")
         }
@@ -70,6 +78,12 @@ struct Fit: ParsableCommand {
                           outputs: [("-o", output), ("--labels", labels),
                                     (checkpoint == nil ? "the default checkpoint" : "--checkpoint", checkpoint ?? Self.defaultCheckpointPath(output))],
                           allowed: [("--resume", checkpoint == nil ? "the default checkpoint" : "--checkpoint")])  // continuing a checkpoint in place
+        if family != .gaussian {
+            return try fitDiscrete(family, policy: policy, tol: tol, maxIter: maxIter, nInit: nInit, seed: seedValue, threads: threads,
+                                   checkpointEvery: checkpointEvery, components: components, method: method)
+        }
+        guard categories == nil else { throw CommandError("--categories: applies to --family categorical") }
+        guard pseudoCount == "1e-6" else { throw CommandError("--pseudo-count: applies to --family bernoulli, categorical or poisson (Gaussian mixtures take --reg-covar)") }
         let resumed = try resume.map { try CheckpointFile.read($0) }
         let previous = try warmStart.map { try ModelFile.read($0) }
         let type = try covariance.map(parseCovariance) ?? previous?.covarianceType
@@ -108,16 +122,37 @@ struct Fit: ParsableCommand {
         }
         try Interruption.check()
         let reporter = ProgressReporter(mode: quiet ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
-        let monitor = FitMonitor(checkpointEvery: checkpoint == nil ? 0 : checkpointEvery,
-                                 saveCheckpoint: { try CheckpointFile.write($0, to: checkpointPath) },
-                                 shouldStop: { Interruption.pending != 0 })
-        let model: FittedGaussianMixture
-        do {
-            model = try naming(data) {
+        let model: FittedGaussianMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
+            (monitor: FitMonitor) in
+            try naming(data) {
                 try X.fit(gm, weights: weights, continuing: resumed == nil ? previous : nil, resuming: resumed,
                           monitor: monitor, progress: reporter.report)
             }
-        } catch let stop as FitInterrupted {
+        }
+        reportOutcome(model, maxIter: maxIter)
+        for hold in model.regularizationHolds where !quiet {
+            printError("gmm: warning: \(hold) (its likelihood, and BIC, flatter the model; consider fewer components or a larger reg_covar)")
+        }
+        let methodName = gmm.initName(method)
+        let recordedInit = previous != nil ? "warm-start" : given.map { $0.isComplete ? "model" : "\(methodName)+model" } ?? methodName
+        let settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: previous == nil ? nInit : 1,
+                                          initMethod: recordedInit, seed: gm.seed)
+        try finish(model, X) { try ModelFile.write(model, settings: settings, to: output) }
+    }
+
+    /// Runs `body` with a monitor that saves checkpoints and stops on SIGINT/SIGTERM; an
+    /// interruption saves the checkpoint and exits, a checkpoint of another fit is one line,
+    /// and a start file's invalid values are named by its path.
+    func monitored<P, M>(_ reporter: ProgressReporter, checkpointPath: String, every: Int,
+                         _ body: (MixtureFitMonitor<P>) throws -> M) throws -> M {
+        let monitor = MixtureFitMonitor<P>(checkpointEvery: checkpoint == nil ? 0 : every,
+                                           saveCheckpoint: { try CheckpointFile.write($0, to: checkpointPath) },
+                                           shouldStop: { Interruption.pending != 0 })
+        do {
+            let model = try body(monitor)
+            reporter.finish()
+            return model
+        } catch let stop as MixtureFitInterrupted<P> {
             reporter.finish()
             guard let state = stop.checkpoint else { throw Interrupted(signal: Interruption.pending, note: "stopped during initialization; no output written") }
             try CheckpointFile.write(state, to: checkpointPath)
@@ -129,32 +164,93 @@ struct Fit: ParsableCommand {
             if case .invalidArgument(let text) = e, let path = initModel ?? warmStart { throw CommandError("\(path): \(text)") }
             throw e
         }
-        reporter.finish()
-        if !model.converged && maxIter > 0 && !quiet { printError("gmm: warning: \(nonConvergenceWarning)") }
-        for event in model.reseeds.prefix(10) where !quiet {
+    }
+
+    /// Warnings and notes of a finished fit (non-convergence, re-seeds).
+    func reportOutcome(_ model: any FittedMixture, maxIter: Int) {
+        guard !quiet else { return }
+        if !model.converged && maxIter > 0 { printError("gmm: warning: \(nonConvergenceWarning)") }
+        let gaussian = model.family == .gaussian
+        for event in model.reseeds.prefix(10) {
             let what = event.component.map { "component \($0)" } ?? "the shared tied covariance"
             let stage = event.iteration == 0 ? "in the initial estimate" : "in iteration \(event.iteration)"
             let action = event.row.map { "re-seeded at row \($0)" } ?? "its covariance reset to the data's spread"
-            printError("gmm: note: \(what) collapsed \(stage) (init \(event.initialization)); \(action)")
+            printError("gmm: note: \(what) \(gaussian ? "collapsed" : "was left without data") \(stage) (init \(event.initialization)); \(action)")
         }
-        if model.reseeds.count > 10 && !quiet {
-            printError("gmm: note: \(model.reseeds.count - 10) more re-seeds (all are in the model's 'reseeds'); the data may not support \(model.components) components without reg_covar")
+        if model.reseeds.count > 10 {
+            printError("gmm: note: \(model.reseeds.count - 10) more re-seeds (all are in the model's 'reseeds'); the data may not support \(model.components) components\(gaussian ? " without reg_covar" : "")")
         }
-        for hold in model.regularizationHolds where !quiet {
-            printError("gmm: warning: \(hold) (its likelihood, and BIC, flatter the model; consider fewer components or a larger reg_covar)")
-        }
-        let methodName = gmm.initName(method)
-        let recordedInit = previous != nil ? "warm-start" : given.map { $0.isComplete ? "model" : "\(methodName)+model" } ?? methodName
-        let settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: previous == nil ? nInit : 1,
-                                          initMethod: recordedInit, seed: gm.seed)
-        let fittedLabels = try labels.map { _ in try model.predict(X) }  // the final E-step
+    }
+
+    /// The labels (a final E-step), the model written by `write`, then the labels file.
+    func finish(_ model: any FittedMixture, _ X: DataMatrix, write: () throws -> Void) throws {
+        let fittedLabels = try labels.map { _ in try model.predict(X) }
         try Interruption.check("the fit finished but no model was written")
-        try ModelFile.write(model, settings: settings, to: output)
+        try write()
         if let labels, let fittedLabels { try writeLabels(fittedLabels, to: labels) }
         if !quiet {
             printError("gmm: \(model.iterations) iterations, converged: \(model.converged ? "yes" : "no"), mean log-likelihood "
                 + String(format: "%.6f", model.lowerBound) + ", model written to \(output)")
         }
+    }
+
+    /// `gmm fit --family bernoulli|categorical|poisson`.
+    func fitDiscrete(_ family: MixtureFamily, policy: DegeneratePolicy, tol: Double, maxIter: Int, nInit: Int, seed: UInt64?,
+                     threads: Int?, checkpointEvery: Int, components: Int?, method: InitializationMethod) throws {
+        guard covariance == nil else { throw CommandError("--covariance: applies to Gaussian mixtures (this fit is --family \(family.rawValue))") }
+        guard regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
+        let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
+        let declared = try categories.map { text -> [Int] in
+            guard family == .categorical else { throw CommandError("--categories: applies to --family categorical") }
+            return try text.split(separator: ",", omittingEmptySubsequences: false).map {
+                try OptionValue.int(String($0), option: "--categories", minimum: 1)
+            }
+        }
+        let resumed = try resume.map { try CheckpointFile.read($0, as: DiscreteMixtureParameters.self) }
+        func start(_ path: String) throws -> FittedDiscreteMixture {
+            let found = try ModelFile.declaredFamily(path)
+            guard found == family else { throw CommandError("\(path): the model is a \(found.rawValue) mixture, but the fit asks for --family \(family.rawValue)") }
+            return try ModelFile.readDiscrete(path)
+        }
+        let previous = try warmStart.map(start)
+        let given = try initModel.map(start)?.parameters
+        let K = components ?? previous?.components ?? given?.components
+        guard let K else { throw CommandError("-k: the number of components is required (or give --warm-start or --init-model with the model's)") }
+        for (option, p) in [("--warm-start", previous?.parameters), ("--init-model", given)] {
+            if let p, p.components != K { throw CommandError("\(option): the model has \(p.components) components, but the fit asks for -k \(K)") }
+        }
+        let checkpointPath = checkpoint ?? Self.defaultCheckpointPath(output)
+        try checkWritable(output)
+        try checkWritable(labels)
+        try checkWritable(checkpointPath)
+        if let labels { _ = try OutputKind(labels) }
+        let X = try loadData(data)
+        let weights = try sampleWeights.map { try loadWeights($0, rows: X.rows) }
+        let dm = DiscreteMixture(family: family, components: K, categories: declared, pseudoCount: alpha, tolerance: tol,
+                                 maxIterations: maxIter, initializations: nInit, initialization: method, initialParameters: given,
+                                 seed: seed ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max), threads: threads,
+                                 onDegenerate: policy)
+        try Interruption.check()
+        let reporter = ProgressReporter(mode: quiet ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
+        let model: FittedDiscreteMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
+            (monitor: MixtureFitMonitor<DiscreteMixtureParameters>) in
+            try naming(data) {
+                func run<E: GMMScalar>(_ M: Matrix<E>) throws -> FittedDiscreteMixture {
+                    if let resumed { return try dm.fit(M, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: reporter.report) }
+                    if let previous { return try dm.fit(M, continuing: previous, sampleWeights: weights, monitor: monitor, progress: reporter.report) }
+                    return try dm.fit(M, sampleWeights: weights, monitor: monitor, progress: reporter.report)
+                }
+                switch X {
+                case .float64(let M): return try run(M)
+                case .float32(let M): return try run(M)
+                }
+            }
+        }
+        reportOutcome(model, maxIter: maxIter)
+        let methodName = gmm.initName(method)
+        let settings = ModelFile.Settings(tol: tol, regCovar: alpha, maxIter: maxIter, nInit: previous == nil ? nInit : 1,
+                                          initMethod: previous != nil ? "warm-start" : given != nil ? "model" : methodName, seed: dm.seed)
+        try finish(model, X) { try ModelFile.write(model, settings: settings, to: output) }
     }
 
     /// model.json → model.checkpoint.json.

@@ -24,6 +24,10 @@ struct Plot: ParsableCommand {
         guard output.lowercased().hasSuffix(".svg") else { throw CommandError("\(output): the plot output must be an .svg file") }
         let points = try OptionValue.int(self.points, option: "--points", minimum: 1)
         let seed = try OptionValue.seed(self.seed)
+        let family = try ModelFile.declaredFamily(model)
+        guard family == .gaussian else {
+            throw CommandError("\(model): gmm plot draws Gaussian mixtures; this model is a \(family.rawValue) mixture")
+        }
         let fitted = try ModelFile.read(model)
         try checkWritable(output)
         let X = try loadData(data)

@@ -98,6 +98,10 @@ struct Info: ParsableCommand {
     @Argument(help: "Model (JSON).") var model: String
 
     func run() throws {
+        if let discrete = try ModelFile.readAny(model) as? FittedDiscreteMixture {
+            print(Self.summary(discrete, path: model))
+            return
+        }
         let m = try ModelFile.read(model)
         let p = m.parameters
         let K = p.components, d = p.features
@@ -173,3 +177,28 @@ struct Generate: ParsableCommand {
         if let model { try ModelFile.write(FittedGaussianMixture(parameters: truth.parameters), settings: nil, to: model) }
     }
 }
+
+extension Info {
+    /// A discrete model: family, sizes, fit, and per component its weight and first values.
+    static func summary(_ m: FittedDiscreteMixture, path: String) -> String {
+        let p = m.parameters
+        let what = p.family == .poisson ? "rates" : "probabilities"
+        var out = """
+        model                \(path)
+        family               \(p.family.rawValue)
+        components           \(p.components)
+        features             \(p.features)\(p.family == .categorical ? " (categories \(p.categories.map(String.init).joined(separator: ",")))" : "")
+        free parameters      \(m.freeParameters)
+        converged            \(m.converged ? "yes" : "no") after \(m.iterations) iterations
+        lower bound          \(m.lowerBound.isFinite ? String(format: "%.6f", m.lowerBound) : "-")
+
+        component  weight     \(what) (first \(min(p.codedColumns, 6)) columns)
+        """
+        for k in 0..<p.components {
+            let values = (0..<min(p.codedColumns, 6)).map { String(format: "%8.4f", p.means[k, $0]) }.joined(separator: " ")
+            out += "\n" + String(format: "%9d  %.6f  ", k, p.weights[k]) + values
+        }
+        return out
+    }
+}
+

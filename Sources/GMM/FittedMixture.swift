@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What every fitted mixture offers, whatever its family: the evaluation methods the command
+/// line and the bindings call without knowing the family.
+public protocol FittedMixture: Sendable {
+    var family: MixtureFamily { get }
+    var components: Int { get }
+    /// Columns of the data it evaluates.
+    var features: Int { get }
+    /// Free parameters p (BIC, AIC).
+    var freeParameters: Int { get }
+    /// Threads used to evaluate (`nil`: OpenMP's default).
+    var threads: Int? { get set }
+    var lowerBound: Double { get }
+    var converged: Bool { get }
+    var iterations: Int { get }
+    var reseeds: [ReseedEvent] { get }
+    /// Most probable component of each row.
+    func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32]
+    /// Responsibilities, N × K.
+    func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double>
+    /// log p(xₙ) per row.
+    func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double]
+    /// Mean log-likelihood per row.
+    func score<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double
+}
+
+extension FittedMixture {
+    /// BIC (−2·score·N + p·ln N) or AIC (−2·score·N + 2p) from a mean log-likelihood over `rows` points.
+    public func criterion(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
+        let n = Double(rows), p = Double(freeParameters)
+        return -2 * score * n + (criterion == .bic ? p * log(n) : 2 * p)
+    }
+}
+
+extension FittedGaussianMixture: FittedMixture {
+    public var family: MixtureFamily { .gaussian }
+}
+
+extension FittedDiscreteMixture: FittedMixture {}
+
+extension ModelFile {
+    /// A model file of any family (`family` names it; Gaussian when absent).
+    public static func readAny(_ path: String) throws -> any FittedMixture {
+        let bytes = try readFile(path)
+        let family = try self.family(object(bytes, path: path)) { .model(path: path, reason: $0) }
+        return family == .gaussian ? try decode(bytes, path: path) : try decodeDiscrete(bytes, path: path)
+    }
+}
