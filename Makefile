@@ -53,11 +53,15 @@ install: lib
 	install -m 644 build/include/gmm.h $(PREFIX)/include/gmm.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' Sources/GMMCAPI/gmm.pc.in > $(PREFIX)/lib/pkgconfig/gmm.pc
 
-# The C example, compiled against an installed copy (pkg-config) and run.
+# The C example and the README's, compiled against an installed copy (pkg-config) and run.
 c-example: test-deps
 	rm -rf build/c-example && $(MAKE) install PREFIX=$(CURDIR)/build/c-example/prefix
 	cd build/c-example && cc -std=c11 -Wall -Wextra -Werror ../../examples/c/example.c \
 	  $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --cflags --libs gmm) -lm -o example && ./example
+	# The README's C example, as printed there.
+	sed -n '/^```c$$/,/^```$$/p' README.md | sed '1d;$$d' > build/c-example/readme.c
+	cd build/c-example && cc -std=c11 -Wall -Wextra -Werror readme.c $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --cflags --libs gmm) \
+	  -o readme && LD_LIBRARY_PATH=prefix/lib ./readme
 
 # A package depending on a tagged copy of this checkout (examples/swift), built the ordinary way
 # and run: its models must equal the command line's byte for byte.

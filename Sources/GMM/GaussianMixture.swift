@@ -16,7 +16,8 @@ public enum InitializationMethod: Sendable, Equatable {
 public struct FitProgress: Sendable {
     /// Index of the start (0 ..< initializations).
     public let initialization: Int
-    /// Iteration within that start, from 1.
+    /// Iteration within that start, from 1; 0 announces the start before its initialization
+    /// runs (with a lower bound of −∞ and a NaN change).
     public let iteration: Int
     /// Mean log-likelihood of this iteration's E-step.
     public let lowerBound: Double

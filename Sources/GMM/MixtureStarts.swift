@@ -41,6 +41,8 @@ func fitStarts<F: MixtureEMFamily>(
             log.iteration = resume.current.iterations
         } else {
             try checkInterruption()
+            // A start begins: iteration 0 (its initialization runs next).
+            progress?(FitProgress(initialization: start, iteration: 0, lowerBound: -.infinity, change: .nan, seconds: 0))
             log.iteration = 0
             initial = EMRun(parameters: try initialize(&rng, checkInterruption), lowerBound: warmLowerBound ?? -.infinity,
                             lowerBounds: [], converged: false, iterations: 0)

@@ -518,16 +518,34 @@ public func gmm_model_lower_bounds(_ p: OpaquePointer?, _ out: UnsafeMutablePoin
 public func gmm_model_set_parameters(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ k: Int64, _ d: Int64,
                                      _ weights: UnsafePointer<Double>?, _ means: UnsafePointer<Double>?,
                                      _ covariances: UnsafePointer<Double>?) -> Int32 {
+    setParameters(p, type, k, d, weights, means, covariances, "covariances") { w, m, c, t in
+        try GaussianMixtureParameters(weights: w, means: m, covariances: c, covarianceType: t)
+    }
+}
+
+@_cdecl("gmm_model_set_parameters_cholesky")
+public func gmm_model_set_parameters_cholesky(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ k: Int64, _ d: Int64,
+                                              _ weights: UnsafePointer<Double>?, _ means: UnsafePointer<Double>?,
+                                              _ precisionsCholesky: UnsafePointer<Double>?) -> Int32 {
+    setParameters(p, type, k, d, weights, means, precisionsCholesky, "precisions_cholesky") { w, m, u, t in
+        try GaussianMixtureParameters(weights: w, means: m, precisionsCholesky: u, covarianceType: t)
+    }
+}
+
+/// A model from weights, means and one covariance form (`make` builds the parameters).
+func setParameters(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ k: Int64, _ d: Int64,
+                   _ weights: UnsafePointer<Double>?, _ means: UnsafePointer<Double>?, _ values: UnsafePointer<Double>?, _ name: String,
+                   _ make: ([Double], Matrix<Double>, [Double], CovarianceType) throws -> GaussianMixtureParameters) -> Int32 {
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let name = try string(type, "covariance_type")
-        guard let t = CovarianceType(rawValue: name) else { throw CAPIError.value("covariance_type must be full, tied, diag or spherical (got '\(name)')") }
+        let typeName = try string(type, "covariance_type")
+        guard let t = CovarianceType(rawValue: typeName) else { throw CAPIError.value("covariance_type must be full, tied, diag or spherical (got '\(typeName)')") }
         guard k >= 1, d >= 1, k < (1 << 31), d < (1 << 31) else { throw CAPIError.value("n_components and n_features must be positive (got \(k), \(d))") }
         let count = t.storageCount(components: Int(k), features: Int(d))
-        let parameters = try GaussianMixtureParameters(weights: try array(weights, k, "weights"),
-                                                       means: Matrix(rows: Int(k), columns: Int(d), elements: try array(means, k * d, "means")),
-                                                       covariances: try array(covariances, Int64(count), "covariances"), covarianceType: t)
+        let parameters = try make(try array(weights, k, "weights"),
+                                  Matrix(rows: Int(k), columns: Int(d), elements: try array(means, k * d, "means")),
+                                  try array(values, Int64(count), name), t)
         m.model = FittedGaussianMixture(parameters: parameters, threads: m.model?.threads)
     }
 }

@@ -18,6 +18,7 @@ final class ProgressReporter {
     }
 
     func report(_ p: FitProgress) {
+        guard p.iteration > 0 else { return }  // (a start announced before its initialization)
         switch mode {
         case .quiet:
             return

@@ -32,11 +32,13 @@
         }                                                              \
     } while (0)
 
-static int iterations_seen = 0;
+static int iterations_seen = 0, starts_seen = 0;
 
+/* Iteration 0 announces a start (before its initialization); then one call per iteration. */
 static int count_iterations(void *user, int64_t init, int64_t iteration, double lower_bound, double change) {
-    (void)user; (void)init; (void)iteration; (void)lower_bound; (void)change;
-    iterations_seen++;
+    (void)user; (void)init; (void)lower_bound; (void)change;
+    if (iteration == 0) starts_seen++;
+    else iterations_seen++;
     return 0;
 }
 
@@ -88,7 +90,7 @@ int main(void) {
     double lower_bound; int64_t n_iter; int converged;
     CHECK(gmm_model_fit_result(model, &lower_bound, &n_iter, &converged));
     printf("fit: %lld iterations, converged %d, lower bound %.6f\n", (long long)n_iter, converged, lower_bound);
-    EXPECT(converged == 1 && iterations_seen == n_iter);
+    EXPECT(converged == 1 && iterations_seen == n_iter && starts_seen == 1);
 
     double weights[K], means[K * D];
     CHECK(gmm_model_weights(model, weights));

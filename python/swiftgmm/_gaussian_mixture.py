@@ -150,12 +150,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def _fit(self, X, sample_weight, resume):
         """Validates X, fits, sets the fitted attributes; returns the validated X."""
         X = _validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        if X.shape[0] < self.n_components:
+        if X.shape[0] < self.n_components and not (self.warm_start and hasattr(self, "converged_")):
             raise ValueError("Expected n_samples >= n_components but got n_components = "
                              f"{self.n_components}, n_samples = {X.shape[0]}")
         weights = None if sample_weight is None else np.ascontiguousarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
-        estimator = self._configure(X, resume)
-        warm = self._model if (self.warm_start and hasattr(self, "converged_") and getattr(self, "_model", None)) else None
+        warm = self._native_model() if (self.warm_start and hasattr(self, "converged_")) else None
+        estimator = self._configure(X, resume, warm)
         model = self._run_fit(estimator, X, weights, warm)
         self._set_fitted(model, X.dtype)
         if not self.converged_ and self.max_iter > 0:
@@ -163,9 +163,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                           "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
         return X
 
-    def _configure(self, X, resume=None):
+    def _configure(self, X, resume=None, warm=None):
         e = _native.Estimator()
-        k, d = self.n_components, X.shape[1]
+        # A warm start continues the fitted model whatever n_components says now (as
+        # scikit-learn, which skips its initialization and keeps the fitted shapes).
+        k, d = (warm.shape()[0] if warm is not None else self.n_components), X.shape[1]
         e.call("gmm_set_n_components", k)
         e.call("gmm_set_covariance_type", self.covariance_type.encode())
         e.call("gmm_set_tol", float(self.tol))
@@ -218,9 +220,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             # Runs between iterations, with the GIL: scikit-learn's verbose output. An error
             # here (a closed stdout, say) stops the fit and is raised once it has ended.
             try:
-                if verbose and init != state["init"]:
+                if iteration == 0:  # a start begins, before its initialization (scikit-learn prints it then)
                     state["init"], state["t0"], state["t_iter"] = init, time(), time()
                     print("Initialization %d" % init)
+                    return 0
                 if verbose and iteration % interval == 0:
                     if verbose == 1:
                         print("  Iteration %d" % iteration)
@@ -266,10 +269,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.covariances_ = model.array("gmm_model_covariances", count).reshape(shape).astype(dtype, copy=False)
         self.precisions_cholesky_ = model.array("gmm_model_precisions_cholesky", count).reshape(shape).astype(dtype, copy=False)
         self.precisions_ = model.array("gmm_model_precisions", count).reshape(shape).astype(dtype, copy=False)
-        self.lower_bound_, self.n_iter_, self.converged_, self.lower_bounds_ = model.fit_result()
-        self.lower_bounds_ = list(self.lower_bounds_)
-        if not np.isfinite(self.lower_bound_):
-            self.lower_bound_ = -np.inf
+        lower_bound, self.n_iter_, self.converged_, bounds = model.fit_result()
+        # NumPy scalars of the data's dtype, as scikit-learn's (np.float64, or np.float32).
+        scalar = np.dtype(dtype).type
+        self.lower_bound_ = scalar(lower_bound if np.isfinite(lower_bound) else -np.inf)
+        self.lower_bounds_ = [scalar(v) for v in bounds]
+        self._synced = self._attribute_snapshot()
         if self.threads:
             model.call("gmm_model_set_threads", int(self.threads))
 
@@ -293,6 +298,27 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.weights_ = np.asarray(weights)
         self.converged_, self.n_iter_, self.lower_bound_, self.lower_bounds_ = converged, n_iter, lower_bound, bounds
 
+    # ---- the engine's model follows the fitted attributes ----
+
+    def _attribute_snapshot(self):
+        return tuple(np.array(getattr(self, name), copy=True) for name in ("weights_", "means_", "precisions_cholesky_"))
+
+    def _native_model(self):
+        """The engine's model of the current attributes: the fitted one, or, when weights_,
+        means_ or precisions_cholesky_ were set or changed (scikit-learn evaluates from these),
+        one built from them."""
+        model, synced = getattr(self, "_model", None), getattr(self, "_synced", None)
+        current = (self.weights_, self.means_, self.precisions_cholesky_)
+        if model is None or synced is None or any(np.shape(a) != np.shape(b) or not np.array_equal(a, b)
+                                                  for a, b in zip(current, synced)):
+            weights = np.asarray(self.weights_, dtype=np.float64)
+            model = _native.Model()
+            model.set_parameters_cholesky(self.covariance_type, weights / weights.sum(), self.means_, self.precisions_cholesky_)
+            if self.threads:
+                model.call("gmm_model_set_threads", int(self.threads))
+            self._model, self._synced = model, self._attribute_snapshot()
+        return model
+
     # ---- evaluation ----
 
     def _checked(self, X):
@@ -302,27 +328,31 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _evaluate(self, name, X, out):
         pointer, code, n, d, stride, keep = _native.rows(X)
-        self._model.call(name, pointer, code, n, d, stride, out)
+        self._native_model().call(name, pointer, code, n, d, stride, out)
         del keep
 
     def score_samples(self, X):
-        """Weighted log-probabilities of each row: array of shape (n_samples,), X's dtype."""
+        """Weighted log-probabilities of each row: array of shape (n_samples,), float32 when
+        both X and the fitted parameters are float32, else float64 (as scikit-learn's)."""
         X = self._checked(X)
         out = np.empty(X.shape[0], dtype=np.float64)
         self._evaluate("gmm_score_samples", X, _native.f64_pointer(out))
-        return out.astype(X.dtype, copy=False)
+        return out.astype(self._output_dtype(X), copy=False)
+
+    def _output_dtype(self, X):
+        return np.result_type(X.dtype, np.asarray(self.means_).dtype)
 
     def score(self, X, y=None):
-        """Mean log-likelihood of X: a float (float32 data: the float32 mean of score_samples,
-        as scikit-learn computes it)."""
+        """Mean log-likelihood of X: a NumPy float64 (float32 data and parameters: the float32
+        mean of score_samples, as scikit-learn computes it)."""
         X = self._checked(X)
-        if X.dtype == np.float32:
+        if self._output_dtype(X) == np.float32:
             return self.score_samples(X).mean()
         pointer, code, n, d, stride, keep = _native.rows(X)
         value = ctypes.c_double()
-        self._model.call("gmm_score", pointer, code, n, d, stride, ctypes.byref(value), None, None)
+        self._native_model().call("gmm_score", pointer, code, n, d, stride, ctypes.byref(value), None, None)
         del keep
-        return float(value.value)
+        return np.float64(value.value)
 
     def predict(self, X):
         """Most probable component of each row: int64 array of shape (n_samples,)."""
@@ -334,11 +364,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return out
 
     def predict_proba(self, X):
-        """Responsibilities: array of shape (n_samples, n_components), X's dtype."""
+        """Responsibilities: array of shape (n_samples, n_components), dtype as score_samples'."""
         X = self._checked(X)
-        out = np.empty((X.shape[0], self.n_components), dtype=np.float64)
+        out = np.empty((X.shape[0], np.asarray(self.weights_).shape[0]), dtype=np.float64)
         self._evaluate("gmm_predict_proba", X, _native.f64_pointer(out))
-        return out.astype(X.dtype, copy=False)
+        return out.astype(self._output_dtype(X), copy=False)
 
     def sample(self, n_samples=1):
         """Draw n_samples points: (X of shape (n_samples, n_features), component labels)."""
@@ -350,8 +380,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         d = self.means_.shape[1]
         X = np.empty((n_samples, d), dtype=np.float64)
         y = np.empty(n_samples, dtype=np.int64)
-        self._model.call("gmm_sample", int(n_samples), seed, _native.f64_pointer(X), y.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
-        return X, y
+        self._native_model().call("gmm_sample", int(n_samples), seed, _native.f64_pointer(X),
+                                  y.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
+        # Grouped by component, as scikit-learn returns its samples (component 0's first).
+        order = np.argsort(y, kind="stable")
+        return X[order], y[order]
 
     def _n_parameters(self):
         """Free parameters of the model (scikit-learn's count)."""
@@ -380,7 +413,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def save_model(self, path):
         """Writes the fitted model in the command line's JSON format ("swift-gmm/1")."""
         check_is_fitted(self)
-        self._model.call("gmm_model_save", os.fsencode(path))
+        self._native_model().call("gmm_model_save", os.fsencode(path))
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -58,6 +58,7 @@ _signatures = {
     "gmm_model_fit_result": ([_p, _pf64, _pi64, _pi32], _i32),
     "gmm_model_lower_bounds": ([_p, _pf64, _i64, _pi64], _i32),
     "gmm_model_set_parameters": ([_p, _str, _i64, _i64, _pf64, _pf64, _pf64], _i32),
+    "gmm_model_set_parameters_cholesky": ([_p, _str, _i64, _i64, _pf64, _pf64, _pf64], _i32),
     "gmm_model_set_threads": ([_p, _i32], _i32),
     "gmm_predict": ([_p, _p, _i32, _i64, _i64, _i64, _pi64], _i32),
     "gmm_predict_proba": ([_p, _p, _i32, _i64, _i64, _i64, _pf64], _i32),
@@ -238,6 +239,14 @@ class Model:
         k, d = means.shape
         self.call("gmm_model_set_parameters", covariance_type.encode(), k, d, f64_pointer(weights), f64_pointer(means),
                   f64_pointer(covariances))
+
+    def set_parameters_cholesky(self, covariance_type, weights, means, precisions_cholesky):
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        means = np.ascontiguousarray(means, dtype=np.float64)
+        factors = np.ascontiguousarray(precisions_cholesky, dtype=np.float64)
+        k, d = means.shape
+        self.call("gmm_model_set_parameters_cholesky", covariance_type.encode(), k, d, f64_pointer(weights), f64_pointer(means),
+                  f64_pointer(factors))
 
     def __del__(self):
         if getattr(self, "handle", None):

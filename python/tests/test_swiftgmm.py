@@ -321,3 +321,60 @@ def test_warm_start_chain_converges_like_scikit_learn():
             theirs.fit(X)
         assert ours.converged_ == theirs.converged_
         assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-14)
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_fitted_attributes_are_the_model(covariance_type):
+    """As in scikit-learn, evaluation reads weights_, means_ and precisions_cholesky_: changing
+    them changes the scores, and a model set up from attributes alone evaluates like
+    scikit-learn's (the README's route from a CLI model file)."""
+    X = blobs()
+    ours = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    theirs = SKGaussianMixture(3, covariance_type=covariance_type)
+    for name in ["weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"]:
+        setattr(theirs, name, getattr(ours, name).copy())
+    before = ours.score(X)
+    np.testing.assert_allclose(before, theirs.score(X), rtol=1e-12)
+    ours.means_ += 10
+    theirs.means_ += 10
+    assert ours.score(X) < before - 1
+    np.testing.assert_allclose(ours.score(X), theirs.score(X), rtol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-12)
+    fresh = GaussianMixture(3, covariance_type=covariance_type)
+    for name in ["weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"]:
+        setattr(fresh, name, getattr(theirs, name).copy())
+    np.testing.assert_allclose(fresh.score_samples(X), theirs.score_samples(X), rtol=1e-12)
+
+
+def test_warm_start_keeps_the_fitted_number_of_components():
+    X = blobs()
+    for cls in (GaussianMixture, SKGaussianMixture):
+        m = cls(3, warm_start=True, random_state=0, max_iter=5).fit(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            m.set_params(n_components=4).fit(X)
+        assert m.means_.shape == (3, 3), cls
+
+
+def test_samples_are_grouped_by_component_and_outputs_follow_scikit_learn_dtypes():
+    X = blobs()
+    ours = GaussianMixture(3, random_state=0).fit(X)
+    _, y = ours.sample(30)
+    assert list(y) == sorted(y)
+    np.testing.assert_array_equal(np.bincount(y, minlength=3), np.bincount(ours.sample(30)[1], minlength=3))
+    X32 = X.astype(np.float32)
+    assert ours.score_samples(X32).dtype == np.float64 and ours.predict_proba(X32).dtype == np.float64
+    assert type(ours.score(X)) is np.float64 and type(ours.lower_bound_) is np.float64
+    f32 = GaussianMixture(3, random_state=0).fit(X32)
+    assert type(f32.lower_bound_) is np.float32 and all(type(v) is np.float32 for v in f32.lower_bounds_)
+    assert f32.score_samples(X32).dtype == np.float32 and f32.score_samples(X).dtype == np.float64
+
+
+def test_verbose_announces_each_initialization_before_it_runs(capsys):
+    X = blobs()
+    GaussianMixture(3, n_init=2, verbose=2, verbose_interval=1, random_state=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Initialization ") and line.split()[1].isdigit()]
+    assert [lines[i] for i in starts] == ["Initialization 0", "Initialization 1"]
+    # Each start's announcement comes before its iterations.
+    assert lines[starts[0] + 1].startswith("  Iteration 1") and lines[starts[1] + 1].startswith("  Iteration 1")

@@ -49,10 +49,12 @@ typedef enum gmm_dtype { GMM_FLOAT64 = 0, GMM_FLOAT32 = 1 } gmm_dtype;
 typedef struct gmm_estimator gmm_estimator;
 typedef struct gmm_model gmm_model;
 
-/** Called after every EM iteration: start index (0-based), iteration (1-based), the mean
- *  log-likelihood of that iteration's E-step (scikit-learn's lower_bound_) and its change
+/** Called when a start begins, before its initialization (iteration 0, lower_bound -inf,
+ *  change NaN), and after every EM iteration: start index (0-based), iteration (1-based), the
+ *  mean log-likelihood of that iteration's E-step (scikit-learn's lower_bound_) and its change
  *  from the previous one (+inf after the first). Return 0 to go on, nonzero to stop: the fit
- *  then ends between iterations and gmm_fit returns GMM_STOPPED. */
+ *  then ends between iterations (or before the initialization) and gmm_fit returns
+ *  GMM_STOPPED. */
 typedef int (*gmm_progress_fn)(void *user, int64_t init, int64_t iteration, double lower_bound, double change);
 
 /* ---- Versions ---- */
@@ -157,6 +159,12 @@ gmm_code gmm_model_lower_bounds(const gmm_model *model, double *lower_bounds, in
  *  covariances in the type's shape; the fit results become "not fitted here". */
 gmm_code gmm_model_set_parameters(gmm_model *model, const char *covariance_type, int64_t n_components, int64_t n_features,
                                   const double *weights, const double *means, const double *covariances);
+/** The same from precision Cholesky factors (scikit-learn's precisions_cholesky_, in the
+ *  type's shape) instead of covariances: the model then evaluates with exactly these factors,
+ *  as scikit-learn's predict and score_samples do. */
+gmm_code gmm_model_set_parameters_cholesky(gmm_model *model, const char *covariance_type, int64_t n_components,
+                                           int64_t n_features, const double *weights, const double *means,
+                                           const double *precisions_cholesky);
 /** Threads for evaluations (0: OpenMP's default). */
 gmm_code gmm_model_set_threads(gmm_model *model, int32_t threads);
 
