@@ -161,7 +161,7 @@ func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as GaussianMixtureError {
         switch e {
         case .nonFiniteInput, .featureMismatch, .tooFewSamples, .notEnoughSamples, .noFeatures, .valueTooLarge, .identicalSamples, .spreadTooSmall,
-             .insufficientMemory:
+             .insufficientMemory, .invalidValue:
             throw CommandError("\(path): \(e)")
         default:
             throw e

@@ -225,6 +225,9 @@ struct Fit: ParsableCommand {
         try checkWritable(checkpointPath)
         if let labels { _ = try OutputKind(labels) }
         let X = try loadData(data)
+        if let declared, declared.count != X.columns {
+            throw CommandError("--categories: \(declared.count) category counts were given for the \(X.columns) features of \(data)")
+        }
         let weights = try sampleWeights.map { try loadWeights($0, rows: X.rows) }
         let dm = DiscreteMixture(family: family, components: K, categories: declared, pseudoCount: alpha, tolerance: tol,
                                  maxIterations: maxIter, initializations: nInit, initialization: method, initialParameters: given,
