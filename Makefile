@@ -110,11 +110,15 @@ bench-quick: deps
 	.build/release/gmm-bench grid --quick
 
 # Side by side with scikit-learn (and Armadillo when libarmadillo-dev can be installed) on
-# identical data and starting parameters, in one run.
+# identical data and starting parameters, in one run; then the Bernoulli and Poisson families
+# beside R's flexmix (r-cran-flexmix).
 compare: build
 	@python3 -c "import sklearn, threadpoolctl" 2>/dev/null || python3 -m pip install -q scikit-learn numpy threadpoolctl
 	@dpkg -s libarmadillo-dev >/dev/null 2>&1 || $(APT_INSTALL) libarmadillo-dev || echo "make: Armadillo not available; comparing with scikit-learn only"
+	$(SWIFT) build -c release --product gmm-bench $(SWIFTFLAGS)
 	python3 Benchmarks/compare.py
+	@dpkg -s r-cran-flexmix >/dev/null 2>&1 || $(APT_INSTALL) r-cran-flexmix || echo "make: flexmix not available"
+	@if dpkg -s r-cran-flexmix >/dev/null 2>&1; then python3 Benchmarks/compare_flexmix.py; fi
 
 # The Python package against the command line: same data, same start, alternating runs; the
 # fit's peak-RSS growth (no copy of the data) and the Python/CLI time ratio.
