@@ -253,8 +253,28 @@ public struct FittedDiscreteMixture: Sendable {
     /// Most probable component of each row.
     public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
         var labels = [Int32](repeating: 0, count: X.rows)
-        try labels.withUnsafeMutableBufferPointer { l in _ = try evaluate(X, PassOutputs(labels: l.baseAddress)) }
+        try labels.withUnsafeMutableBufferPointer { try predict(X, into: $0) }
         return labels
+    }
+
+    public func predict<Element: GMMScalar>(_ X: Matrix<Element>, into labels: UnsafeMutableBufferPointer<Int32>) throws {
+        try requireCount(labels.count, X.rows, "labels")
+        _ = try evaluate(X, PassOutputs(labels: labels.baseAddress))
+    }
+
+    public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>, into responsibilities: UnsafeMutableBufferPointer<Double>) throws {
+        try requireCount(responsibilities.count, X.rows * components, "responsibilities")
+        _ = try evaluate(X, PassOutputs(responsibilities: responsibilities.baseAddress))
+    }
+
+    public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>, into logLikelihoods: UnsafeMutableBufferPointer<Double>) throws {
+        try requireCount(logLikelihoods.count, X.rows, "logLikelihoods")
+        _ = try evaluate(X, PassOutputs(logLikelihoods: logLikelihoods.baseAddress))
+        if family == .poisson { DiscreteData.addRowConstants(X, to: logLikelihoods) }
+    }
+
+    private func requireCount(_ count: Int, _ expected: Int, _ name: String) throws {
+        guard count == expected else { throw GaussianMixtureError.invalidArgument("\(name) has \(count) entries; expected \(expected)") }
     }
 
     /// Responsibilities: an N×K matrix whose rows sum to 1.
@@ -262,17 +282,14 @@ public struct FittedDiscreteMixture: Sendable {
         try Resources.requireMemory(8 * Double(X.rows) * Double(components), for: "An N × K matrix of responsibilities (\(X.rows) × \(components))",
                                     advice: "predict in chunks of rows")
         var out = Matrix<Double>(rows: X.rows, columns: components)
-        try out.withUnsafeMutableBufferPointer { r in _ = try evaluate(X, PassOutputs(responsibilities: r.baseAddress)) }
+        try out.withUnsafeMutableBufferPointer { try predictProbabilities(X, into: $0) }
         return out
     }
 
     /// log Σₖ πₖ p(xₙ | k) per row (Poisson: with −Σ log xᵢ!).
     public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double] {
         var out = [Double](repeating: 0, count: X.rows)
-        try out.withUnsafeMutableBufferPointer { s in
-            _ = try evaluate(X, PassOutputs(logLikelihoods: s.baseAddress))
-            if family == .poisson { DiscreteData.addRowConstants(X, to: s) }
-        }
+        try out.withUnsafeMutableBufferPointer { try scoreSamples(X, into: $0) }
         return out
     }
 

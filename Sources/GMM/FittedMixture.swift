@@ -19,6 +19,20 @@ public protocol FittedMixture: Sendable {
     var converged: Bool { get }
     var iterations: Int { get }
     var reseeds: [ReseedEvent] { get }
+    /// Per-iteration lower bounds of the best start.
+    var lowerBounds: [Double] { get }
+    /// Mixing weights (K).
+    var weights: [Double] { get }
+    /// K × D: Gaussian means, Bernoulli probabilities, Poisson rates, or categorical probabilities.
+    var means: Matrix<Double> { get }
+    /// Writes the labels of X's rows into `labels` (X.rows entries).
+    func predict<Element: GMMScalar>(_ X: Matrix<Element>, into labels: UnsafeMutableBufferPointer<Int32>) throws
+    /// Writes the responsibilities (X.rows × K, row-major) into `responsibilities`.
+    func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>, into responsibilities: UnsafeMutableBufferPointer<Double>) throws
+    /// Writes log p(xₙ) of each row into `logLikelihoods` (X.rows entries).
+    func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>, into logLikelihoods: UnsafeMutableBufferPointer<Double>) throws
+    /// `n` seeded draws and their components.
+    func sample(_ n: Int, seed: UInt64) throws -> (points: Matrix<Double>, labels: [Int32])
     /// Most probable component of each row.
     func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32]
     /// Responsibilities, N × K.
@@ -42,6 +56,14 @@ extension FittedGaussianMixture: FittedMixture {
 }
 
 extension FittedDiscreteMixture: FittedMixture {}
+
+extension ModelFile {
+    /// Writes a model of any family atomically.
+    public static func write(_ model: any FittedMixture, settings: Settings?, to path: String) throws {
+        if let g = model as? FittedGaussianMixture { try write(g, settings: settings, to: path) }
+        else if let d = model as? FittedDiscreteMixture { try write(d, settings: settings, to: path) }
+    }
+}
 
 extension ModelFile {
     /// A model file of any family (`family` names it; Gaussian when absent).

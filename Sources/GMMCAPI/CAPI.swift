@@ -45,6 +45,10 @@ class Handle {
 
 final class EstimatorHandle: Handle {
     var settings = GaussianMixture()
+    /// The family (gmm_set_family) and the discrete families' settings.
+    var family = MixtureFamily.gaussian
+    var pseudoCount = DiscreteMixture.defaultPseudoCount
+    var categories: [Int]?
     var given = InitialParameters()
     var progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Double, Double) -> Int32)?
     var progressUser: UnsafeMutableRawPointer?
@@ -80,7 +84,19 @@ final class EstimatorHandle: Handle {
 }
 
 final class ModelHandle: Handle {
+    /// A Gaussian model, or (exclusively) a discrete one.
     var model: FittedGaussianMixture?
+    var discrete: FittedDiscreteMixture?
+
+    /// Whichever is set.
+    var any: (any FittedMixture)? { model ?? discrete }
+
+    func set(_ fitted: any FittedMixture) {
+        model = fitted as? FittedGaussianMixture
+        discrete = fitted as? FittedDiscreteMixture
+    }
+
+    var threads: Int? { any?.threads }
 }
 
 func estimator(_ p: OpaquePointer?) -> EstimatorHandle? {
@@ -105,7 +121,7 @@ func guarded(_ handle: Handle?, _ body: () throws -> Void) -> Int32 {
     } catch let error as GaussianMixtureError {
         handle.setError(error.description)
         switch error {
-        case .illDefinedCovariance: return GMM_E_NUMERIC
+        case .illDefinedCovariance, .illDefinedComponent: return GMM_E_NUMERIC
         case .insufficientMemory: return GMM_E_MEMORY
         default: return GMM_E_VALUE
         }
@@ -171,8 +187,16 @@ enum Rows {
     }
 }
 
+/// A Gaussian model (covariances, precisions, statistics).
 func fitted(_ m: ModelHandle) throws -> FittedGaussianMixture {
+    if let d = m.discrete { throw CAPIError.value("this is a \(d.family.rawValue) mixture: it has no covariances, precisions or Gaussian statistics") }
     guard let model = m.model else { throw CAPIError.notFitted }
+    return model
+}
+
+/// A model of any family.
+func fittedAny(_ m: ModelHandle) throws -> any FittedMixture {
+    guard let model = m.any else { throw CAPIError.notFitted }
     return model
 }
 
@@ -367,6 +391,11 @@ public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32,
         guard let e, let target = modelHandle(out) else { throw CAPIError.value("out is NULL") }
         let rows = try Rows(X, dtype, n, d, stride)
         let weights = try sampleWeight.map { _ in try array(sampleWeight, n, "sample_weight") }
+        if e.family != .gaussian {
+            target.set(try fitDiscrete(e, rows, weights, warm: modelHandle(warm)))
+            target.setError("")
+            return
+        }
         var gm = e.settings
         gm.initialParameters = e.given.isEmpty ? nil : e.given
         let previous = try modelHandle(warm).map { try fitted($0) }
@@ -376,42 +405,53 @@ public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32,
             gm.initialParameters = nil
             gm.initializations = 1
         }
-        // The callback's answer is kept here; the monitor stops the fit between iterations.
-        final class StopFlag: @unchecked Sendable { var stop = false }
-        let flag = StopFlag()
-        let callback = e.progress, user = e.progressUser
-        let progress: ((FitProgress) -> Void)? = callback.map { f in
-            { p in if f(user, Int64(p.initialization), Int64(p.iteration), p.lowerBound, p.change) != 0 { flag.stop = true } }
-        }
-        let checkpointPath = e.checkpointPath
-        let monitor = FitMonitor(checkpointEvery: checkpointPath == nil ? 0 : e.checkpointEvery,
-                                 saveCheckpoint: checkpointPath.map { path in { try CheckpointFile.write($0, to: path) } },
-                                 shouldStop: { flag.stop || e.stopRequested() })
-        func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
-            if let resumed { return try gm.fit(X, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: progress) }
-            if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
-            return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
-        }
-        let model: FittedGaussianMixture
-        do {
+        let model: FittedGaussianMixture = try monitoredFit(e) { (monitor: FitMonitor, progress) in
+            func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
+                if let resumed { return try gm.fit(X, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: progress) }
+                if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
+                return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
+            }
             switch rows {
-            case .float64(let m): model = try run(m)
-            case .float32(let m): model = try run(m)
+            case .float64(let m): return try run(m)
+            case .float32(let m): return try run(m)
             }
-        } catch let mismatch as CheckpointMismatch {
-            throw CAPIError.value("\(e.resumePath ?? "the checkpoint"): cannot resume: \(mismatch)")
-        } catch let stop as FitInterrupted {
-            guard let checkpointPath else { throw stop }
-            guard let state = stop.checkpoint else {
-                throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop) during the initialization; no checkpoint was written.")
-            }
-            try CheckpointFile.write(state, to: checkpointPath)
-            throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop) after iteration "
-                + "\(state.current.iterations) of initialization \(state.initialization); its state is saved in "
-                + "\(checkpointPath) (resume from it to finish).")
         }
-        target.model = model
+        target.set(model)
         target.setError("")
+    }
+}
+
+/// A progress callback's request to stop.
+final class StopFlag: @unchecked Sendable { var stop = false }
+
+/// Runs a fit with the estimator's progress callback, stop requests and checkpoints: a stop
+/// saves the checkpoint (when set) and becomes GMM_STOPPED with a message naming it; a
+/// checkpoint of another fit becomes GMM_E_VALUE naming the difference.
+func monitoredFit<P: MixtureParameterSet, M>(_ e: EstimatorHandle,
+                                             _ body: (MixtureFitMonitor<P>, ((FitProgress) -> Void)?) throws -> M) throws -> M {
+    // The callback's answer is kept here; the monitor stops the fit between iterations.
+    let flag = StopFlag()
+    let callback = e.progress, user = e.progressUser
+    let progress: ((FitProgress) -> Void)? = callback.map { f in
+        { p in if f(user, Int64(p.initialization), Int64(p.iteration), p.lowerBound, p.change) != 0 { flag.stop = true } }
+    }
+    let checkpointPath = e.checkpointPath
+    let monitor = MixtureFitMonitor<P>(checkpointEvery: checkpointPath == nil ? 0 : e.checkpointEvery,
+                                       saveCheckpoint: checkpointPath.map { path in { try CheckpointFile.write($0, to: path) } },
+                                       shouldStop: { flag.stop || e.stopRequested() })
+    do {
+        return try body(monitor, progress)
+    } catch let mismatch as CheckpointMismatch {
+        throw CAPIError.value("\(e.resumePath ?? "the checkpoint"): cannot resume: \(mismatch)")
+    } catch let stop as MixtureFitInterrupted<P> {
+        guard let checkpointPath else { throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop).") }
+        guard let state = stop.checkpoint else {
+            throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop) during the initialization; no checkpoint was written.")
+        }
+        try CheckpointFile.write(state, to: checkpointPath)
+        throw CAPIError(code: GMM_STOPPED, message: "The fit was stopped (by its progress callback or gmm_request_stop) after iteration "
+            + "\(state.current.iterations) of initialization \(state.initialization); its state is saved in "
+            + "\(checkpointPath) (resume from it to finish).")
     }
 }
 
@@ -432,10 +472,10 @@ public func gmm_model_destroy(_ p: OpaquePointer?) {
 public func gmm_model_error(_ p: OpaquePointer?) -> UnsafePointer<CChar>? { modelHandle(p)?.errorPointer }
 
 @_cdecl("gmm_model_is_fitted")
-public func gmm_model_is_fitted(_ p: OpaquePointer?) -> Int32 { modelHandle(p)?.model == nil ? 0 : 1 }
+public func gmm_model_is_fitted(_ p: OpaquePointer?) -> Int32 { modelHandle(p)?.any == nil ? 0 : 1 }
 
-nonisolated(unsafe) private let typeNames: [CovarianceType: UnsafeMutablePointer<CChar>] =
-    Dictionary(uniqueKeysWithValues: CovarianceType.allCases.map { ($0, strdup($0.rawValue)) })
+nonisolated(unsafe) let typeNames: [String: UnsafeMutablePointer<CChar>] =
+    Dictionary(uniqueKeysWithValues: (CovarianceType.allCases.map(\.rawValue) + MixtureFamily.allCases.map(\.rawValue)).map { ($0, strdup($0)) })
 
 @_cdecl("gmm_model_shape")
 public func gmm_model_shape(_ p: OpaquePointer?, _ k: UnsafeMutablePointer<Int64>?, _ d: UnsafeMutablePointer<Int64>?,
@@ -443,10 +483,11 @@ public func gmm_model_shape(_ p: OpaquePointer?, _ k: UnsafeMutablePointer<Int64
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let model = try fitted(m)
+        let model = try fittedAny(m)
         k?.pointee = Int64(model.components)
         d?.pointee = Int64(model.features)
-        type?.pointee = typeNames[model.covarianceType].map { UnsafePointer($0) }
+        let kind = (model as? FittedGaussianMixture)?.covarianceType.rawValue ?? model.family.rawValue
+        type?.pointee = typeNames[kind].map { UnsafePointer($0) }
     }
 }
 
@@ -458,21 +499,31 @@ public func gmm_model_covariance_count(_ p: OpaquePointer?) -> Int64 {
 
 /// Copies `values` into `out` after checking the model is fitted and `out` is given.
 func copyOut(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ values: (FittedGaussianMixture) -> [Double]) -> Int32 {
+    copyOutAny(p, out) { model in
+        guard let g = model as? FittedGaussianMixture else {
+            throw CAPIError.value("this is a \(model.family.rawValue) mixture: it has no covariances or precisions")
+        }
+        return values(g)
+    }
+}
+
+/// The same for a value every family has.
+func copyOutAny(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ values: (any FittedMixture) throws -> [Double]) -> Int32 {
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let model = try fitted(m)
+        let model = try fittedAny(m)
         guard let out else { throw CAPIError.value("the output buffer is NULL") }
-        let v = values(model)
+        let v = try values(model)
         v.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: v.count) }
     }
 }
 
 @_cdecl("gmm_model_weights")
-public func gmm_model_weights(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOut(p, out) { $0.weights } }
+public func gmm_model_weights(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOutAny(p, out) { $0.weights } }
 
 @_cdecl("gmm_model_means")
-public func gmm_model_means(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOut(p, out) { $0.means.elements } }
+public func gmm_model_means(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOutAny(p, out) { $0.means.elements } }
 
 @_cdecl("gmm_model_covariances")
 public func gmm_model_covariances(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 { copyOut(p, out) { $0.covariances } }
@@ -493,7 +544,7 @@ public func gmm_model_fit_result(_ p: OpaquePointer?, _ lowerBound: UnsafeMutabl
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let model = try fitted(m)
+        let model = try fittedAny(m)
         lowerBound?.pointee = model.lowerBound
         nIter?.pointee = Int64(model.iterations)
         converged?.pointee = model.converged ? 1 : 0
@@ -506,7 +557,7 @@ public func gmm_model_lower_bounds(_ p: OpaquePointer?, _ out: UnsafeMutablePoin
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let bounds = try fitted(m).lowerBounds
+        let bounds = try fittedAny(m).lowerBounds
         count?.pointee = Int64(bounds.count)
         guard capacity > 0 else { return }
         guard let out else { throw CAPIError.value("lower_bounds is NULL") }
@@ -546,7 +597,7 @@ func setParameters(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ k: Int6
         let parameters = try make(try array(weights, k, "weights"),
                                   Matrix(rows: Int(k), columns: Int(d), elements: try array(means, k * d, "means")),
                                   try array(values, Int64(count), name), t)
-        m.model = FittedGaussianMixture(parameters: parameters, threads: m.model?.threads)
+        m.set(FittedGaussianMixture(parameters: parameters, threads: m.threads))
     }
 }
 
@@ -559,16 +610,17 @@ public func gmm_model_set_threads(_ p: OpaquePointer?, _ threads: Int32) -> Int3
             throw CAPIError.value("threads must be in [0, \(Resources.maximumThreads)] (0: OpenMP's default), got \(threads)")
         }
         m.model?.threads = threads == 0 ? nil : Int(threads)
+        m.discrete?.threads = threads == 0 ? nil : Int(threads)
     }
 }
 
 /// Evaluates `body` on the caller's rows.
 func evaluate(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
-              _ body: (FittedGaussianMixture, Rows) throws -> Void) -> Int32 {
+              _ body: (any FittedMixture, Rows) throws -> Void) -> Int32 {
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let model = try fitted(m)
+        let model = try fittedAny(m)
         try body(model, try Rows(X, dtype, n, d, stride))
     }
 }
@@ -634,8 +686,8 @@ public func gmm_score(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int3
         case .float32(let x): s = try model.score(x)
         }
         score?.pointee = s
-        bic?.pointee = model.information(.bic, score: s, rows: rows.rows)
-        aic?.pointee = model.information(.aic, score: s, rows: rows.rows)
+        bic?.pointee = model.criterion(.bic, score: s, rows: rows.rows)
+        aic?.pointee = model.criterion(.aic, score: s, rows: rows.rows)
     }
 }
 
@@ -645,10 +697,16 @@ public func gmm_sample(_ p: OpaquePointer?, _ n: Int64, _ seed: UInt64, _ X: Uns
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let model = try fitted(m)
+        let any = try fittedAny(m)
         guard n >= 1 else { throw CAPIError.value("Invalid value for 'n_samples': \(n) . The sampling requires at least one sample.") }
         guard let X else { throw CAPIError.value("X is NULL") }
-        let d = model.features
+        let d = any.features
+        guard let model = any as? FittedGaussianMixture else {
+            let (points, l) = try any.sample(Int(n), seed: seed)
+            points.withUnsafeBufferPointer { X.update(from: $0.baseAddress!, count: Int(n) * d) }
+            if let labels { for i in 0..<Int(n) { labels[i] = Int64(l[i]) } }
+            return
+        }
         model.parameters.sampleChunks(Int(n), seed: seed) { start, count, points, chunkLabels in
             (X + start * d).update(from: points.baseAddress!, count: count * d)
             if let labels { for i in 0..<count { labels[start + i] = Int64(chunkLabels[i]) } }
@@ -661,8 +719,7 @@ public func gmm_model_save(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?) -
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        let model = try fitted(m)
-        try ModelFile.write(model, settings: nil, to: try string(path, "path"))
+        try ModelFile.write(try fittedAny(m), settings: nil, to: try string(path, "path"))
     }
 }
 
@@ -671,9 +728,9 @@ public func gmm_model_load(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?) -
     let m = modelHandle(p)
     return guarded(m) {
         guard let m else { return }
-        var loaded = try ModelFile.read(try string(path, "path"))
-        loaded.threads = m.model?.threads
-        m.model = loaded
+        var loaded = try ModelFile.readAny(try string(path, "path"))
+        loaded.threads = m.threads
+        m.set(loaded)
     }
 }
 
@@ -689,7 +746,10 @@ public func gmm_model_statistics_count(_ p: OpaquePointer?) -> Int64 {
 public func gmm_partial_statistics(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64,
                                    _ sampleWeight: UnsafePointer<Double>?, _ statistics: UnsafeMutablePointer<Double>?,
                                    _ logLikelihoodSum: UnsafeMutablePointer<Double>?, _ weightSum: UnsafeMutablePointer<Double>?) -> Int32 {
-    evaluate(p, X, dtype, n, d, stride) { model, rows in
+    evaluate(p, X, dtype, n, d, stride) { any, rows in
+        guard let model = any as? FittedGaussianMixture else {
+            throw CAPIError.value("partial statistics are computed for Gaussian mixtures (this is a \(any.family.rawValue) mixture)")
+        }
         guard let statistics else { throw CAPIError.value("statistics is NULL") }
         let weights = try sampleWeight.map { _ in try array(sampleWeight, n, "sample_weight") }
         let s: PartialStatistics
@@ -712,6 +772,6 @@ public func gmm_maximize(_ p: OpaquePointer?, _ statistics: UnsafePointer<Double
         let count = PartialStatistics.count(components: model.components, features: model.features, covarianceType: model.covarianceType)
         let values = try array(statistics, Int64(count), "statistics")
         let next = try model.parameters.maximized(from: PartialStatistics(values: values, logLikelihoodSum: 0, weightSum: 0), regCovar: regCovar)
-        m.model = FittedGaussianMixture(parameters: next, threads: model.threads)
+        m.set(FittedGaussianMixture(parameters: next, threads: model.threads))
     }
 }

@@ -216,6 +216,52 @@ int main(void) {
     EXPECT(gmm_predict(model, wrong, GMM_FLOAT64, 10, 3, 3, labels) == GMM_E_VALUE);
     printf("error: %s\n", gmm_model_error(model));
 
+    /* A Poisson mixture of counts: the same estimator calls after gmm_set_family. */
+    {
+        enum { NC = 2000, DC = 2 };
+        static double counts[NC * DC];
+        unsigned long long state = 11;
+        for (int i = 0; i < NC; i++) {
+            double rate = i % 3 ? 2.0 : 9.0;
+            for (int j = 0; j < DC; j++) { /* Poisson draws by inversion */
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                double u = ((state >> 11) + 0.5) / 9007199254740992.0, p = exp(-rate), c = p;
+                int k = 0;
+                while (u > c && k < 100) { k++; p *= rate / k; c += p; }
+                counts[i * DC + j] = k;
+            }
+        }
+        gmm_estimator *pe = gmm_estimator_create();
+        gmm_model *pm = gmm_model_create(), *back = gmm_model_create();
+        CHECK(gmm_set_family(pe, "poisson"));
+        CHECK(gmm_set_n_components(pe, 2));
+        CHECK(gmm_set_random_state(pe, 3));
+        CHECK(gmm_fit(pe, counts, GMM_FLOAT64, NC, DC, DC, NULL, NULL, pm));
+        const char *family = NULL;
+        CHECK(gmm_model_family(pm, &family));
+        double rates[2 * DC], pw[2];
+        CHECK(gmm_model_means(pm, rates));
+        CHECK(gmm_model_weights(pm, pw));
+        printf("poisson: weights %.3f %.3f, rates %.3f %.3f\n", pw[0], pw[1], rates[0], rates[DC]);
+        EXPECT(strcmp(family, "poisson") == 0 && gmm_model_coded_features(pm) == DC);
+        EXPECT(fabs(fmin(rates[0], rates[DC]) - 2.0) < 0.3 && fabs(fmax(rates[0], rates[DC]) - 9.0) < 0.5);
+        CHECK(gmm_model_save(pm, "example-poisson.json"));
+        CHECK(gmm_model_load(back, "example-poisson.json"));
+        double s1, s2;
+        CHECK(gmm_score(pm, counts, GMM_FLOAT64, NC, DC, DC, &s1, NULL, NULL));
+        CHECK(gmm_score(back, counts, GMM_FLOAT64, NC, DC, DC, &s2, NULL, NULL));
+        EXPECT(s1 == s2);
+        static double cov[8];
+        EXPECT(gmm_model_covariances(pm, cov) == GMM_E_VALUE);
+        counts[5] = 2.5; /* not a count: the row and column are named */
+        EXPECT(gmm_fit(pe, counts, GMM_FLOAT64, NC, DC, DC, NULL, NULL, pm) == GMM_E_VALUE);
+        printf("error: %s\n", gmm_estimator_error(pe));
+        EXPECT(strstr(gmm_estimator_error(pe), "row 2, column 1") != NULL);
+        gmm_model_destroy(back);
+        gmm_model_destroy(pm);
+        gmm_estimator_destroy(pe);
+    }
+
     gmm_model_destroy(loaded);
     gmm_model_destroy(stopped);
     gmm_model_destroy(model32);

@@ -186,6 +186,38 @@ gmm_code gmm_sample(gmm_model *model, int64_t n_samples, uint64_t seed, double *
 gmm_code gmm_model_save(gmm_model *model, const char *path);
 gmm_code gmm_model_load(gmm_model *model, const char *path);
 
+/* ---- Families: Bernoulli, categorical and Poisson mixtures ----
+ * An estimator fits Gaussian mixtures unless gmm_set_family names another family; the other
+ * settings (n_components, tol, max_iter, n_init, init_params, random_state, threads,
+ * on_degenerate, checkpoints, progress) mean the same. Data: Bernoulli values in [0, 1],
+ * Poisson non-negative integer counts, categorical integer codes 0 … C_i − 1 per feature (a
+ * value the family cannot model is GMM_E_VALUE naming its row and column). The model's means
+ * (gmm_model_means, K × D) hold the Bernoulli probabilities, the Poisson rates, or the
+ * categorical probabilities of feature i's categories in columns offset_i … offset_i + C_i − 1
+ * (D = sum C_i, see gmm_model_coded_features). A start is weights_init with means_init in that
+ * shape; covariance and statistics functions return GMM_E_VALUE for these models. */
+
+/** "gaussian" (the default), "bernoulli", "categorical" or "poisson". */
+gmm_code gmm_set_family(gmm_estimator *estimator, const char *family);
+/** The prior's pseudo-count alpha >= 0 (default 1e-6; 0: maximum likelihood): Bernoulli
+ *  mu = (S + alpha) / (N_k + 2 alpha), categorical theta = (S + alpha) / sum_c (S_c + alpha),
+ *  Poisson lambda = (S + alpha) / (N_k + alpha), with S = sum w gamma x. */
+gmm_code gmm_set_pseudo_count(gmm_estimator *estimator, double pseudo_count);
+/** Categorical: categories per feature (n_features values >= 1); NULL or 0: each column's
+ *  largest code + 1. */
+gmm_code gmm_set_categories(gmm_estimator *estimator, const int64_t *categories, int64_t n_features);
+/** The model's family ("gaussian", … ; static storage). gmm_model_shape's third output is the
+ *  covariance type of a Gaussian model and the family of the others. */
+gmm_code gmm_model_family(const gmm_model *model, const char **family);
+/** D: columns of gmm_model_means (n_features, or sum C_i for categorical models); 0 if not fitted. */
+int64_t gmm_model_coded_features(const gmm_model *model);
+/** Categorical models: C_i of each of the n_features features. */
+gmm_code gmm_model_categories(const gmm_model *model, int64_t *categories);
+/** Sets a discrete model's parameters (checked as a model file is): weights (K) and means
+ *  (K × D; categories: n_features values, categorical only, else NULL). */
+gmm_code gmm_model_set_discrete(gmm_model *model, const char *family, int64_t n_components, int64_t n_features,
+                                const int64_t *categories, const double *weights, const double *means);
+
 /* ---- Building blocks of a distributed fit ----
  * One E-step pass over a partition of the rows under a model's parameters returns the packed
  * sufficient statistics about its means: [N_k (K)][S1 (K × d)][S2 (K × d × d for full and
