@@ -1,50 +1,21 @@
 """swiftgmm.GaussianMixture: scikit-learn's GaussianMixture (constructor, defaults, fitted
 attributes, methods, messages), fitted by swift-gmm's engine through libgmm."""
 
-import ctypes
 import os
-import warnings
 from numbers import Integral, Real
-from time import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
-
-try:  # scikit-learn >= 1.6
-    from sklearn.utils.validation import validate_data as _validate_data
-except ImportError:  # pragma: no cover - older scikit-learn
-    def _validate_data(estimator, X, **kwargs):
-        return estimator._validate_data(X, **kwargs)
-
-try:
-    from sklearn.base import _fit_context
-except ImportError:  # pragma: no cover
-    def _fit_context(prefer_skip_nested_validation):
-        def decorate(fit):
-            def wrapper(self, *args, **kwargs):
-                self._validate_params()
-                return fit(self, *args, **kwargs)
-            return wrapper
-        return decorate
 
 from . import _native
+from ._base import _EngineMixture, _check_shape
 
 _COVARIANCE_SHAPES = {
     "full": lambda k, d: (k, d, d), "tied": lambda k, d: (d, d), "diag": lambda k, d: (k, d), "spherical": lambda k, d: (k,),
 }
 
 
-def _check_shape(param, param_shape, name):
-    # scikit-learn's text (sklearn.mixture._base._check_shape).
-    if param.shape != param_shape:
-        raise ValueError("The parameter '%s' should have the shape of %s, but got %s" % (name, param_shape, param.shape))
-
-
-class GaussianMixture(DensityMixin, BaseEstimator):
+class GaussianMixture(_EngineMixture):
     """Gaussian mixture fitted by Expectation-Maximization in swift-gmm's engine.
 
     A drop-in for ``sklearn.mixture.GaussianMixture``: the same parameters and defaults, the
@@ -121,78 +92,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
 
-    # ---- fitting ----
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_weight=None, resume=None):
-        """Estimate the parameters with EM (``n_init`` starts, the best lower bound kept).
-
-        X : array-like of shape (n_samples, n_features), float64 or float32 (others are
-        converted); sample_weight : array-like of shape (n_samples,) or None; resume : path of
-        a checkpoint (see ``checkpoint``) to continue, or None. A resumed fit needs the same
-        data, weights and settings, and ends with the model of the fit that was never stopped,
-        bit for bit (with ``random_state=None`` the checkpoint's seed is used).
-        Returns self. Raises ValueError (bad input, ill-defined covariance, a checkpoint of
-        another fit), OSError (an unreadable checkpoint), and KeyboardInterrupt when Ctrl-C
-        stops the fit between iterations (after saving the checkpoint, when one is set).
-        (scikit-learn's ``fit`` runs ``fit_predict`` and drops the labels; this one skips
-        that final pass over the data, which does not change the model.)
-        """
-        self._fit(X, sample_weight, resume)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_predict(self, X, y=None, sample_weight=None, resume=None):
-        """Fit and return the labels of X from a final E-step (as ``fit(X).predict(X)``):
-        int64 array of shape (n_samples,)."""
-        return self._labels(self._fit(X, sample_weight, resume))
-
-    def _fit(self, X, sample_weight, resume):
-        """Validates X, fits, sets the fitted attributes; returns the validated X."""
-        X = _validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        if X.shape[0] < self.n_components and not (self.warm_start and hasattr(self, "converged_")):
-            raise ValueError("Expected n_samples >= n_components but got n_components = "
-                             f"{self.n_components}, n_samples = {X.shape[0]}")
-        weights = None if sample_weight is None else np.ascontiguousarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
-        warm = self._native_model() if (self.warm_start and hasattr(self, "converged_")) else None
-        estimator = self._configure(X, resume, warm)
-        model = self._run_fit(estimator, X, weights, warm)
-        self._set_fitted(model, X.dtype)
-        if not self.converged_ and self.max_iter > 0:
-            warnings.warn("Best performing initialization did not converge. Try different init parameters, or increase "
-                          "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
-        return X
-
-    def _configure(self, X, resume=None, warm=None):
-        e = _native.Estimator()
-        # A warm start continues the fitted model whatever n_components says now (as
-        # scikit-learn, which skips its initialization and keeps the fitted shapes).
-        k, d = (warm.shape()[0] if warm is not None else self.n_components), X.shape[1]
-        e.call("gmm_set_n_components", k)
+    def _configure_family(self, e, k, d):
         e.call("gmm_set_covariance_type", self.covariance_type.encode())
-        e.call("gmm_set_tol", float(self.tol))
         e.call("gmm_set_reg_covar", float(self.reg_covar))
-        e.call("gmm_set_max_iter", int(self.max_iter))
-        e.call("gmm_set_n_init", int(self.n_init))
-        e.call("gmm_set_init_params", self.init_params.encode())
-        e.call("gmm_set_threads", int(self.threads or 0))
-        e.call("gmm_set_on_degenerate", self.on_degenerate.encode())
-        if self.checkpoint is not None:
-            e.call("gmm_set_checkpoint", os.fsencode(self.checkpoint), int(self.checkpoint_every))
-        if resume is not None:
-            e.call("gmm_set_resume", os.fsencode(resume))
-        if self.random_state is None and resume is not None:
-            seed = None  # the checkpoint's
-        elif self.random_state is None:
-            seed = int.from_bytes(os.urandom(8), "little")
-        elif isinstance(self.random_state, (Integral, np.integer)):
-            seed = int(self.random_state)
-        else:  # a RandomState: draw the seed from it, as scikit-learn's fits consume it
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if seed is not None:
-            e.call("gmm_set_random_state", seed)
         # scikit-learn's checks of the given pieces (its texts), then the engine's of values.
-        self._keep = []
         if self.weights_init is not None:
             w = np.ascontiguousarray(np.asarray(self.weights_init, dtype=np.float64))
             _check_shape(w, (k,), "weights")
@@ -208,56 +111,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             _check_shape(p, _COVARIANCE_SHAPES[self.covariance_type](k, d), "%s precision" % self.covariance_type)
             e.call("gmm_set_precisions_init", _native.f64_pointer(p), p.size)
             self._keep.append(p)
-        return e
-
-    def _run_fit(self, estimator, X, weights, warm):
-        state = {"init": -1, "t0": time(), "t_iter": time()}
-        verbose, interval, tol, max_iter = self.verbose, self.verbose_interval, self.tol, self.max_iter
-
-        errors = []
-
-        def progress(user, init, iteration, lower_bound, change):
-            # Runs between iterations, with the GIL: scikit-learn's verbose output. An error
-            # here (a closed stdout, say) stops the fit and is raised once it has ended.
-            try:
-                if iteration == 0:  # a start begins, before its initialization (scikit-learn prints it then)
-                    state["init"], state["t0"], state["t_iter"] = init, time(), time()
-                    print("Initialization %d" % init)
-                    return 0
-                if verbose and iteration % interval == 0:
-                    if verbose == 1:
-                        print("  Iteration %d" % iteration)
-                    else:
-                        now = time()
-                        print("  Iteration %d\t time lapse %.5fs\t ll change %.5f" % (iteration, now - state["t_iter"], change))
-                        state["t_iter"] = now
-                if verbose and (abs(change) < tol or iteration == max_iter):
-                    message = "converged" if abs(change) < tol else "did not converge"
-                    if verbose == 1:
-                        print(f"Initialization {message}.")
-                    else:
-                        print(f"Initialization {message}. time lapse {time() - state['t0']:.5f}s\t lower bound {lower_bound:.5f}.")
-                return 0
-            except BaseException as error:
-                errors.append(error)
-                return 1
-
-        callback = None
-        if verbose:  # no callback otherwise: nothing to do between iterations
-            callback = _native.PROGRESS(progress)
-            estimator.call("gmm_set_progress", callback, None)
-        pointer, code, n, d, stride, keep = _native.rows(X)
-        model = _native.Model()
-        w = None if weights is None else _native.f64_pointer(weights)
-        try:
-            _native.fit_interruptibly(estimator, pointer, code, n, d, stride, w, warm.handle if warm else None, model.handle)
-        except _native.Stopped:
-            if errors:
-                raise errors[0]
-            raise
-        finally:
-            del keep, callback
-        return model
 
     def _set_fitted(self, model, dtype):
         self._model = model
@@ -269,14 +122,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.covariances_ = model.array("gmm_model_covariances", count).reshape(shape).astype(dtype, copy=False)
         self.precisions_cholesky_ = model.array("gmm_model_precisions_cholesky", count).reshape(shape).astype(dtype, copy=False)
         self.precisions_ = model.array("gmm_model_precisions", count).reshape(shape).astype(dtype, copy=False)
-        lower_bound, self.n_iter_, self.converged_, bounds = model.fit_result()
-        # NumPy scalars of the data's dtype, as scikit-learn's (np.float64, or np.float32).
-        scalar = np.dtype(dtype).type
-        self.lower_bound_ = scalar(lower_bound if np.isfinite(lower_bound) else -np.inf)
-        self.lower_bounds_ = [scalar(v) for v in bounds]
-        self._synced = self._attribute_snapshot()
-        if self.threads:
-            model.call("gmm_model_set_threads", int(self.threads))
+        self._set_fit_result(model, dtype)
 
     def _get_parameters(self):
         """(weights, means, covariances, precisions_cholesky), as scikit-learn's private helper."""
@@ -319,73 +165,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             self._model, self._synced = model, self._attribute_snapshot()
         return model
 
-    # ---- evaluation ----
-
-    def _checked(self, X):
-        check_is_fitted(self)
-        X = _validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X
-
-    def _evaluate(self, name, X, out):
-        pointer, code, n, d, stride, keep = _native.rows(X)
-        self._native_model().call(name, pointer, code, n, d, stride, out)
-        del keep
-
-    def score_samples(self, X):
-        """Weighted log-probabilities of each row: array of shape (n_samples,), float32 when
-        both X and the fitted parameters are float32, else float64 (as scikit-learn's)."""
-        X = self._checked(X)
-        out = np.empty(X.shape[0], dtype=np.float64)
-        self._evaluate("gmm_score_samples", X, _native.f64_pointer(out))
-        return out.astype(self._output_dtype(X), copy=False)
-
-    def _output_dtype(self, X):
-        return np.result_type(X.dtype, np.asarray(self.means_).dtype)
-
-    def score(self, X, y=None):
-        """Mean log-likelihood of X: a NumPy float64 (float32 data and parameters: the float32
-        mean of score_samples, as scikit-learn computes it)."""
-        X = self._checked(X)
-        if self._output_dtype(X) == np.float32:
-            return self.score_samples(X).mean()
-        pointer, code, n, d, stride, keep = _native.rows(X)
-        value = ctypes.c_double()
-        self._native_model().call("gmm_score", pointer, code, n, d, stride, ctypes.byref(value), None, None)
-        del keep
-        return np.float64(value.value)
-
-    def predict(self, X):
-        """Most probable component of each row: int64 array of shape (n_samples,)."""
-        return self._labels(self._checked(X))
-
-    def _labels(self, X):
-        out = np.empty(X.shape[0], dtype=np.int64)
-        self._evaluate("gmm_predict", X, out.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
-        return out
-
-    def predict_proba(self, X):
-        """Responsibilities: array of shape (n_samples, n_components), dtype as score_samples'."""
-        X = self._checked(X)
-        out = np.empty((X.shape[0], np.asarray(self.weights_).shape[0]), dtype=np.float64)
-        self._evaluate("gmm_predict_proba", X, _native.f64_pointer(out))
-        return out.astype(self._output_dtype(X), copy=False)
-
-    def sample(self, n_samples=1):
-        """Draw n_samples points: (X of shape (n_samples, n_features), component labels)."""
-        check_is_fitted(self)
-        if n_samples < 1:
-            raise ValueError("Invalid value for 'n_samples': %d . The sampling requires at least one sample." % n_samples)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        d = self.means_.shape[1]
-        X = np.empty((n_samples, d), dtype=np.float64)
-        y = np.empty(n_samples, dtype=np.int64)
-        self._native_model().call("gmm_sample", int(n_samples), seed, _native.f64_pointer(X),
-                                  y.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
-        # Grouped by component, as scikit-learn returns its samples (component 0's first).
-        order = np.argsort(y, kind="stable")
-        return X[order], y[order]
-
     def _n_parameters(self):
         """Free parameters of the model (scikit-learn's count)."""
         _, n_features = self.means_.shape
@@ -399,21 +178,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             cov_params = self.n_components
         mean_params = n_features * self.n_components
         return int(cov_params + mean_params + self.n_components - 1)
-
-    def bic(self, X):
-        """Bayesian information criterion for X (lower is better)."""
-        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
-
-    def aic(self, X):
-        """Akaike information criterion for X (lower is better)."""
-        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
-
-    # ---- files and pickling ----
-
-    def save_model(self, path):
-        """Writes the fitted model in the command line's JSON format ("swift-gmm/1")."""
-        check_is_fitted(self)
-        self._native_model().call("gmm_model_save", os.fsencode(path))
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -434,7 +198,3 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             self._model.set_parameters(*parameters)
             if self.threads:
                 self._model.call("gmm_model_set_threads", int(self.threads))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        return tags

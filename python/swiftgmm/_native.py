@@ -5,7 +5,6 @@ turned into the exception scikit-learn would raise, with the engine's message.""
 import ctypes
 import os
 import signal
-import sys
 import threading
 
 import numpy as np
@@ -59,6 +58,10 @@ _signatures = {
     "gmm_model_lower_bounds": ([_p, _pf64, _i64, _pi64], _i32),
     "gmm_model_set_parameters": ([_p, _str, _i64, _i64, _pf64, _pf64, _pf64], _i32),
     "gmm_model_set_parameters_cholesky": ([_p, _str, _i64, _i64, _pf64, _pf64, _pf64], _i32),
+    "gmm_set_family": ([_p, _str], _i32), "gmm_set_pseudo_count": ([_p, _f64], _i32),
+    "gmm_set_categories": ([_p, _pi64, _i64], _i32), "gmm_model_family": ([_p, ctypes.POINTER(_str)], _i32),
+    "gmm_model_coded_features": ([_p], _i64), "gmm_model_categories": ([_p, _pi64], _i32),
+    "gmm_model_set_discrete": ([_p, _str, _i64, _i64, _pi64, _pf64, _pf64], _i32),
     "gmm_model_set_threads": ([_p, _i32], _i32),
     "gmm_predict": ([_p, _p, _i32, _i64, _i64, _i64, _pi64], _i32),
     "gmm_predict_proba": ([_p, _p, _i32, _i64, _i64, _i64, _pf64], _i32),
@@ -219,6 +222,23 @@ class Model:
         out = np.empty(count, dtype=np.float64)
         self.call(name, f64_pointer(out))
         return out
+
+    def coded_features(self):
+        return _lib.gmm_model_coded_features(self.handle)
+
+    def categories(self, d):
+        out = np.empty(d, dtype=np.int64)
+        self.call("gmm_model_categories", out.ctypes.data_as(_pi64))
+        return out
+
+    def set_discrete(self, family, weights, means, categories=None):
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        means = np.ascontiguousarray(means, dtype=np.float64)
+        k = len(weights)
+        cats = None if categories is None else np.ascontiguousarray(categories, dtype=np.int64)
+        d = len(cats) if cats is not None else means.shape[1]
+        self.call("gmm_model_set_discrete", family.encode(), k, d, None if cats is None else cats.ctypes.data_as(_pi64),
+                  f64_pointer(weights), f64_pointer(means))
 
     def covariance_count(self):
         return _lib.gmm_model_covariance_count(self.handle)

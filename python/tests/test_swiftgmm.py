@@ -378,3 +378,119 @@ def test_verbose_announces_each_initialization_before_it_runs(capsys):
     assert [lines[i] for i in starts] == ["Initialization 0", "Initialization 1"]
     # Each start's announcement comes before its iterations.
     assert lines[starts[0] + 1].startswith("  Iteration 1") and lines[starts[1] + 1].startswith("  Iteration 1")
+
+
+# ---- Bernoulli, categorical and Poisson mixtures ----
+
+from swiftgmm import BernoulliMixture, CategoricalMixture, PoissonMixture  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "GMMTests", "Fixtures")
+
+
+def discrete_fixture(family):
+    with open(os.path.join(FIXTURES, f"discrete_{family}.json")) as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize("family", ["bernoulli", "categorical", "poisson"])
+def test_discrete_families_match_an_independent_numpy_em(family):
+    """The fixtures' NumPy EM (Tests/GMMTests/Fixtures/make_discrete_fixtures.py), from the same
+    start: every iteration's lower bound to 1e-10, parameters to 1e-8."""
+    f = discrete_fixture(family)
+    X = np.array(f["X"]).reshape(f["n"], f["d"])
+    k = f["k"]
+    start = np.array(f["means_init"]).reshape(k, -1)
+    common = dict(n_components=k, tol=0, max_iter=len(f["lower_bounds"]), pseudo_count=f["pseudo_count"],
+                  weights_init=f["weights_init"])
+    if family == "categorical":
+        offsets = np.concatenate([[0], np.cumsum(f["categories"])])
+        blocks = [start[:, offsets[i]:offsets[i + 1]] for i in range(len(f["categories"]))]
+        model = CategoricalMixture(probabilities_init=blocks, **common)
+    else:
+        model = (BernoulliMixture if family == "bernoulli" else PoissonMixture)(means_init=start, **common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+    np.testing.assert_allclose(model.lower_bounds_, f["lower_bounds"], rtol=1e-10)
+    np.testing.assert_allclose(model.weights_, f["weights"], rtol=1e-8)
+    values = np.hstack(model.probabilities_) if family == "categorical" else model.means_
+    np.testing.assert_allclose(values.ravel(), f["means"], rtol=1e-8, atol=1e-12)
+    assert all(b >= a - 1e-12 * abs(a) for a, b in zip(model.lower_bounds_, model.lower_bounds_[1:]))
+
+
+def binary_data(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, 3, n)
+    mu = np.array([[.9, .9, .1, .1, .8], [.1, .2, .9, .8, .1], [.5, .1, .1, .9, .9]])
+    return (rng.random((n, 5)) < mu[z]).astype(np.float64)
+
+
+def test_discrete_estimators_follow_scikit_learns_contract(tmp_path):
+    X = binary_data()
+    bm = BernoulliMixture(3, n_init=2, random_state=0)
+    assert clone(bm).get_params() == bm.get_params()
+    bm.fit(X)
+    again = pickle.loads(pickle.dumps(bm))
+    np.testing.assert_array_equal(again.score_samples(X), bm.score_samples(X))
+    np.testing.assert_array_equal(bm.fit_predict(X), bm.predict(X))
+    search = GridSearchCV(BernoulliMixture(random_state=0), {"n_components": [1, 2, 3]}, cv=3).fit(X)
+    assert search.best_params_["n_components"] == 3
+    assert make_pipeline(BernoulliMixture(2, random_state=0)).fit(X).score(X) < 0
+    n, d = X.shape
+    assert bm._n_parameters() == 3 * d + 2
+    np.testing.assert_allclose(bm.bic(X), -2 * bm.score(X) * n + bm._n_parameters() * np.log(n))
+    # Same start, same model as the command line, bit for bit.
+    if os.environ.get("GMM_CLI"):
+        start = tmp_path / "start.json"
+        start.write_text(json.dumps({"family": "bernoulli", "weights": bm.weights_.tolist(), "means": bm.means_.tolist()}))
+        np.save(tmp_path / "X.npy", X)
+        cli("fit", str(tmp_path / "X.npy"), "--family", "bernoulli", "--init-model", str(start), "--tol", "0",
+            "--max-iter", "7", "-o", str(tmp_path / "cli.json"), "-q")
+        ours = BernoulliMixture(3, tol=0, max_iter=7, weights_init=bm.weights_, means_init=bm.means_)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours.fit(X)
+        ours.save_model(tmp_path / "py.json")
+        a, b = json.loads((tmp_path / "py.json").read_text()), json.loads((tmp_path / "cli.json").read_text())
+        for field in ["weights", "means", "lower_bounds", "lower_bound"]:
+            assert a[field] == b[field], field
+
+
+def test_discrete_bad_input_names_row_and_column():
+    X = binary_data(50)
+    cases = [
+        (BernoulliMixture(2), np.where(np.arange(X.size).reshape(X.shape) == 7, 1.5, X),
+         "Input X contains 1.5 at row 1, column 2: Bernoulli data must lie in [0, 1]."),
+        (PoissonMixture(2), np.where(np.arange(X.size).reshape(X.shape) == 7, -3, X),
+         "Input X contains -3.0 at row 1, column 2: Poisson data must be non-negative integer counts."),
+        (PoissonMixture(2), np.where(np.arange(X.size).reshape(X.shape) == 7, 0.5, X),
+         "Input X contains 0.5 at row 1, column 2: Poisson data must be non-negative integer counts."),
+        (CategoricalMixture(2, categories=[2] * 5), np.where(np.arange(X.size).reshape(X.shape) == 7, 2, X),
+         "Input X contains 2.0 at row 1, column 2: categorical codes of feature 2 must be integers in [0, 1] (2 categories)."),
+    ]
+    for estimator, data, message in cases:
+        with pytest.raises(ValueError) as info:
+            estimator.fit(data)
+        assert str(info.value) == message
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        BernoulliMixture(2).fit(np.where(X == 1, np.nan, X))
+    with pytest.raises(NotFittedError):
+        PoissonMixture(2).predict(X)
+    fitted = CategoricalMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="categorical codes of feature 0 must be integers in \\[0, 1\\]"):
+        fitted.predict(X + 1)
+
+
+def test_discrete_checkpoint_resume_and_warm_start(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.poisson(np.where(rng.random((3000, 1)) < 0.5, [[1.0, 8.0]], [[7.0, 2.0]])).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        whole = PoissonMixture(2, tol=0, max_iter=12, random_state=3).fit(X)
+        saved = tmp_path / "c.json"
+        PoissonMixture(2, tol=0, max_iter=12, random_state=3, checkpoint=saved, checkpoint_every=5).fit(X)
+        resumed = PoissonMixture(2, tol=0, max_iter=12, random_state=3).fit(X, resume=saved)
+        np.testing.assert_array_equal(resumed.means_, whole.means_)
+        warm = PoissonMixture(2, tol=0, max_iter=6, random_state=3, warm_start=True).fit(X)
+        warm.fit(X)
+    np.testing.assert_array_equal(warm.means_, whole.means_)
