@@ -7,7 +7,12 @@ public enum SelectionCriterion: String, Sendable, CaseIterable {
 /// One candidate of a model-selection grid.
 public struct SelectionCandidate: Sendable {
     public let components: Int
+    /// The covariance type of a Gaussian candidate (unused, `.diag`, for the other families).
     public let covarianceType: CovarianceType
+    /// The candidate's family.
+    public var family: MixtureFamily = .gaussian
+    /// The covariance type of a Gaussian candidate, else the family ("full", "bernoulli", …).
+    public var kind: String { family == .gaussian ? covarianceType.rawValue : family.rawValue }
     /// The criterion's value on the data, or nil when the fit failed.
     public let value: Double?
     /// Mean log-likelihood of the fitted model on the data.
@@ -83,7 +88,16 @@ extension GaussianMixture {
                 candidates.append((candidate, model))
             }
         }
-        let ranked = candidates.enumerated().sorted { a, b in
+        let ranked = rankCandidates(candidates, plainRanking: plainRanking)
+        guard let best = ranked.first?.1 else { throw firstError! }
+        return ModelSelection(criterion: criterion, ranking: ranked.map(\.0), best: best)
+    }
+}
+
+/// Candidates in ascending order of the criterion: those held up by the regularization after
+/// the regular ones (unless `plainRanking`), failed fits last, ties and failures in grid order.
+func rankCandidates<M>(_ candidates: [(SelectionCandidate, M?)], plainRanking: Bool) -> [(SelectionCandidate, M?)] {
+        candidates.enumerated().sorted { a, b in
             let heldA = !plainRanking && a.element.0.isHeldByRegularization, heldB = !plainRanking && b.element.0.isHeldByRegularization
             if heldA != heldB, a.element.0.value != nil, b.element.0.value != nil { return !heldA }
             switch (a.element.0.value, b.element.0.value) {
@@ -93,7 +107,53 @@ extension GaussianMixture {
             case (nil, nil): return a.offset < b.offset
             }
         }.map(\.element)
+}
+
+/// A model-selection result for Bernoulli, categorical or Poisson mixtures.
+public struct DiscreteModelSelection: Sendable {
+    public let criterion: SelectionCriterion
+    /// Candidates in ascending order of the criterion, failed fits last.
+    public let ranking: [SelectionCandidate]
+    public let best: FittedDiscreteMixture
+}
+
+extension DiscreteMixture {
+    /// Fits every component count of `grid` with this estimator's other settings and ranks the
+    /// fits by BIC or AIC (free parameters: `DiscreteMixtureParameters.freeParameters`). A
+    /// failed candidate is listed with its error; when all fail the first error is thrown; a
+    /// monitor's stop stops the selection.
+    public func select<Element: GMMScalar>(_ X: Matrix<Element>, components grid: [Int], criterion: SelectionCriterion = .bic,
+                                            sampleWeights: [Double]? = nil,
+                                            monitor: MixtureFitMonitor<DiscreteMixtureParameters>? = nil,
+                                            progress: ((SelectionCandidate) -> Void)? = nil) throws -> DiscreteModelSelection {
+        guard !grid.isEmpty else { throw GaussianMixtureError.invalidArgument("Model selection needs at least one component count.") }
+        var candidates: [(SelectionCandidate, FittedDiscreteMixture?)] = []
+        var firstError: Error?
+        for k in grid {
+            var estimator = self
+            estimator.components = k
+            var candidate: SelectionCandidate
+            var model: FittedDiscreteMixture?
+            do {
+                let fitted = try estimator.fit(X, sampleWeights: sampleWeights, monitor: monitor)
+                let score = try fitted.score(X)
+                candidate = SelectionCandidate(components: k, covarianceType: .diag, value: fitted.criterion(criterion, score: score, rows: X.rows),
+                                               score: score, converged: fitted.converged, iterations: fitted.iterations,
+                                               failure: nil, holds: [], freeParameters: fitted.freeParameters)
+                model = fitted
+            } catch let stop as MixtureFitInterrupted<DiscreteMixtureParameters> {
+                throw stop
+            } catch {
+                firstError = firstError ?? error
+                candidate = SelectionCandidate(components: k, covarianceType: .diag, value: nil, score: nil, converged: false,
+                                               iterations: 0, failure: "\(error)", holds: [], freeParameters: 0)
+            }
+            candidate.family = family
+            progress?(candidate)
+            candidates.append((candidate, model))
+        }
+        let ranked = rankCandidates(candidates, plainRanking: true)
         guard let best = ranked.first?.1 else { throw firstError! }
-        return ModelSelection(criterion: criterion, ranking: ranked.map(\.0), best: best)
+        return DiscreteModelSelection(criterion: criterion, ranking: ranked.map(\.0), best: best)
     }
 }

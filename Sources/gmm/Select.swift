@@ -14,12 +14,15 @@ struct Select: ParsableCommand {
 
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
     @Option(name: .short, parsing: .unconditional, help: "Component counts: 4, 1...10, 2-6 or 2,4,8.") var k: String
+    @Option(help: "Component family: gaussian, bernoulli, categorical or poisson (see gmm fit --family).") var family = "gaussian"
     @Option(help: "Covariance types: a comma-separated list of full, diag, tied, spherical, or all.") var covariance = "full"
     @Option(help: "Ranking criterion: bic or aic.") var criterion = "bic"
     @Option(parsing: .unconditional, help: "Convergence threshold.") var tol = "1e-3"
     @Option(parsing: .unconditional, help: "Maximum EM iterations per fit.") var maxIter = "100"
     @Option(parsing: .unconditional, help: "Initializations per fit.") var nInit = "1"
     @Option(parsing: .unconditional, help: "Added to the covariance diagonals.") var regCovar = "1e-6"
+    @Option(parsing: .unconditional, help: "Bernoulli, categorical, Poisson: the prior's pseudo-count (0: maximum likelihood).") var pseudoCount = "1e-6"
+    @Option(help: "Categorical: categories per feature, e.g. 3,2,5 (default: each column's largest code + 1).") var categories: String?
     @Option(parsing: .unconditional, help: "Random seed.") var seed = "0"
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
     @Option(name: .short, help: "Best model output (JSON).") var output: String
@@ -28,6 +31,9 @@ struct Select: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func run() throws {
+        guard let family = MixtureFamily(rawValue: family.lowercased()) else {
+            throw CommandError("--family: '\(self.family)' is not one of gaussian, bernoulli, categorical, poisson")
+        }
         let grid = try parseComponents(k)
         let types = covariance.lowercased() == "all"
             ? CovarianceType.allCases
@@ -53,7 +59,33 @@ struct Select: ParsableCommand {
             if quiet { return }
             let value = c.value.map { String(format: "%.3f", $0) } ?? "failed"
             let held = c.holds.isEmpty ? "" : " (held up by reg_covar: \(c.holds.map(\.description).joined(separator: "; ")))"
-            printError("gmm: K=\(c.components) \(c.covarianceType.rawValue): \(rank.rawValue.uppercased()) \(value)\(held)")
+            printError("gmm: K=\(c.components) \(c.kind): \(rank.rawValue.uppercased()) \(value)\(held)")
+        }
+        if family != .gaussian {
+            guard covariance == "full" else { throw CommandError("--covariance: applies to Gaussian mixtures (this selection is --family \(family.rawValue))") }
+            guard self.regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
+            let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
+            let declared = try categories.map { text -> [Int] in
+                guard family == .categorical else { throw CommandError("--categories: applies to --family categorical") }
+                return try text.split(separator: ",", omittingEmptySubsequences: false).map { try OptionValue.int(String($0), option: "--categories", minimum: 1) }
+            }
+            let dm = DiscreteMixture(family: family, categories: declared, pseudoCount: alpha, tolerance: tol, maxIterations: maxIter,
+                                     initializations: nInit, seed: seed, threads: threads)
+            let monitor = MixtureFitMonitor<DiscreteMixtureParameters>(shouldStop: { Interruption.pending != 0 })
+            let selection: DiscreteModelSelection = try naming(data) {
+                switch X {
+                case .float64(let m): return try dm.select(m, components: grid, criterion: rank, monitor: monitor, progress: report)
+                case .float32(let m): return try dm.select(m, components: grid, criterion: rank, monitor: monitor, progress: report)
+                }
+            }
+            printRanking(selection.ranking, rank)
+            try ModelFile.write(selection.best, settings: ModelFile.Settings(tol: tol, regCovar: alpha, maxIter: maxIter, nInit: nInit,
+                                                                             initMethod: "kmeans", seed: seed), to: output)
+            if !quiet { printError("gmm: best: K=\(selection.best.components) \(family.rawValue), written to \(output)") }
+            return
+        }
+        guard pseudoCount == "1e-6", categories == nil else {
+            throw CommandError("\(categories == nil ? "--pseudo-count" : "--categories"): applies to --family bernoulli, categorical or poisson")
         }
         let selection: ModelSelection = try naming(data) {
             switch X {
@@ -63,16 +95,7 @@ struct Select: ParsableCommand {
                                                        plainRanking: plainRanking, monitor: stopOnSignal, progress: report)
             }
         }
-        print("rank  K    covariance  \(rank.rawValue.uppercased().padding(toLength: 16, withPad: " ", startingAt: 0))mean log-lik  iter  converged")
-        for (i, c) in selection.ranking.enumerated() {
-            let value = c.value.map { String(format: "%15.3f", $0) } ?? "         failed"
-            let score = c.score.map { String(format: "%12.6f", $0) } ?? "           -"
-            let line = String(format: "%4d  %-3d  ", i + 1, c.components) + c.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + "  \(value)  \(score)  " + String(format: "%4d", c.iterations) + "  \(c.converged ? "yes" : "no")"
-                + (c.failure.map { "  (\($0))" } ?? "")
-                + (c.holds.isEmpty ? "" : "  held up by reg_covar: " + c.holds.map(\.description).joined(separator: "; "))
-            print(line)
-        }
+        printRanking(selection.ranking, rank)
         let best = selection.best
         try ModelFile.write(best, settings: ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit,
                                                                initMethod: "kmeans", seed: seed), to: output)
@@ -84,6 +107,21 @@ struct Select: ParsableCommand {
                     : "gmm: warning: every candidate has a component held up by reg_covar; the best of them was written")
             }
         }
+    }
+}
+
+/// The ranked table of a selection on stdout.
+func printRanking(_ ranking: [SelectionCandidate], _ rank: SelectionCriterion) {
+    let header = ranking.first?.family == .gaussian ? "covariance" : "family    "
+    print("rank  K    \(header)  \(rank.rawValue.uppercased().padding(toLength: 16, withPad: " ", startingAt: 0))mean log-lik  iter  converged")
+    for (i, c) in ranking.enumerated() {
+        let value = c.value.map { String(format: "%15.3f", $0) } ?? "         failed"
+        let score = c.score.map { String(format: "%12.6f", $0) } ?? "           -"
+        let line = String(format: "%4d  %-3d  ", i + 1, c.components) + c.kind.padding(toLength: 10, withPad: " ", startingAt: 0)
+            + "  \(value)  \(score)  " + String(format: "%4d", c.iterations) + "  \(c.converged ? "yes" : "no")"
+            + (c.failure.map { "  (\($0))" } ?? "")
+            + (c.holds.isEmpty ? "" : "  held up by reg_covar: " + c.holds.map(\.description).joined(separator: "; "))
+        print(line)
     }
 }
 

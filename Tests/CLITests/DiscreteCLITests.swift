@@ -82,4 +82,19 @@ struct DiscreteCLITests {
         #expect(try GMMBinary.run(["fit"] + six + ["-o", "second.json", "--warm-start", "first.json"], in: dir).status == 0)
         #expect(try ModelFile.readDiscrete(dir.appendingPathComponent("second.json").path).parameters == whole.parameters)
     }
+
+    @Test func selectRanksComponentCountsOfAFamily() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let X = try Self.data(.bernoulli)
+        try NPY.write(X, to: dir.appendingPathComponent("x.npy").path)
+        let r = try GMMBinary.run(["select", "x.npy", "--family", "bernoulli", "-k", "1...3", "--seed", "2", "-o", "best.json", "-q"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let library = try DiscreteMixture(family: .bernoulli, seed: 2).select(X, components: [1, 2, 3])
+        #expect(try ModelFile.readDiscrete(dir.appendingPathComponent("best.json").path).parameters == library.best.parameters)
+        #expect(r.stdout.split(separator: "\n").count == 4 && r.stdout.contains("bernoulli"))
+        let bad = try GMMBinary.run(["select", "x.npy", "--family", "bernoulli", "-k", "2", "--covariance", "diag", "-o", "b.json"], in: dir)
+        #expect(bad.status == 1 && bad.stderr == "gmm: error: --covariance: applies to Gaussian mixtures (this selection is --family bernoulli)\n")
+    }
 }
+

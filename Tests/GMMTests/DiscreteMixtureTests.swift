@@ -262,4 +262,18 @@ struct DiscreteMixtureTests {
         #expect(second.parameters == whole.parameters)
         #expect(first.lowerBounds + second.lowerBounds == whole.lowerBounds)
     }
+
+    @Test(arguments: [MixtureFamily.bernoulli, .categorical, .poisson])
+    func selectionFindsTheGeneratingNumberOfComponents(family: MixtureFamily) throws {
+        let (X, _) = try Self.data(family, n: 4000)
+        let selection = try DiscreteMixture(family: family, initializations: 3, seed: 1).select(X, components: [1, 2, 3, 4, 5])
+        #expect(selection.best.components == 3, "\(family): \(selection.ranking.map { ($0.components, $0.value ?? .nan) })")
+        #expect(selection.ranking.allSatisfy { $0.kind == family.rawValue && $0.value != nil })
+        let values = selection.ranking.compactMap(\.value)
+        #expect(values == values.sorted())
+        for c in selection.ranking {
+            let p = Double(c.freeParameters), n = Double(X.rows)
+            #expect(abs(c.value! - (-2 * c.score! * n + p * log(n))) <= 1e-9 * abs(c.value!))
+        }
+    }
 }
