@@ -215,7 +215,7 @@ extension String {
 public struct FittedDiscreteMixture: Sendable {
     public let parameters: DiscreteMixtureParameters
     /// Mean log-likelihood of the last E-step of the best start (`lower_bound_`).
-    public let lowerBound: Double
+    public var lowerBound: Double
     /// Per-iteration lower bounds of the best start (`lower_bounds_`).
     public let lowerBounds: [Double]
     public let converged: Bool

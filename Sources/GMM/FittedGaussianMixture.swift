@@ -10,7 +10,7 @@ public struct FittedGaussianMixture: Sendable {
     /// Weights, means, covariances and precision Cholesky factors.
     public let parameters: GaussianMixtureParameters
     /// Mean log-likelihood of the last E-step of the best start (`lower_bound_`).
-    public let lowerBound: Double
+    public var lowerBound: Double
     /// Per-iteration lower bounds of the best start (`lower_bounds_`).
     public let lowerBounds: [Double]
     /// Whether the best start converged (`converged_`).

@@ -15,7 +15,7 @@ public protocol FittedMixture: Sendable {
     var freeParameters: Int { get }
     /// Threads used to evaluate (`nil`: OpenMP's default).
     var threads: Int? { get set }
-    var lowerBound: Double { get }
+    var lowerBound: Double { get set }
     var converged: Bool { get }
     var iterations: Int { get }
     var reseeds: [ReseedEvent] { get }

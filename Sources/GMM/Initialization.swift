@@ -92,7 +92,7 @@ struct Initializer {
             preconditionFailure("explicit parameters need no estimate")
         case .kmeansPlusPlus:
             let sample = seedingSample(rng: &rng)
-            return (oneHot(rows: kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 }), nil)
+            return (oneHot(rows: try kmeansPlusPlusRows(in: sample, rng: &rng).map { sample.rows?[$0] ?? $0 }), nil)
         case .randomFromData:
             var chosen = Set<Int>()
             var rows: [Int] = []
@@ -112,7 +112,7 @@ struct Initializer {
         case .kmeans:
             // Seed and converge on the sample first; the full data then need few iterations.
             let sample = seedingSample(rng: &rng)
-            let seeds = kmeansPlusPlusRows(in: sample, rng: &rng).flatMap { sample.data.row($0) }
+            let seeds = try kmeansPlusPlusRows(in: sample, rng: &rng).flatMap { sample.data.row($0) }
             var centers = try lloyd(on: sample.data, weights: sample.weights, from: seeds, rng: &rng)
             if sample.rows != nil { centers = try lloyd(on: data, weights: engine.weights, from: centers, rng: &rng) }
             let unit = GaussianModelBuffers(centers: centers, d: d, K: K, covariance: engine.covariance)
@@ -161,7 +161,7 @@ struct Initializer {
 
     /// Greedy k-means++ (as scikit-learn: 2 + ⌊ln K⌋ candidates per step, keep the one that
     /// lowers the weighted potential most; draws ∝ w·D²). Returns row indices into the sample.
-    func kmeansPlusPlusRows(in sample: SeedingSample, rng: inout SeededGenerator) -> [Int] {
+    func kmeansPlusPlusRows(in sample: SeedingSample, rng: inout SeededGenerator) throws -> [Int] {
         let candidates = sample.data
         let m = candidates.rows
         let w: [Double] = sample.weights ?? [Double](repeating: 1, count: m)
@@ -192,6 +192,7 @@ struct Initializer {
         let trials = 2 + Int(log(Double(K)))
         var bestDistances = distances
         while chosen.count < K {
+            try checkInterruption()  // K seeds of 2 + ln K passes each: minutes for large K
             var bestRow = -1, bestPotential = Double.infinity
             for _ in 0..<trials {
                 let row = draw { w[$0] * distances[$0] }

@@ -200,7 +200,8 @@ public struct GaussianMixtureParameters: Sendable, Equatable {
             for k in 0..<K {
                 for j in 0..<perComponent {
                     let v = covariances[k * perComponent + j]
-                    guard v > 0, v.isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
+                    // (1/v finite too: a precision of +inf would make every density NaN)
+                    guard v > 0, v.isFinite, (1 / v).isFinite else { throw GaussianMixtureError.illDefinedCovariance(component: k) }
                     U[k * perComponent + j] = 1 / v.squareRoot()
                     logDet[k] += Double(d / perComponent) * log(U[k * perComponent + j])
                 }

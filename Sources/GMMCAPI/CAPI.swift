@@ -14,24 +14,28 @@ let abiVersion: Int32 = 1
 
 // MARK: - Handles
 
-/// What every handle has: the message of its last failure, behind a lock (a reader on another
-/// thread sees a whole string), as a C string the handle owns.
+/// What every handle has: the message of the last failure of each thread that used it (as
+/// errno is per thread), C strings the handle owns. A thread's message changes only by that
+/// thread's next call on the handle, so the pointer it read stays valid until then, however
+/// many other threads use the same handle meanwhile.
 class Handle {
     private var mutex = pthread_mutex_t()
-    private var message: UnsafeMutablePointer<CChar> = strdup("")
+    private var messages: [pthread_t: UnsafeMutablePointer<CChar>] = [:]
+    nonisolated(unsafe) private static let empty: UnsafeMutablePointer<CChar> = strdup("")  // never written
 
     init() { pthread_mutex_init(&mutex, nil) }
 
     deinit {
-        free(message)
+        for m in messages.values { free(m) }
         pthread_mutex_destroy(&mutex)
     }
 
     func setError(_ text: String) {
-        let copy = strdup(text.split(separator: "\n").joined(separator: " "))
+        let me = pthread_self()
+        let copy = text.isEmpty ? nil : strdup(text.split(separator: "\n").joined(separator: " "))
         pthread_mutex_lock(&mutex)
-        let old = message
-        message = copy ?? strdup("")
+        let old = messages[me]
+        messages[me] = copy
         pthread_mutex_unlock(&mutex)
         free(old)
     }
@@ -39,7 +43,7 @@ class Handle {
     var errorPointer: UnsafePointer<CChar> {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        return UnsafePointer(message)
+        return UnsafePointer(messages[pthread_self()] ?? Self.empty)
     }
 }
 
@@ -92,11 +96,15 @@ final class ModelHandle: Handle {
     var any: (any FittedMixture)? { model ?? discrete }
 
     func set(_ fitted: any FittedMixture) {
+        var fitted = fitted
+        if fitted.threads == nil { fitted.threads = threadsSetting }
         model = fitted as? FittedGaussianMixture
         discrete = fitted as? FittedDiscreteMixture
     }
 
-    var threads: Int? { any?.threads }
+    /// gmm_model_set_threads's value, kept for models set or loaded later.
+    var threadsSetting: Int?
+    var threads: Int? { any?.threads ?? threadsSetting }
 }
 
 func estimator(_ p: OpaquePointer?) -> EstimatorHandle? {
@@ -167,6 +175,11 @@ enum Rows {
     init(_ X: UnsafeRawPointer?, _ dtype: Int32, _ n: Int64, _ d: Int64, _ stride: Int64) throws {
         guard n >= 0, d >= 0 else { throw CAPIError.value("n_samples and n_features must be non-negative (got \(n), \(d))") }
         guard stride >= d || n <= 1 else { throw CAPIError.value("row_stride (\(stride)) must be at least n_features (\(d))") }
+        // No buffer holds more than 2⁶⁰ bytes: larger shapes are mistakes (and would overflow).
+        let (span, overflow) = n.multipliedReportingOverflow(by: max(stride, d, 1))
+        guard !overflow, span <= Int64(1) << 57 else {
+            throw CAPIError.value("n_samples × row_stride (\(n) × \(max(stride, d))) is larger than any buffer can be")
+        }
         guard let X else {
             if n == 0 || d == 0 { self = .float64(Matrix(rows: Int(n), columns: Int(d))); return }
             throw CAPIError.value("X is NULL")
@@ -359,9 +372,19 @@ public func gmm_set_progress(_ p: OpaquePointer?,
 @_cdecl("gmm_set_checkpoint")
 public func gmm_set_checkpoint(_ p: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ every: Int64) -> Int32 {
     guarded(estimator(p)) {
+        let text = path.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard let text else { estimator(p)?.checkpointPath = nil; return }  // off (every is then unused)
         guard every >= 1 else { throw CAPIError.value("checkpoint_every must be at least 1, got \(every)") }
-        let text = path.map { String(cString: $0) }
-        estimator(p)?.checkpointPath = text?.isEmpty == false ? text : nil
+        // Refused now rather than when the first checkpoint is due: a directory or a device, or
+        // a directory that does not exist.
+        try FilePaths.checkOutput(text)
+        let slash = text.lastIndex(of: "/")
+        let directory = slash.map { String(text[..<$0]) } ?? "."
+        var info = stat()
+        guard stat(directory.isEmpty ? "/" : directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw DataFileError.cannotWrite(path: text, reason: "its directory does not exist")
+        }
+        estimator(p)?.checkpointPath = text
         estimator(p)?.checkpointEvery = Int(every)
     }
 }
@@ -593,6 +616,10 @@ func setParameters(_ p: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ k: Int6
         let typeName = try string(type, "covariance_type")
         guard let t = CovarianceType(rawValue: typeName) else { throw CAPIError.value("covariance_type must be full, tied, diag or spherical (got '\(typeName)')") }
         guard k >= 1, d >= 1, k < (1 << 31), d < (1 << 31) else { throw CAPIError.value("n_components and n_features must be positive (got \(k), \(d))") }
+        let (dd, o1) = d.multipliedReportingOverflow(by: d), (kdd, o2) = k.multipliedReportingOverflow(by: d * d)
+        guard !o1, !o2, (t == .full ? kdd : dd) <= Int64(1) << 34, k * d <= Int64(1) << 34 else {
+            throw CAPIError.value("n_components \(k) and n_features \(d) make parameters larger than any buffer can be")
+        }
         let count = t.storageCount(components: Int(k), features: Int(d))
         let parameters = try make(try array(weights, k, "weights"),
                                   Matrix(rows: Int(k), columns: Int(d), elements: try array(means, k * d, "means")),
@@ -609,8 +636,9 @@ public func gmm_model_set_threads(_ p: OpaquePointer?, _ threads: Int32) -> Int3
         guard threads >= 0 && Int(threads) <= Resources.maximumThreads else {
             throw CAPIError.value("threads must be in [0, \(Resources.maximumThreads)] (0: OpenMP's default), got \(threads)")
         }
-        m.model?.threads = threads == 0 ? nil : Int(threads)
-        m.discrete?.threads = threads == 0 ? nil : Int(threads)
+        m.threadsSetting = threads == 0 ? nil : Int(threads)
+        m.model?.threads = m.threadsSetting
+        m.discrete?.threads = m.threadsSetting
     }
 }
 
@@ -771,6 +799,10 @@ public func gmm_maximize(_ p: OpaquePointer?, _ statistics: UnsafePointer<Double
         let model = try fitted(m)
         let count = PartialStatistics.count(components: model.components, features: model.features, covarianceType: model.covarianceType)
         let values = try array(statistics, Int64(count), "statistics")
+        let total = values.prefix(model.components).reduce(0, +)
+        guard total > 0, total.isFinite else {
+            throw CAPIError.value("the statistics hold no weight (the N_k add up to \(total)): every partition was empty or weighted 0")
+        }
         let next = try model.parameters.maximized(from: PartialStatistics(values: values, logLikelihoodSum: 0, weightSum: 0), regCovar: regCovar)
         m.set(FittedGaussianMixture(parameters: next, threads: model.threads))
     }

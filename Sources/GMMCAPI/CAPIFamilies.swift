@@ -132,3 +132,15 @@ public func gmm_model_set_discrete(_ p: OpaquePointer?, _ family: UnsafePointer<
         m.set(FittedDiscreteMixture(parameters: parameters, threads: m.threads))
     }
 }
+
+@_cdecl("gmm_model_set_lower_bound")
+public func gmm_model_set_lower_bound(_ p: OpaquePointer?, _ lowerBound: Double) -> Int32 {
+    let m = modelHandle(p)
+    return guarded(m) {
+        guard let m else { return }
+        _ = try fittedAny(m)
+        guard !lowerBound.isNaN, lowerBound < .infinity else { throw CAPIError.value("lower_bound must be finite or -inf (got \(lowerBound))") }
+        m.model?.lowerBound = lowerBound
+        m.discrete?.lowerBound = lowerBound
+    }
+}

@@ -216,6 +216,22 @@ int main(void) {
     EXPECT(gmm_predict(model, wrong, GMM_FLOAT64, 10, 3, 3, labels) == GMM_E_VALUE);
     printf("error: %s\n", gmm_model_error(model));
 
+    /* Shapes no buffer can have, statistics with no weight, checkpoints off: clear codes. */
+    {
+        gmm_model *m = gmm_model_create();
+        EXPECT(gmm_model_set_parameters(m, "full", 1 << 20, 1 << 22, NULL, NULL, NULL) == GMM_E_VALUE);
+        EXPECT(gmm_predict(model, X, GMM_FLOAT64, (int64_t)1 << 62, D, (int64_t)1 << 62, labels) == GMM_E_VALUE);
+        printf("error: %s\n", gmm_model_error(model));
+        double zero_w[N] = {0}, stats[1024], ll, ws;
+        EXPECT(gmm_model_statistics_count(model) <= 1024);
+        CHECK(gmm_partial_statistics(model, X, GMM_FLOAT64, N, D, D, zero_w, stats, &ll, &ws));
+        EXPECT(gmm_maximize(model, stats, 1e-6) == GMM_E_VALUE);
+        printf("error: %s\n", gmm_model_error(model));
+        CHECK(gmm_set_checkpoint(est, NULL, 0));  /* off */
+        EXPECT(gmm_set_checkpoint(est, ".", 5) == GMM_E_IO);
+        gmm_model_destroy(m);
+    }
+
     /* A Poisson mixture of counts: the same estimator calls after gmm_set_family. */
     {
         enum { NC = 2000, DC = 2 };

@@ -41,6 +41,20 @@ def _check_shape(param, param_shape, name):
         raise ValueError("The parameter '%s' should have the shape of %s, but got %s" % (name, param_shape, param.shape))
 
 
+def _clamped(value):
+    """An int for the engine's int64: counts beyond 2**62 (iterations, starts) are as good as
+    endless and are kept at that, instead of wrapping around."""
+    return min(int(value), 1 << 62)
+
+
+def _path(path):
+    """A path as bytes; an embedded NUL is refused, as open() does."""
+    encoded = os.fsencode(path)
+    if b"\x00" in encoded:
+        raise ValueError("embedded null byte")
+    return encoded
+
+
 class _EngineMixture(DensityMixin, BaseEstimator):
     """Base of the estimators: subclasses define ``_configure_family(e, k, d)``,
     ``_set_fitted(model, dtype)``, ``_native_model()`` and ``_n_parameters()``."""
@@ -92,17 +106,17 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         # A warm start continues the fitted model whatever n_components says now (as
         # scikit-learn, which skips its initialization and keeps the fitted shapes).
         k, d = (warm.shape()[0] if warm is not None else self.n_components), X.shape[1]
-        e.call("gmm_set_n_components", k)
+        e.call("gmm_set_n_components", _clamped(k))
         e.call("gmm_set_tol", float(self.tol))
-        e.call("gmm_set_max_iter", int(self.max_iter))
-        e.call("gmm_set_n_init", int(self.n_init))
+        e.call("gmm_set_max_iter", _clamped(self.max_iter))
+        e.call("gmm_set_n_init", _clamped(self.n_init))
         e.call("gmm_set_init_params", self.init_params.encode())
         e.call("gmm_set_threads", int(self.threads or 0))
         e.call("gmm_set_on_degenerate", self.on_degenerate.encode())
         if self.checkpoint is not None:
-            e.call("gmm_set_checkpoint", os.fsencode(self.checkpoint), int(self.checkpoint_every))
+            e.call("gmm_set_checkpoint", _path(self.checkpoint), _clamped(self.checkpoint_every))
         if resume is not None:
-            e.call("gmm_set_resume", os.fsencode(resume))
+            e.call("gmm_set_resume", _path(resume))
         if self.random_state is None and resume is not None:
             seed = None  # the checkpoint's
         elif self.random_state is None:
@@ -261,7 +275,7 @@ class _EngineMixture(DensityMixin, BaseEstimator):
     def save_model(self, path):
         """Writes the fitted model in the command line's JSON format ("swift-gmm/1")."""
         check_is_fitted(self)
-        self._native_model().call("gmm_model_save", os.fsencode(path))
+        self._native_model().call("gmm_model_save", _path(path))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

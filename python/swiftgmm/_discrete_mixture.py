@@ -84,6 +84,8 @@ class _DiscreteMixture(_EngineMixture):
             model.set_discrete(self._family, weights / weights.sum(), current[1], self._categories_or_none())
             if self.threads:
                 model.call("gmm_model_set_threads", int(self.threads))
+            # A warm start takes lower_bound_ as its first "previous" value, as scikit-learn's.
+            model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
             self._model, self._synced = model, self._attribute_snapshot()
         return model
 
@@ -114,6 +116,7 @@ class _DiscreteMixture(_EngineMixture):
             self._model.set_discrete(self._family, parameters[0], parameters[1], self._categories_or_none())
             if self.threads:
                 self._model.call("gmm_model_set_threads", int(self.threads))
+            self._model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
 
 
 class _MeansMixture(_DiscreteMixture):

@@ -162,6 +162,8 @@ class GaussianMixture(_EngineMixture):
             model.set_parameters_cholesky(self.covariance_type, weights / weights.sum(), self.means_, self.precisions_cholesky_)
             if self.threads:
                 model.call("gmm_model_set_threads", int(self.threads))
+            # A warm start takes lower_bound_ as its first "previous" value, as scikit-learn's.
+            model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
             self._model, self._synced = model, self._attribute_snapshot()
         return model
 
@@ -198,3 +200,4 @@ class GaussianMixture(_EngineMixture):
             self._model.set_parameters(*parameters)
             if self.threads:
                 self._model.call("gmm_model_set_threads", int(self.threads))
+            self._model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))

@@ -58,6 +58,7 @@ _signatures = {
     "gmm_model_lower_bounds": ([_p, _pf64, _i64, _pi64], _i32),
     "gmm_model_set_parameters": ([_p, _str, _i64, _i64, _pf64, _pf64, _pf64], _i32),
     "gmm_model_set_parameters_cholesky": ([_p, _str, _i64, _i64, _pf64, _pf64, _pf64], _i32),
+    "gmm_model_set_lower_bound": ([_p, _f64], _i32),
     "gmm_set_family": ([_p, _str], _i32), "gmm_set_pseudo_count": ([_p, _f64], _i32),
     "gmm_set_categories": ([_p, _pi64, _i64], _i32), "gmm_model_family": ([_p, ctypes.POINTER(_str)], _i32),
     "gmm_model_coded_features": ([_p], _i64), "gmm_model_categories": ([_p, _pi64], _i32),
@@ -163,6 +164,8 @@ def fit_interruptibly(estimator, *args):
     def work():
         try:
             outcome["code"] = _lib.gmm_fit(estimator.handle, *args)
+            # Messages are per thread: read on the thread that made the call.
+            outcome["message"] = _lib.gmm_estimator_error(estimator.handle)
         finally:
             done.set()
 
@@ -182,20 +185,23 @@ def fit_interruptibly(estimator, *args):
                 while not done.wait(0.05):
                     pass
                 break
-            except KeyboardInterrupt as interrupt:  # raised by a handler of the user's
+            except BaseException as interrupt:  # KeyboardInterrupt, or what a signal handler of the user's raises
+                # (a timeout, SystemExit): the fit stops at its next check and is waited for, so it
+                # never runs on after the objects it writes to are gone.
                 interrupts.append(interrupt)
                 _lib.gmm_request_stop(estimator.handle)
         worker.join()
     finally:
         if ours:
             signal.signal(signal.SIGINT, previous)
-    code = outcome.get("code", GMM_E_INTERNAL)
+    code, message = outcome.get("code", GMM_E_INTERNAL), outcome.get("message", b"the fit did not return")
     if interrupts:
         interrupt = interrupts[0]
-        if code == GMM_STOPPED:
-            interrupt.add_note("swiftgmm: " + _lib.gmm_estimator_error(estimator.handle).decode("utf-8", "replace"))
+        if message:  # where the state was saved, or why it could not be
+            interrupt.add_note("swiftgmm: " + message.decode("utf-8", "replace"))
         raise interrupt
-    estimator.check(code)
+    if code != GMM_SUCCESS:
+        _raise(code, message)
 
 
 class Model:

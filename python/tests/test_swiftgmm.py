@@ -494,3 +494,104 @@ def test_discrete_checkpoint_resume_and_warm_start(tmp_path):
         warm = PoissonMixture(2, tol=0, max_iter=6, random_state=3, warm_start=True).fit(X)
         warm.fit(X)
     np.testing.assert_array_equal(warm.means_, whole.means_)
+
+
+# ---- found by an adversarial review ----
+
+def test_predict_proba_follows_the_fitted_components_not_n_components():
+    X = blobs()
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    expected = gm.predict_proba(X)
+    for k in (1, 5):
+        gm.set_params(n_components=k)  # no refit: scikit-learn keeps using the fitted parameters
+        np.testing.assert_array_equal(gm.predict_proba(X), expected)
+
+
+def test_an_exception_from_a_signal_handler_stops_the_fit_before_it_is_raised():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        pytest.skip("needs the main thread and setitimer")
+    X = np.random.default_rng(1).normal(size=(60000, 8))
+
+    def on_alarm(signum, frame):
+        raise TimeoutError("too long")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(TimeoutError):
+            GaussianMixture(12, random_state=0, max_iter=100000, tol=0).fit(X)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    # The fit was stopped and waited for: no helper thread runs on.
+    assert not [t for t in threading.enumerate() if t.name == "swiftgmm-fit"]
+    assert GaussianMixture(2, random_state=0).fit(X[:1000]).converged_
+
+
+def test_error_messages_are_intact_when_threads_share_an_estimator():
+    X = blobs()
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    bad = np.array([[1e300, 0.0, 0.0]])
+    messages, stop = [], threading.Event()
+
+    def good():
+        while not stop.is_set():
+            gm.predict(X[:4])
+
+    workers = [threading.Thread(target=good) for _ in range(2)]
+    for w in workers:
+        w.start()
+    try:
+        for _ in range(3000):
+            try:
+                gm.predict(bad)
+            except ValueError as error:
+                messages.append(str(error))
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert len(set(messages)) == 1 and "1e+300 at row 0, column 0" in messages[0], set(messages)
+
+
+def test_outputs_never_replace_devices_and_symlinks_are_written_through(tmp_path):
+    X = blobs()
+    gm = GaussianMixture(2, random_state=0).fit(X)
+    if os.path.exists("/dev/null"):
+        with pytest.raises(OSError, match="is not a regular file"):
+            gm.save_model("/dev/null")
+        assert not os.path.isfile("/dev/null")
+        with pytest.raises(OSError, match="is not a regular file"):
+            GaussianMixture(2, checkpoint="/dev/null").fit(X)
+    with pytest.raises(OSError, match="is a directory"):
+        GaussianMixture(2, checkpoint=tmp_path).fit(X)
+    with pytest.raises(OSError, match="its directory does not exist"):
+        GaussianMixture(2, checkpoint=tmp_path / "missing" / "c.json").fit(X)
+    target = tmp_path / "model.json"
+    target.write_text("old")
+    (tmp_path / "link.json").symlink_to(target)
+    gm.save_model(tmp_path / "link.json")
+    assert (tmp_path / "link.json").is_symlink() and json.loads(target.read_text())["n_components"] == 2
+    with pytest.raises(ValueError, match="embedded null byte"):
+        gm.save_model(str(tmp_path / "a\x00b"))
+    with pytest.raises(ValueError, match="embedded null byte"):
+        GaussianMixture(2).fit(X, resume=str(tmp_path / "a\x00b"))
+
+
+def test_huge_counts_are_honoured_not_wrapped():
+    X = blobs()
+    gm = GaussianMixture(3, max_iter=2**64, random_state=0).fit(X)
+    assert gm.converged_ and gm.n_iter_ > 0
+    GaussianMixture(3, checkpoint_every=2**64, random_state=0).fit(X)
+
+
+def test_a_warm_start_after_pickling_continues_as_the_original():
+    X = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        g = GaussianMixture(2, random_state=0, warm_start=True, max_iter=3).fit(X)
+        h = pickle.loads(pickle.dumps(g))
+        g.fit(X)
+        h.fit(X)
+    assert g.n_iter_ == h.n_iter_ and g.lower_bounds_ == h.lower_bounds_
+    np.testing.assert_array_equal(g.means_, h.means_)

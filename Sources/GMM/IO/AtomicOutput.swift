@@ -9,6 +9,8 @@ import Darwin
 /// (or fails) before `commit()` removes its temporary file, so no partial output is left.
 public final class AtomicOutput {
     public let path: String
+    /// Where the file lands: `path`, or the file a symbolic link at `path` points to.
+    private let target: String
     private let temporaryPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
@@ -16,11 +18,24 @@ public final class AtomicOutput {
     private let directory: String
     private static let bufferSize = 1 << 20
 
+    /// Refuses a target that is a directory, a device, a FIFO or a socket (a rename would
+    /// replace it); a symbolic link is written through (its target is replaced, the link kept).
     public init(path: String) throws {
         self.path = path
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        try FilePaths.checkOutput(path)
+        var target = path
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realpath(path, nil) else {
+                throw DataFileError.cannotWrite(path: path, reason: "is a symbolic link to a missing file")
+            }
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        self.target = target
+        let slash = target.lastIndex(of: "/")
+        let directory = slash.map { String(target[..<$0]) } ?? "."
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
         guard !name.isEmpty else { throw DataFileError.cannotWrite(path: path, reason: "no file name") }
         self.directory = directory.isEmpty ? "/" : directory
         temporaryPath = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -53,7 +68,7 @@ public final class AtomicOutput {
         guard fsync(fd) == 0 else { throw failure() }
         close(fd)
         fd = -1
-        guard rename(temporaryPath, path) == 0 else { throw failure() }
+        guard rename(temporaryPath, target) == 0 else { throw failure() }
         committed = true
         // Make the rename itself durable (best effort: some file systems refuse a directory fsync).
         let directory = open(self.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -71,7 +71,8 @@ const char *gmm_version(void);
  *  NULL only when memory is exhausted. */
 gmm_estimator *gmm_estimator_create(void);
 void gmm_estimator_destroy(gmm_estimator *estimator);
-/** The last failure's message on this estimator ("" when none). */
+/** The last failure's message on this estimator ("" when none), per thread: it stays valid
+ *  until this thread's next call on the estimator, whatever other threads do with it. */
 const char *gmm_estimator_error(const gmm_estimator *estimator);
 
 /* Setters check their value (GMM_E_VALUE with scikit-learn's message when out of range). */
@@ -103,7 +104,8 @@ gmm_code gmm_set_progress(gmm_estimator *estimator, gmm_progress_fn callback, vo
 /** Checkpoints, as the command line's --checkpoint: with a path, the fit saves its state there
  *  (JSON, written atomically) every `every` iterations (>= 1) and when it is stopped (by the
  *  progress callback or gmm_request_stop; gmm_fit then returns GMM_STOPPED and its message
- *  names the file). NULL or "" turns them off. */
+ *  names the file). NULL or "" turns them off (`every` is then ignored). A path that is a
+ *  directory or a device, or whose directory does not exist, is refused here (GMM_E_IO). */
 gmm_code gmm_set_checkpoint(gmm_estimator *estimator, const char *path, int64_t every);
 /** Makes the following fits continue the fit saved in this checkpoint (NULL or "": start
  *  afresh). The data, sample weights and settings must be those of the saved fit (GMM_E_VALUE
@@ -134,7 +136,7 @@ gmm_code gmm_fit(gmm_estimator *estimator, const void *X, gmm_dtype dtype, int64
 /** An empty (not fitted) model; fill it with gmm_fit, gmm_model_load or gmm_model_set_parameters. */
 gmm_model *gmm_model_create(void);
 void gmm_model_destroy(gmm_model *model);
-/** The last failure's message on this model ("" when none). */
+/** The last failure's message on this model ("" when none), per thread (as the estimator's). */
 const char *gmm_model_error(const gmm_model *model);
 /** 1 when the model has parameters, else 0. */
 int gmm_model_is_fitted(const gmm_model *model);
@@ -165,8 +167,11 @@ gmm_code gmm_model_set_parameters(gmm_model *model, const char *covariance_type,
 gmm_code gmm_model_set_parameters_cholesky(gmm_model *model, const char *covariance_type, int64_t n_components,
                                            int64_t n_features, const double *weights, const double *means,
                                            const double *precisions_cholesky);
-/** Threads for evaluations (0: OpenMP's default). */
+/** Threads for evaluations (0: OpenMP's default); kept for parameters set or loaded later. */
 gmm_code gmm_model_set_threads(gmm_model *model, int32_t threads);
+/** Sets the lower bound a warm start from this model takes as its first "previous" value
+ *  (scikit-learn's lower_bound_; -inf: none), e.g. after gmm_model_set_parameters. */
+gmm_code gmm_model_set_lower_bound(gmm_model *model, double lower_bound);
 
 /* Evaluation of n_samples rows (see the conventions) into caller buffers; the data must have
  * the model's n_features (scikit-learn's message otherwise). */
