@@ -475,7 +475,7 @@ struct SklearnCaseRobustnessTests {
         var iterations = 0
         var saved: FitCheckpoint?
         do {
-            _ = try gm.fit(X, monitor: FitMonitor(shouldStop: { iterations >= 3 })) { _ in iterations += 1 }
+            _ = try gm.fit(X, monitor: FitMonitor(shouldStop: { iterations >= 3 })) { if $0.iteration > 0 { iterations += 1 } }
         } catch let stop as FitInterrupted { saved = stop.checkpoint }
         let checkpoint = try #require(saved)
         #expect(checkpoint.settings.initialization.hasPrefix("kmeans+start:"))

@@ -9,7 +9,7 @@ import Darwin
 /// (or fails) before `commit()` removes its temporary file, so no partial output is left.
 public final class AtomicOutput {
     public let path: String
-    /// Where the file lands: `path`, or the file a symbolic link at `path` points to.
+    /// Where the file lands (`path`).
     private let target: String
     private let temporaryPath: String
     private var fd: Int32
@@ -19,19 +19,12 @@ public final class AtomicOutput {
     private static let bufferSize = 1 << 20
 
     /// Refuses a target that is a directory, a device, a FIFO or a socket (a rename would
-    /// replace it); a symbolic link is written through (its target is replaced, the link kept).
+    /// replace it). A symbolic link at `path` is replaced by the file, as `sed -i` does: the
+    /// file it pointed to is never modified through it.
     public init(path: String) throws {
         self.path = path
         try FilePaths.checkOutput(path)
-        var target = path
-        var info = stat()
-        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
-            guard let resolved = realpath(path, nil) else {
-                throw DataFileError.cannotWrite(path: path, reason: "is a symbolic link to a missing file")
-            }
-            target = String(cString: resolved)
-            free(resolved)
-        }
+        let target = path
         self.target = target
         let slash = target.lastIndex(of: "/")
         let directory = slash.map { String(target[..<$0]) } ?? "."
