@@ -155,9 +155,7 @@ struct DiscreteEMFamily: MixtureEMFamily {
     let constant: Double
     let dataMean: LazyBox<[Double]>
 
-    func reseeded(inIteration iteration: Int) -> Bool {
-        log.events.contains { $0.initialization == log.initialization && $0.iteration == iteration }
-    }
+    func reseeded(inIteration iteration: Int) -> Bool { log.reseeded(inIteration: iteration) }
 
     func step(from parameters: DiscreteMixtureParameters) throws -> (meanLogLikelihood: Double, next: DiscreteMixtureParameters) {
         let (A, b) = parameters.linearForm()

@@ -114,30 +114,15 @@ public struct DiscreteMixture: Sendable {
         typealias E = GaussianMixtureError
         let name = family.estimatorName
         guard family != .gaussian else { throw E.invalidArgument("DiscreteMixture fits bernoulli, categorical or poisson mixtures; use GaussianMixture.") }
-        guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter of \(name) must be an int in the range [1, inf). Got \(components) instead.") }
-        guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter of \(name) must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
-        guard pseudoCount >= 0, pseudoCount.isFinite else { throw E.invalidArgument("The 'pseudo_count' parameter of \(name) must be a float in the range [0.0, inf). Got \(pseudoCount) instead.") }
-        guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter of \(name) must be an int in the range [0, inf). Got \(maxIterations) instead.") }
-        guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter of \(name) must be an int in the range [1, inf). Got \(initializations) instead.") }
-        if let t = threads, t < 1 || t > Resources.maximumThreads {
-            throw E.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a fit down.")
-        }
+        try checkFitSettings(name, components: components, tolerance: tolerance, regularization: ("pseudo_count", pseudoCount),
+                             maxIterations: maxIterations, initializations: initializations, threads: threads)
         if case .parameters = initialization {
             throw E.invalidArgument("Give a discrete mixture's starting values as initialParameters.")
         }
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 2) }
         guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
         let categories = try DiscreteData.check(X, family: family, declared: initialParameters.map { $0.family == .categorical ? $0.categories : nil } ?? self.categories)
-        var samples = X.rows
-        if let w = sampleWeights {
-            guard w.count == X.rows else { throw E.invalidArgument("sample_weight has \(w.count) values, but X has \(X.rows) rows.") }
-            for (row, value) in w.enumerated() where !(value >= 0 && value.isFinite) {
-                throw E.invalidArgument("sample_weight[\(row)] = \(value): weights must be finite and non-negative.")
-            }
-            samples = w.lazy.filter { $0 > 0 }.count
-            guard samples > 0 else { throw E.invalidArgument("sample_weight is zero for every row.") }
-        }
-        guard samples >= components else { throw E.tooFewSamples(samples: samples, components: components) }
+        try checkSampleWeights(sampleWeights, rows: X.rows, components: components)
         if let p = initialParameters {
             guard p.family == family else { throw E.invalidArgument("The initial parameters are those of a \(p.family.rawValue) mixture, but the estimator fits a \(family.rawValue) mixture.") }
             guard p.components == components else { throw GaussianMixtureParameters.shapeError("weights", expected: [components], got: [p.components]) }
@@ -250,13 +235,6 @@ public struct FittedDiscreteMixture: Sendable {
     public var means: Matrix<Double> { parameters.means }
     public var freeParameters: Int { parameters.freeParameters }
 
-    /// Most probable component of each row.
-    public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
-        var labels = [Int32](repeating: 0, count: X.rows)
-        try labels.withUnsafeMutableBufferPointer { try predict(X, into: $0) }
-        return labels
-    }
-
     public func predict<Element: GMMScalar>(_ X: Matrix<Element>, into labels: UnsafeMutableBufferPointer<Int32>) throws {
         try requireCount(labels.count, X.rows, "labels")
         _ = try evaluate(X, PassOutputs(labels: labels.baseAddress))
@@ -273,40 +251,11 @@ public struct FittedDiscreteMixture: Sendable {
         if family == .poisson { DiscreteData.addRowConstants(X, to: logLikelihoods) }
     }
 
-    private func requireCount(_ count: Int, _ expected: Int, _ name: String) throws {
-        guard count == expected else { throw GaussianMixtureError.invalidArgument("\(name) has \(count) entries; expected \(expected)") }
-    }
-
-    /// Responsibilities: an N×K matrix whose rows sum to 1.
-    public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double> {
-        try Resources.requireMemory(8 * Double(X.rows) * Double(components), for: "An N × K matrix of responsibilities (\(X.rows) × \(components))",
-                                    advice: "predict in chunks of rows")
-        var out = Matrix<Double>(rows: X.rows, columns: components)
-        try out.withUnsafeMutableBufferPointer { try predictProbabilities(X, into: $0) }
-        return out
-    }
-
-    /// log Σₖ πₖ p(xₙ | k) per row (Poisson: with −Σ log xᵢ!).
-    public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double] {
-        var out = [Double](repeating: 0, count: X.rows)
-        try out.withUnsafeMutableBufferPointer { try scoreSamples(X, into: $0) }
-        return out
-    }
 
     /// Mean log-likelihood per row.
     public func score<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
         let sum = try evaluate(X, PassOutputs())
         return (sum + DiscreteData.constant(X, family: family, weights: nil)) / Double(X.rows)
-    }
-
-    /// −2·score·N + p·ln N.
-    public func bic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
-        -2 * (try score(X)) * Double(X.rows) + Double(freeParameters) * log(Double(X.rows))
-    }
-
-    /// −2·score·N + 2p.
-    public func aic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
-        -2 * (try score(X)) * Double(X.rows) + 2 * Double(freeParameters)
     }
 
     private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {

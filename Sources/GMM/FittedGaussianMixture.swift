@@ -73,28 +73,12 @@ public struct FittedGaussianMixture: Sendable {
     // Every evaluation throws `.notEnoughSamples` for no rows, `.noFeatures` for no columns and
     // `.featureMismatch` for the wrong number of features (scikit-learn's checks and texts).
 
-    /// Most probable component of each row.
-    public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
-        var labels = [Int32](repeating: 0, count: X.rows)
-        try labels.withUnsafeMutableBufferPointer { try predict(X, into: $0) }
-        return labels
-    }
-
     /// Writes the most probable component of each row into `labels` (X.rows entries, caller
     /// owned; nothing else is allocated beyond the pass's scratch). Throws `.invalidArgument`
     /// when `labels` has another length.
     public func predict<Element: GMMScalar>(_ X: Matrix<Element>, into labels: UnsafeMutableBufferPointer<Int32>) throws {
         try requireCount(labels.count, X.rows, "labels")
         _ = try evaluate(X, PassOutputs(labels: labels.baseAddress))
-    }
-
-    /// Responsibilities: an N×K matrix whose rows sum to 1.
-    public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double> {
-        try Resources.requireMemory(8 * Double(X.rows) * Double(components), for: "An N × K matrix of responsibilities (\(X.rows) × \(components))",
-                                    advice: "predict in chunks of rows (the command line streams them)")
-        var out = Matrix<Double>(rows: X.rows, columns: components)
-        try out.withUnsafeMutableBufferPointer { try predictProbabilities(X, into: $0) }
-        return out
     }
 
     /// Writes the responsibilities, row-major X.rows × K (each row sums to 1), into the
@@ -104,13 +88,6 @@ public struct FittedGaussianMixture: Sendable {
         _ = try evaluate(X, PassOutputs(responsibilities: responsibilities.baseAddress))
     }
 
-    /// log Σₖ πₖ N(xₙ | μₖ, Σₖ) per row.
-    public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double] {
-        var out = [Double](repeating: 0, count: X.rows)
-        try out.withUnsafeMutableBufferPointer { try scoreSamples(X, into: $0) }
-        return out
-    }
-
     /// Writes log Σₖ πₖ N(xₙ | μₖ, Σₖ) of each row (natural log) into the caller's
     /// `logLikelihoods` (X.rows entries). Throws `.invalidArgument` when it has another length.
     public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>, into logLikelihoods: UnsafeMutableBufferPointer<Double>) throws {
@@ -118,31 +95,14 @@ public struct FittedGaussianMixture: Sendable {
         _ = try evaluate(X, PassOutputs(logLikelihoods: logLikelihoods.baseAddress))
     }
 
-    private func requireCount(_ count: Int, _ expected: Int, _ name: String) throws {
-        guard count == expected else {
-            throw GaussianMixtureError.invalidArgument("\(name) has \(count) entries; expected \(expected)")
-        }
-    }
-
     /// Mean log-likelihood per row.
     public func score<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
         try evaluate(X, PassOutputs()) / Double(X.rows)
     }
 
-    /// Bayesian information criterion: −2·score·N + p·ln N.
-    public func bic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
-        information(.bic, score: try score(X), rows: X.rows)
-    }
-
-    /// Akaike information criterion: −2·score·N + 2p.
-    public func aic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
-        information(.aic, score: try score(X), rows: X.rows)
-    }
-
-    /// BIC or AIC from a mean log-likelihood over `rows` points.
+    /// BIC or AIC from a mean log-likelihood over `rows` points (see `criterion`).
     public func information(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
-        let n = Double(rows), p = Double(freeParameters)
-        return -2 * score * n + (criterion == .bic ? p * log(n) : 2 * p)
+        self.criterion(criterion, score: score, rows: rows)
     }
 
     /// `n` seeded draws from the fitted mixture and their component labels. Throws

@@ -33,17 +33,40 @@ public protocol FittedMixture: Sendable {
     func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>, into logLikelihoods: UnsafeMutableBufferPointer<Double>) throws
     /// `n` seeded draws and their components.
     func sample(_ n: Int, seed: UInt64) throws -> (points: Matrix<Double>, labels: [Int32])
-    /// Most probable component of each row.
-    func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32]
-    /// Responsibilities, N × K.
-    func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double>
-    /// log p(xₙ) per row.
-    func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double]
     /// Mean log-likelihood per row.
     func score<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double
 }
 
 extension FittedMixture {
+    /// Most probable component of each row.
+    public func predict<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Int32] {
+        var labels = [Int32](repeating: 0, count: X.rows)
+        try labels.withUnsafeMutableBufferPointer { try predict(X, into: $0) }
+        return labels
+    }
+
+    /// Responsibilities: an N×K matrix whose rows sum to 1.
+    public func predictProbabilities<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Matrix<Double> {
+        try Resources.requireMemory(8 * Double(X.rows) * Double(components), for: "An N × K matrix of responsibilities (\(X.rows) × \(components))",
+                                    advice: "predict in chunks of rows (the command line streams them)")
+        var out = Matrix<Double>(rows: X.rows, columns: components)
+        try out.withUnsafeMutableBufferPointer { try predictProbabilities(X, into: $0) }
+        return out
+    }
+
+    /// log p(xₙ) of each row.
+    public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>) throws -> [Double] {
+        var out = [Double](repeating: 0, count: X.rows)
+        try out.withUnsafeMutableBufferPointer { try scoreSamples(X, into: $0) }
+        return out
+    }
+
+    /// Bayesian information criterion: −2·score·N + p·ln N.
+    public func bic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double { criterion(.bic, score: try score(X), rows: X.rows) }
+
+    /// Akaike information criterion: −2·score·N + 2p.
+    public func aic<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double { criterion(.aic, score: try score(X), rows: X.rows) }
+
     /// BIC (−2·score·N + p·ln N) or AIC (−2·score·N + 2p) from a mean log-likelihood over `rows` points.
     public func criterion(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
         let n = Double(rows), p = Double(freeParameters)
@@ -72,4 +95,9 @@ extension ModelFile {
         let family = try self.family(object(bytes, path: path)) { .model(path: path, reason: $0) }
         return family == .gaussian ? try decode(bytes, path: path) : try decodeDiscrete(bytes, path: path)
     }
+}
+
+/// Throws `.invalidArgument` when a caller's output buffer has another length than expected.
+func requireCount(_ count: Int, _ expected: Int, _ name: String) throws {
+    guard count == expected else { throw GaussianMixtureError.invalidArgument("\(name) has \(count) entries; expected \(expected)") }
 }

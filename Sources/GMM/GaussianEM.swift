@@ -34,6 +34,11 @@ final class ReseedLog {
     var events: [ReseedEvent] = []
     var initialization = 0
     var iteration = 0
+
+    /// True when the current start re-seeded a component in the M-step of `iteration`.
+    func reseeded(inIteration iteration: Int) -> Bool {
+        events.contains { $0.initialization == initialization && $0.iteration == iteration }
+    }
 }
 
 /// Statistics of one pass, accumulated about `shift` (see `PassTotals`), copied out of the
@@ -101,9 +106,7 @@ struct GaussianEMFamily: MixtureEMFamily {
     /// iterations (a mean moving a few standard deviations) stay far below.
     var cancellationRatio: Double { engine.data.isFloat32 ? 1e-4 : 1e-8 }
 
-    func reseeded(inIteration iteration: Int) -> Bool {
-        log.events.contains { $0.initialization == log.initialization && $0.iteration == iteration }
-    }
+    func reseeded(inIteration iteration: Int) -> Bool { log.reseeded(inIteration: iteration) }
 
     func step(from parameters: GaussianMixtureParameters) throws -> (meanLogLikelihood: Double, next: GaussianMixtureParameters) {
         let model = GaussianModelBuffers(parameters)

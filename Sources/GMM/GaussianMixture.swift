@@ -202,27 +202,12 @@ public struct GaussianMixture: Sendable {
     /// not too large, not all the same point); returns the per-column ranges.
     private func validate<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?) throws -> (lo: [Double], hi: [Double]) {
         typealias E = GaussianMixtureError
-        guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter of GaussianMixture must be an int in the range [1, inf). Got \(components) instead.") }
-        guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter of GaussianMixture must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
-        guard regCovar >= 0, regCovar.isFinite else { throw E.invalidArgument("The 'reg_covar' parameter of GaussianMixture must be a float in the range [0.0, inf). Got \(regCovar) instead.") }
-        guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter of GaussianMixture must be an int in the range [0, inf). Got \(maxIterations) instead.") }
-        guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter of GaussianMixture must be an int in the range [1, inf). Got \(initializations) instead.") }
-        if let t = threads, t < 1 || t > Resources.maximumThreads {
-            throw E.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a fit down.")
-        }
+        try checkFitSettings("GaussianMixture", components: components, tolerance: tolerance, regularization: ("reg_covar", regCovar),
+                             maxIterations: maxIterations, initializations: initializations, threads: threads)
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 2) }
         guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
         let (lo, hi) = try X.checkedRanges()
-        var samples = X.rows
-        if let w = sampleWeights {
-            guard w.count == X.rows else { throw E.invalidArgument("sample_weight has \(w.count) values, but X has \(X.rows) rows.") }
-            for (row, value) in w.enumerated() where !(value >= 0 && value.isFinite) {
-                throw E.invalidArgument("sample_weight[\(row)] = \(value): weights must be finite and non-negative.")
-            }
-            samples = w.lazy.filter { $0 > 0 }.count
-            guard samples > 0 else { throw E.invalidArgument("sample_weight is zero for every row.") }
-        }
-        guard samples >= components else { throw E.tooFewSamples(samples: samples, components: components) }
+        try checkSampleWeights(sampleWeights, rows: X.rows, components: components)
         try X.checkMagnitude((lo, hi))
         let spread = zip(lo, hi).map { $1 - $0 }.max()!
         guard spread > 0 else { throw E.identicalSamples(samples: X.rows) }
@@ -246,4 +231,37 @@ public struct GaussianMixture: Sendable {
 extension Double {
     /// The value when finite, else nil.
     var finiteOrNil: Double? { isFinite ? self : nil }
+}
+
+/// scikit-learn's checks (and texts) of the settings every family shares; `estimator` names it
+/// and `regularization` is reg_covar or the pseudo-count.
+func checkFitSettings(_ estimator: String, components: Int, tolerance: Double, regularization: (name: String, value: Double),
+                      maxIterations: Int, initializations: Int, threads: Int?) throws {
+    typealias E = GaussianMixtureError
+    guard components >= 1 else { throw E.invalidArgument("The 'n_components' parameter of \(estimator) must be an int in the range [1, inf). Got \(components) instead.") }
+    guard tolerance >= 0, tolerance.isFinite else { throw E.invalidArgument("The 'tol' parameter of \(estimator) must be a float in the range [0.0, inf). Got \(tolerance) instead.") }
+    guard regularization.value >= 0, regularization.value.isFinite else {
+        throw E.invalidArgument("The '\(regularization.name)' parameter of \(estimator) must be a float in the range [0.0, inf). Got \(regularization.value) instead.")
+    }
+    guard maxIterations >= 0 else { throw E.invalidArgument("The 'max_iter' parameter of \(estimator) must be an int in the range [0, inf). Got \(maxIterations) instead.") }
+    guard initializations >= 1 else { throw E.invalidArgument("The 'n_init' parameter of \(estimator) must be an int in the range [1, inf). Got \(initializations) instead.") }
+    if let t = threads, t < 1 || t > Resources.maximumThreads {
+        throw E.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a fit down.")
+    }
+}
+
+/// One finite, non-negative weight per row, not all 0, and at least `components` rows of
+/// positive weight (all rows without weights).
+func checkSampleWeights(_ weights: [Double]?, rows: Int, components: Int) throws {
+    typealias E = GaussianMixtureError
+    var samples = rows
+    if let w = weights {
+        guard w.count == rows else { throw E.invalidArgument("sample_weight has \(w.count) values, but X has \(rows) rows.") }
+        for (row, value) in w.enumerated() where !(value >= 0 && value.isFinite) {
+            throw E.invalidArgument("sample_weight[\(row)] = \(value): weights must be finite and non-negative.")
+        }
+        samples = w.lazy.filter { $0 > 0 }.count
+        guard samples > 0 else { throw E.invalidArgument("sample_weight is zero for every row.") }
+    }
+    guard samples >= components else { throw E.tooFewSamples(samples: samples, components: components) }
 }

@@ -237,6 +237,16 @@ func parseComponents(_ text: String) throws -> [Int] {
     return try text.split(separator: ",").map(int)
 }
 
+/// --categories "3,2,5": one count ≥ 1 per feature, for --family categorical only.
+func parseCategories(_ text: String?, family: MixtureFamily) throws -> [Int]? {
+    try text.map { text in
+        guard family == .categorical else { throw CommandError("--categories: applies to --family categorical") }
+        return try text.split(separator: ",", omittingEmptySubsequences: false).map {
+            try OptionValue.int(String($0), option: "--categories", minimum: 1)
+        }
+    }
+}
+
 func parseCovariance(_ text: String) throws -> CovarianceType {
     guard let t = CovarianceType(rawValue: text.lowercased()) else {
         throw CommandError("--covariance: '\(text)' is not one of full, diag, tied, spherical")

@@ -94,12 +94,7 @@ struct Fit: ParsableCommand {
             }
             components = previous.components
         }
-        let checkpointPath = checkpoint ?? Self.defaultCheckpointPath(output)
-        try checkWritable(output)
-        try checkWritable(labels)
-        try checkWritable(checkpointPath)
-        if let labels { _ = try OutputKind(labels) }
-        let X = try loadData(data)
+        let (checkpointPath, X) = try outputsCheckedThenData()
         var given: InitialParameters?
         if let path = initModel {
             let read = try ModelFile.readInitialParameters(path, covarianceType: type, components: components, features: X.columns)
@@ -194,18 +189,24 @@ struct Fit: ParsableCommand {
         }
     }
 
+    /// The checkpoint path (--checkpoint or the default beside -o), after checking that every
+    /// output can be written; then the data.
+    func outputsCheckedThenData() throws -> (checkpoint: String, data: DataMatrix) {
+        let checkpointPath = checkpoint ?? Self.defaultCheckpointPath(output)
+        try checkWritable(output)
+        try checkWritable(labels)
+        try checkWritable(checkpointPath)
+        if let labels { _ = try OutputKind(labels) }
+        return (checkpointPath, try loadData(data))
+    }
+
     /// `gmm fit --family bernoulli|categorical|poisson`.
     func fitDiscrete(_ family: MixtureFamily, policy: DegeneratePolicy, tol: Double, maxIter: Int, nInit: Int, seed: UInt64?,
                      threads: Int?, checkpointEvery: Int, components: Int?, method: InitializationMethod) throws {
         guard covariance == nil else { throw CommandError("--covariance: applies to Gaussian mixtures (this fit is --family \(family.rawValue))") }
         guard regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
         let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
-        let declared = try categories.map { text -> [Int] in
-            guard family == .categorical else { throw CommandError("--categories: applies to --family categorical") }
-            return try text.split(separator: ",", omittingEmptySubsequences: false).map {
-                try OptionValue.int(String($0), option: "--categories", minimum: 1)
-            }
-        }
+        let declared = try parseCategories(categories, family: family)
         let resumed = try resume.map { try CheckpointFile.read($0, as: DiscreteMixtureParameters.self) }
         func start(_ path: String) throws -> FittedDiscreteMixture {
             let found = try ModelFile.declaredFamily(path)
@@ -219,12 +220,7 @@ struct Fit: ParsableCommand {
         for (option, p) in [("--warm-start", previous?.parameters), ("--init-model", given)] {
             if let p, p.components != K { throw CommandError("\(option): the model has \(p.components) components, but the fit asks for -k \(K)") }
         }
-        let checkpointPath = checkpoint ?? Self.defaultCheckpointPath(output)
-        try checkWritable(output)
-        try checkWritable(labels)
-        try checkWritable(checkpointPath)
-        if let labels { _ = try OutputKind(labels) }
-        let X = try loadData(data)
+        let (checkpointPath, X) = try outputsCheckedThenData()
         if let declared, declared.count != X.columns {
             throw CommandError("--categories: \(declared.count) category counts were given for the \(X.columns) features of \(data)")
         }

@@ -65,10 +65,7 @@ struct Select: ParsableCommand {
             guard covariance == "full" else { throw CommandError("--covariance: applies to Gaussian mixtures (this selection is --family \(family.rawValue))") }
             guard self.regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
             let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
-            let declared = try categories.map { text -> [Int] in
-                guard family == .categorical else { throw CommandError("--categories: applies to --family categorical") }
-                return try text.split(separator: ",", omittingEmptySubsequences: false).map { try OptionValue.int(String($0), option: "--categories", minimum: 1) }
-            }
+            let declared = try parseCategories(categories, family: family)
             let dm = DiscreteMixture(family: family, categories: declared, pseudoCount: alpha, tolerance: tol, maxIterations: maxIter,
                                      initializations: nInit, seed: seed, threads: threads)
             let monitor = MixtureFitMonitor<DiscreteMixtureParameters>(shouldStop: { Interruption.pending != 0 })

@@ -6,13 +6,14 @@ attributes and how its native model follows them."""
 import ctypes
 import os
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 from time import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 try:  # scikit-learn >= 1.6
@@ -39,6 +40,24 @@ def _check_shape(param, param_shape, name):
     # scikit-learn's text (sklearn.mixture._base._check_shape).
     if param.shape != param_shape:
         raise ValueError("The parameter '%s' should have the shape of %s, but got %s" % (name, param_shape, param.shape))
+
+
+_SHARED_CONSTRAINTS = {  # the parameters every family has (scikit-learn's validation)
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0.0, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],
+    "n_init": [Interval(Integral, 1, None, closed="left")],
+    "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+    "random_state": ["random_state"],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+    "weights_init": ["array-like", None],
+    "threads": [Interval(Integral, 1, 256, closed="both"), None],
+    "on_degenerate": [StrOptions({"fail", "reseed"})],
+    "checkpoint": [str, os.PathLike, None],
+    "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+}
 
 
 def _clamped(value):

@@ -11,32 +11,15 @@ M-step with N_k = sum w gamma + 10 eps, S = sum w gamma x and the pseudo-count a
     Poisson lambda = (S + a) / (N_k + a); a = 0 is maximum likelihood.
 """
 
-import os
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from . import _native
-from ._base import _EngineMixture, _check_shape
+from ._base import _SHARED_CONSTRAINTS, _EngineMixture, _check_shape
 
-_COMMON_CONSTRAINTS = {
-    "n_components": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0.0, None, closed="left")],
-    "pseudo_count": [Interval(Real, 0.0, None, closed="left")],
-    "max_iter": [Interval(Integral, 0, None, closed="left")],
-    "n_init": [Interval(Integral, 1, None, closed="left")],
-    "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
-    "random_state": ["random_state"],
-    "warm_start": ["boolean"],
-    "verbose": ["verbose"],
-    "verbose_interval": [Interval(Integral, 1, None, closed="left")],
-    "weights_init": ["array-like", None],
-    "threads": [Interval(Integral, 1, 256, closed="both"), None],
-    "on_degenerate": [StrOptions({"fail", "reseed"})],
-    "checkpoint": [str, os.PathLike, None],
-    "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
-}
+_COMMON_CONSTRAINTS = {**_SHARED_CONSTRAINTS, "pseudo_count": [Interval(Real, 0.0, None, closed="left")]}
 
 
 class _DiscreteMixture(_EngineMixture):

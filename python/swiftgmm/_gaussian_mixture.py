@@ -1,14 +1,13 @@
 """swiftgmm.GaussianMixture: scikit-learn's GaussianMixture (constructor, defaults, fitted
 attributes, methods, messages), fitted by swift-gmm's engine through libgmm."""
 
-import os
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _native
-from ._base import _EngineMixture, _check_shape
+from ._base import _SHARED_CONSTRAINTS, _EngineMixture, _check_shape
 
 _COVARIANCE_SHAPES = {
     "full": lambda k, d: (k, d, d), "tied": lambda k, d: (d, d), "diag": lambda k, d: (k, d), "spherical": lambda k, d: (k,),
@@ -49,24 +48,11 @@ class GaussianMixture(_EngineMixture):
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
+        **_SHARED_CONSTRAINTS,
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
-        "random_state": ["random_state"],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
-        "weights_init": ["array-like", None],
         "means_init": ["array-like", None],
         "precisions_init": ["array-like", None],
-        "threads": [Interval(Integral, 1, 256, closed="both"), None],
-        "on_degenerate": [StrOptions({"fail", "reseed"})],
-        "checkpoint": [str, os.PathLike, None],
-        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1,

@@ -41,9 +41,7 @@ public enum CheckpointFile {
 
     /// Writes a checkpoint atomically (a crash while saving leaves the previous one intact).
     public static func write<P>(_ checkpoint: MixtureCheckpoint<P>, to path: String) throws {
-        let out = try AtomicOutput(path: path)
-        try out.write(json(checkpoint))
-        try out.commit()
+        try ModelFile.writeAtomically(json(checkpoint), to: path)
     }
 
     public static func read(_ path: String) throws -> FitCheckpoint {

@@ -93,26 +93,13 @@ extension ModelFile {
 
     /// The JSON text of a discrete model.
     public static func json(_ model: FittedDiscreteMixture, settings: Settings?) -> String {
-        var fields: [(String, String)] = [("format", quote(format))] + discreteParameterFields(model.parameters) + [
-            ("converged", "\(model.converged)"),
-            ("n_iter", "\(model.iterations)"),
-            ("lower_bound", number(model.lowerBound)),
-            ("lower_bounds", list(model.lowerBounds)),
-            ("reseeds", reseedList(model.reseeds)),
-        ]
-        if let w = model.sampleWeightSum { fields.append(("sample_weight_sum", number(w))) }
-        if let s = settings {
-            fields += [("tol", number(s.tol)), ("pseudo_count", number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
-                       ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
-        }
-        return object(fields)
+        object([("format", quote(format))] + discreteParameterFields(model.parameters)
+               + resultFields(model, sampleWeightSum: model.sampleWeightSum) + settingsFields(settings, regularization: "pseudo_count"))
     }
 
     /// Writes a discrete model atomically.
     public static func write(_ model: FittedDiscreteMixture, settings: Settings?, to path: String) throws {
-        let out = try AtomicOutput(path: path)
-        try out.write(json(model, settings: settings))
-        try out.commit()
+        try writeAtomically(json(model, settings: settings), to: path)
     }
 
     /// Reads a Bernoulli, categorical or Poisson model.

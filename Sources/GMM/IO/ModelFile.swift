@@ -39,27 +39,35 @@ public enum ModelFile {
 
     /// The JSON text of a model.
     public static func json(_ model: FittedGaussianMixture, settings: Settings?) -> String {
-        var fields: [(String, String)] = [("format", quote(format))] + parameterFields(model.parameters, cholesky: true) + [
-            ("converged", "\(model.converged)"),
-            ("n_iter", "\(model.iterations)"),
-            ("lower_bound", number(model.lowerBound)),
-            ("lower_bounds", list(model.lowerBounds)),
-            ("reseeds", reseedList(model.reseeds)),
-        ]
-        if let w = model.sampleWeightSum { fields.append(("sample_weight_sum", number(w))) }
-        let holds = model.regularizationHolds
-        if model.regCovar != nil && model.sampleWeightSum != nil { fields.append(("held_by_regularization", holdList(holds))) }
-        if let s = settings {
-            fields += [("tol", number(s.tol)), ("reg_covar", number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
-                       ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
-        }
-        return object(fields)
+        var extra: [(String, String)] = []
+        if model.regCovar != nil && model.sampleWeightSum != nil { extra.append(("held_by_regularization", holdList(model.regularizationHolds))) }
+        return object([("format", quote(format))] + parameterFields(model.parameters, cholesky: true)
+                      + resultFields(model, sampleWeightSum: model.sampleWeightSum) + extra
+                      + settingsFields(settings, regularization: "reg_covar"))
+    }
+
+    /// How the fit went: converged, n_iter, lower_bound(s), reseeds, sample_weight_sum.
+    static func resultFields(_ model: any FittedMixture, sampleWeightSum: Double?) -> [(String, String)] {
+        [("converged", "\(model.converged)"), ("n_iter", "\(model.iterations)"), ("lower_bound", number(model.lowerBound)),
+         ("lower_bounds", list(model.lowerBounds)), ("reseeds", reseedList(model.reseeds))]
+            + (sampleWeightSum.map { [("sample_weight_sum", number($0))] } ?? [])
+    }
+
+    /// The fit's settings; `regularization` names the regularization's field.
+    static func settingsFields(_ settings: Settings?, regularization: String) -> [(String, String)] {
+        guard let s = settings else { return [] }
+        return [("tol", number(s.tol)), (regularization, number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
+                ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
     }
 
     /// Writes a model atomically.
     public static func write(_ model: FittedGaussianMixture, settings: Settings?, to path: String) throws {
+        try writeAtomically(json(model, settings: settings), to: path)
+    }
+
+    static func writeAtomically(_ text: String, to path: String) throws {
         let out = try AtomicOutput(path: path)
-        try out.write(json(model, settings: settings))
+        try out.write(text)
         try out.commit()
     }
 
