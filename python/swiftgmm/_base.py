@@ -214,6 +214,49 @@ class _EngineMixture(DensityMixin, BaseEstimator):
     def _sample_width(self):
         return self.means_.shape[1]
 
+    # ---- the engine's model follows the fitted attributes ----
+    # A family gives _synced_attributes() (the arrays its evaluation reads, as scikit-learn's
+    # does), _load_attributes(model) (a native model from them), _native_parameters(model)
+    # (float64 parameters of a native model) and _load_parameters(model, parameters).
+
+    def _attribute_snapshot(self):
+        return tuple(np.array(a, copy=True) for a in self._synced_attributes())
+
+    def _native_model(self):
+        """The engine's model of the current attributes: the fitted one, or, when they were set
+        or changed, one built from them."""
+        model, synced = getattr(self, "_model", None), getattr(self, "_synced", None)
+        current = self._synced_attributes()
+        if model is None or synced is None or any(np.shape(a) != np.shape(b) or not np.array_equal(a, b)
+                                                  for a, b in zip(current, synced)):
+            model = self._prepared(self._load_attributes)
+            self._model, self._synced = model, self._attribute_snapshot()
+        return model
+
+    def _prepared(self, load):
+        """A new native model filled by `load(model)`, with the estimator's threads and its
+        lower_bound_ (a warm start's first "previous" value, as scikit-learn's)."""
+        model = _native.Model()
+        load(model)
+        if self.threads:
+            model.call("gmm_model_set_threads", int(self.threads))
+        model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
+        return model
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        model = state.pop("_model", None)  # a native handle: rebuilt from its float64 parameters
+        state.pop("_keep", None)
+        if model is not None:
+            state["_native_parameters"] = self._native_parameters(model)
+        return state
+
+    def __setstate__(self, state):
+        parameters = state.pop("_native_parameters", None)
+        self.__dict__.update(state)
+        if parameters is not None:
+            self._model = self._prepared(lambda model: self._load_parameters(model, parameters))
+
     # ---- evaluation ----
 
     def _checked(self, X):

@@ -53,24 +53,19 @@ class _DiscreteMixture(_EngineMixture):
         self._set_values(model.array("gmm_model_means", k * D).reshape(k, D), model, d, dtype)
         self._set_fit_result(model, dtype)
 
-    def _attribute_snapshot(self):
-        return (np.array(self.weights_, copy=True), np.array(self._values_matrix(), copy=True))
+    def _synced_attributes(self):
+        return (self.weights_, self._values_matrix())
 
-    def _native_model(self):
-        """The engine's model of the current attributes (rebuilt when they were set or changed)."""
-        model, synced = getattr(self, "_model", None), getattr(self, "_synced", None)
-        current = (self.weights_, self._values_matrix())
-        if model is None or synced is None or any(np.shape(a) != np.shape(b) or not np.array_equal(a, b)
-                                                  for a, b in zip(current, synced)):
-            weights = np.asarray(self.weights_, dtype=np.float64)
-            model = _native.Model()
-            model.set_discrete(self._family, weights / weights.sum(), current[1], self._categories_or_none())
-            if self.threads:
-                model.call("gmm_model_set_threads", int(self.threads))
-            # A warm start takes lower_bound_ as its first "previous" value, as scikit-learn's.
-            model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
-            self._model, self._synced = model, self._attribute_snapshot()
-        return model
+    def _load_attributes(self, model):
+        weights = np.asarray(self.weights_, dtype=np.float64)
+        model.set_discrete(self._family, weights / weights.sum(), self._values_matrix(), self._categories_or_none())
+
+    def _native_parameters(self, model):
+        k, _, _ = model.shape()
+        return (model.array("gmm_model_weights", k), model.array("gmm_model_means", k * model.coded_features()).reshape(k, -1))
+
+    def _load_parameters(self, model, parameters):
+        model.set_discrete(self._family, parameters[0], parameters[1], self._categories_or_none())
 
     def _categories_or_none(self):
         return None
@@ -80,26 +75,6 @@ class _DiscreteMixture(_EngineMixture):
 
     def _sample_width(self):
         return self._values_matrix().shape[1]
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        model = state.pop("_model", None)  # a native handle: rebuilt from its float64 parameters
-        state.pop("_keep", None)
-        if model is not None:
-            k, d, _ = model.shape()
-            state["_native_parameters"] = (model.array("gmm_model_weights", k),
-                                           model.array("gmm_model_means", k * model.coded_features()).reshape(k, -1))
-        return state
-
-    def __setstate__(self, state):
-        parameters = state.pop("_native_parameters", None)
-        self.__dict__.update(state)
-        if parameters is not None:
-            self._model = _native.Model()
-            self._model.set_discrete(self._family, parameters[0], parameters[1], self._categories_or_none())
-            if self.threads:
-                self._model.call("gmm_model_set_threads", int(self.threads))
-            self._model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
 
 
 class _MeansMixture(_DiscreteMixture):

@@ -132,26 +132,20 @@ class GaussianMixture(_EngineMixture):
 
     # ---- the engine's model follows the fitted attributes ----
 
-    def _attribute_snapshot(self):
-        return tuple(np.array(getattr(self, name), copy=True) for name in ("weights_", "means_", "precisions_cholesky_"))
+    def _synced_attributes(self):
+        return (self.weights_, self.means_, self.precisions_cholesky_)
 
-    def _native_model(self):
-        """The engine's model of the current attributes: the fitted one, or, when weights_,
-        means_ or precisions_cholesky_ were set or changed (scikit-learn evaluates from these),
-        one built from them."""
-        model, synced = getattr(self, "_model", None), getattr(self, "_synced", None)
-        current = (self.weights_, self.means_, self.precisions_cholesky_)
-        if model is None or synced is None or any(np.shape(a) != np.shape(b) or not np.array_equal(a, b)
-                                                  for a, b in zip(current, synced)):
-            weights = np.asarray(self.weights_, dtype=np.float64)
-            model = _native.Model()
-            model.set_parameters_cholesky(self.covariance_type, weights / weights.sum(), self.means_, self.precisions_cholesky_)
-            if self.threads:
-                model.call("gmm_model_set_threads", int(self.threads))
-            # A warm start takes lower_bound_ as its first "previous" value, as scikit-learn's.
-            model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
-            self._model, self._synced = model, self._attribute_snapshot()
-        return model
+    def _load_attributes(self, model):
+        weights = np.asarray(self.weights_, dtype=np.float64)
+        model.set_parameters_cholesky(self.covariance_type, weights / weights.sum(), self.means_, self.precisions_cholesky_)
+
+    def _native_parameters(self, model):
+        k, d, t = model.shape()
+        return (t, model.array("gmm_model_weights", k), model.array("gmm_model_means", k * d).reshape(k, d),
+                model.array("gmm_model_covariances", model.covariance_count()))
+
+    def _load_parameters(self, model, parameters):
+        model.set_parameters(*parameters)
 
     def _n_parameters(self):
         """Free parameters of the model (scikit-learn's count)."""
@@ -166,24 +160,3 @@ class GaussianMixture(_EngineMixture):
             cov_params = self.n_components
         mean_params = n_features * self.n_components
         return int(cov_params + mean_params + self.n_components - 1)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        model = state.pop("_model", None)  # a native handle: rebuilt from its float64 parameters
-        state.pop("_keep", None)
-        if model is not None:
-            k, d, t = model.shape()
-            count = model.covariance_count()
-            state["_native_parameters"] = (t, model.array("gmm_model_weights", k), model.array("gmm_model_means", k * d).reshape(k, d),
-                                           model.array("gmm_model_covariances", count))
-        return state
-
-    def __setstate__(self, state):
-        parameters = state.pop("_native_parameters", None)
-        self.__dict__.update(state)
-        if parameters is not None:
-            self._model = _native.Model()
-            self._model.set_parameters(*parameters)
-            if self.threads:
-                self._model.call("gmm_model_set_threads", int(self.threads))
-            self._model.call("gmm_model_set_lower_bound", float(getattr(self, "lower_bound_", -np.inf)))
