@@ -64,7 +64,25 @@ typedef struct gmm_pass_request {
     int *threads_used;        /* out (may be NULL): distinct threads that ran the pass's
                                  parallel region */
     const gmm_kernel_table *kernels; /* NULL: gmm_kernels_active() */
+    /* A pass split across processes (or data partitions) sums the same slots a whole pass
+     * does, so its totals are bitwise those of the whole pass: */
+    int slot_mode;            /* GMM_SLOTS_ALL (0): the whole pass.
+                                 GMM_SLOTS_PARTIAL: only slots [slot_begin, slot_end) of a pass
+                                 over n rows; X (and weights, and the per-row outputs) hold just
+                                 their rows, from gmm_pass_slot_first_row(slot_begin); stats
+                                 receives each slot's partial sums, unreduced, in slot order.
+                                 GMM_SLOTS_FINISH: X is not read; stats holds every slot's
+                                 partial sums (in slot order, gathered from the partial calls),
+                                 reduced and finished as the whole pass would. */
+    size_t slot_begin, slot_end;
 } gmm_pass_request;
+
+#define GMM_SLOTS_ALL 0
+#define GMM_SLOTS_PARTIAL 1
+#define GMM_SLOTS_FINISH 2
+/** Rows per unit of the slot layout: a multiple of every block size, so the rows of a slot do
+ *  not depend on which kernels a pass takes. */
+#define GMM_SLOT_ROWS 512
 
 /** Doubles of statistics one slot holds:
  *    [0]                 sum_n w_n loglik_n
@@ -75,6 +93,9 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 /** Number of deterministic reduction slots for a problem (independent of threads). */
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest);
+/** The first row of slot `slot` (n for slot == slots): slots cover consecutive rows, in units
+ *  of GMM_SLOT_ROWS. */
+size_t gmm_pass_slot_first_row(size_t n, size_t slots, size_t slot);
 /** Doubles of scratch a pass of `covariance` with `threads` (0: default) needs: a shared part
  *  (the centre, centred means and shifts, and scaled precision factors) and one part per
  *  thread. */

@@ -33,8 +33,9 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest) {
-    /* Counted in float64 blocks; float32 passes (fewer, larger blocks) leave some slots empty. */
-    size_t blocks = (n + block_rows(d, 0) - 1) / block_rows(d, 0);
+    /* Counted in units of GMM_SLOT_ROWS rows, a multiple of every block size, so a slot's rows
+     * are the same whichever kernels (float64 or float32 blocks) a pass takes. */
+    size_t blocks = (n + GMM_SLOT_ROWS - 1) / GMM_SLOT_ROWS;
     size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate, lowest) * sizeof(double);
     /* Enough slots to balance many threads, bounded so the partial sums stay under ~16 MiB. */
     size_t slots = 64;
@@ -43,6 +44,13 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
     if (slots > cap) slots = cap;
     if (slots > blocks) slots = blocks;
     return slots ? slots : 1;
+}
+
+size_t gmm_pass_slot_first_row(size_t n, size_t slots, size_t slot) {
+    if (slots == 0 || slot >= slots) return n;
+    const size_t units = (n + GMM_SLOT_ROWS - 1) / GMM_SLOT_ROWS;
+    const size_t row = (slot * units / slots) * GMM_SLOT_ROWS;
+    return row < n ? row : n;
 }
 
 /* Per thread: Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32); sized
@@ -218,7 +226,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     double *GMM_RESTRICT stats, double *GMM_RESTRICT scratch) {
     const int linear = model && model->covariance == GMM_COV_LINEAR;
     const size_t raw_d = req && req->code_offsets ? req->code_columns : model ? model->d : 0;
-    if (!model || !req || !stats || !scratch || !req->X || model->d == 0 || model->K == 0 || raw_d == 0 ||
+    const int finish_only = req && req->slot_mode == GMM_SLOTS_FINISH;
+    if (!model || !req || !stats || !scratch || (!req->X && !finish_only) || model->d == 0 || model->K == 0 || raw_d == 0 ||
         req->ldX < raw_d || (unsigned)model->covariance > GMM_COV_LINEAR || req->n == 0 ||
         (req->hard && req->random_resp) || (linear && req->hard) ||
         (req->code_offsets && (size_t)req->code_offsets[raw_d] != model->d))
@@ -234,6 +243,12 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const size_t L = req->lowest;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
     const size_t ss = gmm_pass_stats_size(d, K, cov, req->accumulate, L);
+    /* The slots this call sums: all, or (GMM_SLOTS_PARTIAL) a range whose first row X holds. */
+    const int partial = req->slot_mode == GMM_SLOTS_PARTIAL;
+    const size_t s_begin = partial ? req->slot_begin : 0, s_end = partial ? req->slot_end : finish_only ? 0 : slots;
+    const size_t off = partial ? gmm_pass_slot_first_row(n, slots, s_begin) : 0;
+    if ((unsigned)req->slot_mode > GMM_SLOTS_FINISH || (partial && !(s_begin < s_end && s_end <= slots)))
+        return GMM_ERR_ARGUMENT;
     const size_t lowest_at = ss - 2 * L;
     const double *weights = req->weights;
     int failed = 0;
@@ -294,7 +309,6 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
         if (umax_all > 0.0) f32_limit = fmin(GMM_F32_SAFE, bound / umax_all);
     }
     const size_t B = block_rows(d, f32), ld = block_ld(d, f32), ld32 = gmm_round8(ld);
-    const size_t nblocks = (n + B - 1) / B;
     double *thread_base = scratch + shared_scratch(d, K, cov);
     /* float64 passes accumulate raw moments about the centre, shared by all components
      * (gmm_moments_fn), and re-centre them on the shifts once at the end, when that
@@ -312,7 +326,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
      * core then takes fewer of them. Which thread sums a slot never changes the slot's sum,
      * so results stay bitwise independent of the schedule. (A counter rather than
      * schedule(dynamic): clang 21's dynamic schedule needs a newer libomp than Debian's.) */
-    long next_slot = 0;
+    long next_slot = (long)s_begin;
 #pragma omp parallel num_threads(gmm_pass_thread_count(req->threads)) reduction(|: seen)
     {
         const int tid = omp_get_thread_num();
@@ -322,33 +336,35 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             long s;
 #pragma omp atomic capture
             s = next_slot++;
-            if (s >= (long)slots) break;
+            if (s >= (long)s_end) break;
 #else
     {
         double *scr = thread_base;
-        for (long s = 0; s < (long)slots; s++) {
+        for (long s = (long)s_begin; s < (long)s_end; s++) {
             seen = 1;
 #endif
             double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
             double *pl = logp + round8(K * ld);
             int32_t *lab = (int32_t *)(pl + round8(ld));
-            double *st = stats + (size_t)s * ss;
+            double *st = stats + ((size_t)s - s_begin) * ss;
             memset(st, 0, ss * sizeof(double));
             for (size_t p = 0; p < L; p++) {
                 st[lowest_at + 2 * p] = INFINITY;
                 st[lowest_at + 2 * p + 1] = -1.0;
             }
-            const size_t b0 = (size_t)s * nblocks / slots, b1 = ((size_t)s + 1) * nblocks / slots;
-            for (size_t b = b0; b < b1; b++) {
-                const size_t r0 = b * B, rows = (n - r0 < B) ? n - r0 : B;
-                const double *w = weights ? weights + r0 : NULL;
+            /* Global rows [row_begin, row_end); `off` is the global index of X's first row. */
+            const size_t row_begin = gmm_pass_slot_first_row(n, slots, (size_t)s);
+            const size_t row_end = gmm_pass_slot_first_row(n, slots, (size_t)s + 1);
+            for (size_t r0 = row_begin; r0 < row_end; r0 += B) {
+                const size_t rows = (row_end - r0 < B) ? row_end - r0 : B, local = r0 - off;
+                const double *w = weights ? weights + local : NULL;
                 /* The E-step kernel fetches the slot's next block into L2 as it goes. */
                 gmm_prefetch next_rows = {NULL, 0};
-                if (b + 1 < b1) {
-                    next_rows.addr = (const char *)req->X + (r0 + B) * req->ldX * elem;
-                    next_rows.bytes = (n - r0 - B < B ? n - r0 - B : B) * req->ldX * elem;
+                if (r0 + B < row_end) {
+                    next_rows.addr = (const char *)req->X + (local + B) * req->ldX * elem;
+                    next_rows.bytes = (row_end - r0 - B < B ? row_end - r0 - B : B) * req->ldX * elem;
                 }
-                const void *rowsX = (const char *)req->X + r0 * req->ldX * elem;
+                const void *rowsX = (const char *)req->X + local * req->ldX * elem;
                 int block32 = f32;
                 gmm_status e = block32 ? kt->load32((const float *)rowsX, req->ldX, rows, d, center, scale, f32_limit, (float *)Xt, ld32)
                                : req->code_offsets ? gmm_load_block_codes(rowsX, req->x_float32, req->ldX, rows, raw_d, req->code_offsets, center, Xt, ld)
@@ -392,13 +408,13 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 st[0] += weighted_sum(pl, w, rows);
                 for (size_t r = 0; L && r < rows; r++)
                     if (!w || w[r] > 0) lowest_insert(st + lowest_at, L, pl[r], (double)(r0 + r));
-                if (req->lse) memcpy(req->lse + r0, pl, rows * sizeof(double));
+                if (req->lse) memcpy(req->lse + local, pl, rows * sizeof(double));
                 if (req->resp)
                     for (size_t r = 0; r < rows; r++)
-                        for (size_t k = 0; k < K; k++) req->resp[(r0 + r) * K + k] = logp[k * ld + r];
-                if (req->labels && req->hard) memcpy(req->labels + r0, lab, rows * sizeof(int32_t));
+                        for (size_t k = 0; k < K; k++) req->resp[(local + r) * K + k] = logp[k * ld + r];
+                if (req->labels && req->hard) memcpy(req->labels + local, lab, rows * sizeof(int32_t));
                 else if (req->labels)
-                    for (size_t r = 0; r < rows; r++) req->labels[r0 + r] = argmax_column(logp, ld, K, r);
+                    for (size_t r = 0; r < rows; r++) req->labels[local + r] = argmax_column(logp, ld, K, r);
                 if (!req->accumulate) continue;
                 double *nk = st + 1, *s1 = nk + K, *s2 = s1 + K * d;
                 if (req->hard) {
@@ -421,6 +437,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     }
     if (req->threads_used) *req->threads_used = __builtin_popcountll(seen);
     if (failed) return (gmm_status)failed;
+    if (partial) return GMM_OK;  /* the caller gathers every slot, then GMM_SLOTS_FINISH */
     /* Fixed-order reduction: the totals do not depend on which thread summed which slot. */
     for (size_t s = 1; s < slots; s++) {
         const double *src = stats + s * ss;

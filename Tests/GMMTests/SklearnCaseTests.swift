@@ -438,7 +438,7 @@ struct SklearnCaseRobustnessTests {
         let gm = GaussianMixture(components: 2, seed: 1)
         let unit = try gm.fit(X, sampleWeights: [Double](repeating: 1, count: 200))
         #expect(unit.parameters == (try gm.fit(X)).parameters)  // unit weights change no bit
-        for factor in [1e-300, 4.9e-324, 1e-14, 3.5, 1e300, Double.greatestFiniteMagnitude] {
+        for factor in [1e-300, Double.leastNonzeroMagnitude, 1e-14, 3.5, 1e300, Double.greatestFiniteMagnitude] {
             let model = try gm.fit(X, sampleWeights: [Double](repeating: factor, count: 200))
             #expect(maxRelativeDifference(model.means.elements, unit.means.elements) <= 1e-12, "× \(factor)")
             #expect(maxRelativeDifference(model.covariances, unit.covariances) <= 1e-12, "× \(factor)")
