@@ -37,6 +37,9 @@ typedef struct gmm_pass_request {
                                  gmm_load_block_codes. Never float32 arithmetic. */
     size_t code_columns;
     const double *weights;    /* n non-negative sample weights, or NULL for all ones */
+    const double *row_terms;  /* n per-row terms added to every row's log-likelihood before it
+                                 is summed or output (a family's component-free part, e.g.
+                                 Poisson's -sum log x!), or NULL; indexed as weights */
     int accumulate;           /* nonzero: fill the statistics (see gmm_pass_stats_size) */
     int hard;                 /* nonzero: responsibilities are one-hot at the argmax (k-means);
                                  loglik_sum is then the sum of the max log-density */

@@ -405,6 +405,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                     failed = (int)e;
                     break;
                 }
+                if (req->row_terms) /* each row's own term, before any sum: no cancellation between rows */
+                    for (size_t r = 0; r < rows; r++) pl[r] += req->row_terms[local + r];
                 st[0] += weighted_sum(pl, w, rows);
                 for (size_t r = 0; L && r < rows; r++)
                     if (!w || w[r] > 0) lowest_insert(st + lowest_at, L, pl[r], (double)(r0 + r));

@@ -11,6 +11,8 @@ import Darwin
 enum DiscreteData {
     /// Largest count or code: every integer up to 2⁵³ is a double.
     static let largestInteger = 9_007_199_254_740_992.0
+    /// Most categories in all (the one-hot coding's width D): a block of rows holds D values per row.
+    static let maximumCategories = 65_536
 
     /// Validates `X` for `family` and returns the categories per feature (categorical: the
     /// `declared` ones, else each column's largest code + 1; empty for the other families).
@@ -22,14 +24,15 @@ enum DiscreteData {
             guard declared.count == d else {
                 throw E.invalidArgument("\(declared.count) category counts were given for \(d) features.")
             }
-            for (i, c) in declared.enumerated() where c < 1 {
-                throw E.invalidArgument("Feature \(i) must have at least 1 category (got \(c)).")
+            for (i, c) in declared.enumerated() where c < 1 || c > maximumCategories {
+                throw E.invalidArgument("Feature \(i) must have between 1 and \(maximumCategories) categories (got \(c)).")
             }
+            try checkTotal(declared, what: "declared")
         }
         func requirement(_ column: Int) -> (lo: Double, hi: Double, integer: Bool, text: String) {
             switch family {
             case .bernoulli: return (0, 1, false, "Bernoulli data must lie in [0, 1]")
-            case .poisson: return (0, largestInteger, true, "Poisson data must be non-negative integer counts")
+            case .poisson: return (0, largestInteger, true, "Poisson data must be non-negative integer counts (at most 2^53)")
             case .categorical:
                 if let declared {
                     return (0, Double(declared[column] - 1), true,
@@ -55,30 +58,38 @@ enum DiscreteData {
             }
         }
         guard family == .categorical else { return [] }
-        return declared ?? (0..<d).map { Int(hi[$0]) + 1 }
-    }
-
-    /// Σₙ wₙ (−Σᵢ log xₙᵢ!) for Poisson data (0 for the other families): the part of the
-    /// log-likelihood that no component changes, added to every pass's sum.
-    static func constant<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily, weights: [Double]?) -> Double {
-        guard family == .poisson else { return 0 }
-        let x = X.storage.pointer, ld = X.rowStride
-        var total = 0.0
-        for r in 0..<X.rows {
-            var row = 0.0
-            for c in 0..<X.columns { row += LogFactorial.negative(Double(x[r * ld + c])) }
-            total += (weights?[r] ?? 1) * row
+        if let declared { return declared }
+        for (i, top) in hi.enumerated() where top >= Double(maximumCategories) {
+            throw E.invalidArgument("Feature \(i) has the code \(Int(top)): at most \(maximumCategories) categories are supported (recode the feature, or give --categories).")
         }
-        return total
+        let inferred = hi.map { Int($0) + 1 }
+        try checkTotal(inferred, what: "found in the data")
+        return inferred
     }
 
-    /// −Σᵢ log xₙᵢ! of every row (Poisson), added to per-row log-likelihoods.
-    static func addRowConstants<Element: GMMScalar>(_ X: Matrix<Element>, to out: UnsafeMutableBufferPointer<Double>) {
+    /// The one-hot width Σ Cᵢ must stay within `maximumCategories`.
+    static func checkTotal(_ categories: [Int], what: String) throws {
+        var total = 0
+        for c in categories {
+            guard c >= 1 else { throw GaussianMixtureError.invalidArgument("Every feature needs at least 1 category (got \(c)).") }
+            let (sum, overflow) = total.addingReportingOverflow(c)
+            guard !overflow, sum <= maximumCategories else {
+                throw GaussianMixtureError.invalidArgument("The categories \(what) add up to more than \(maximumCategories) (the one-hot coding's width): recode some features.")
+            }
+            total = sum
+        }
+    }
+
+    /// −Σᵢ log xₙᵢ! of every row for Poisson data (nil for the other families): the part of
+    /// each row's log-likelihood that no component changes, added to it inside the pass
+    /// (before any sum, so a row with a huge count cannot round the others away).
+    static func rowTerms<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily) -> [Double]? {
+        guard family == .poisson else { return nil }
         let x = X.storage.pointer, ld = X.rowStride
-        for r in 0..<X.rows {
+        return (0..<X.rows).map { r in
             var row = 0.0
             for c in 0..<X.columns { row += LogFactorial.negative(Double(x[r * ld + c])) }
-            out[r] += row
+            return row
         }
     }
 }
@@ -102,18 +113,20 @@ struct DiscreteMStep {
 
     func callAsFunction(nk: UnsafeBufferPointer<Double>, sums: UnsafeBufferPointer<Double>, D: Int,
                         reseedRows: [Int] = [], row: (Int) -> [Double], dataMean: () -> [Double],
-                        onReseed: (_ component: Int, _ row: Int) -> Void) throws -> DiscreteMixtureParameters {
+                        onReseed: (_ component: Int, _ row: Int?) -> Void) throws -> DiscreteMixtureParameters {
         let K = nk.count, eps10 = 10 * Double.ulpOfOne, a = pseudoCount
         var N = (0..<K).map { nk[$0] + eps10 }
         var S = Array(sums)
         var unused = reseedRows[...]
         for k in 0..<K where !(nk[k] > 0) {
-            guard policy == .reseed, let r = unused.popFirst() else { throw GaussianMixtureError.illDefinedComponent(component: k) }
-            // Half the worst-explained point, half the data mean, with the mean weight.
-            let x = row(r), mean = dataMean()
+            guard policy == .reseed else { throw GaussianMixtureError.illDefinedComponent(component: k) }
+            // Half the worst-explained point, half the data mean, with the mean weight; in the
+            // initial estimate (no likelihoods yet, so no worst point) the data mean.
+            let r = unused.popFirst()
+            let x = r.map(row), mean = dataMean()
             let w = N.reduce(0, +) / Double(K)
             N[k] = w
-            for i in 0..<D { S[k * D + i] = w * 0.5 * (x[i] + mean[i]) }
+            for i in 0..<D { S[k * D + i] = w * (x.map { 0.5 * ($0[i] + mean[i]) } ?? mean[i]) }
             onReseed(k, r)
         }
         let total = N.reduce(0, +)
@@ -151,8 +164,6 @@ struct DiscreteEMFamily: MixtureEMFamily {
     let log: ReseedLog
     /// Σ wₙ: the lower bound is the weighted mean log-likelihood.
     let weightSum: Double
-    /// Σₙ wₙ c(xₙ), the component-free part of the log-likelihood (Poisson's −Σ log x!).
-    let constant: Double
     let dataMean: LazyBox<[Double]>
 
     func reseeded(inIteration iteration: Int) -> Bool { log.reseeded(inIteration: iteration) }
@@ -167,7 +178,7 @@ struct DiscreteEMFamily: MixtureEMFamily {
                              row: engine.data.row, dataMean: { dataMean.value }) { k, r in
             log.events.append(ReseedEvent(initialization: start, iteration: iteration, component: k, row: r))
         }
-        return ((totals.logLikelihoodSum + constant) / weightSum, next)
+        return (totals.logLikelihoodSum / weightSum, next)
     }
 
     /// The first parameters from an initialization's first moments.

@@ -126,7 +126,9 @@ public struct DiscreteMixture: Sendable {
         if let p = initialParameters {
             guard p.family == family else { throw E.invalidArgument("The initial parameters are those of a \(p.family.rawValue) mixture, but the estimator fits a \(family.rawValue) mixture.") }
             guard p.components == components else { throw GaussianMixtureParameters.shapeError("weights", expected: [components], got: [p.components]) }
-            guard p.features == X.columns else { throw E.featureMismatch(expected: p.features, got: X.columns) }
+            guard p.features == X.columns else {
+                throw E.invalidArgument("X has \(X.columns) features, but \(name) is expecting \(p.features) features as input.")
+            }
         }
         return categories
     }
@@ -139,7 +141,7 @@ public struct DiscreteMixture: Sendable {
         let source = family == .categorical ? DataSource(codes: X, categories: categories) : DataSource(X)
         let D = source.columns, n = Double(X.rows), K = Double(components)
         try Resources.requireMemory(MemoryPlan.engine(rows: n, features: Double(D), components: K, type: .diag, threads: threads) * 2
-                                    + 8 * 4 * K * Double(D),
+                                    + 8 * 4 * K * Double(D) + (family == .poisson ? 8 * n : 0),
                                     for: "A fit of \(components) \(family.rawValue) components to \(X.rows) × \(D) \(family == .categorical ? "one-hot " : "")data",
                                     advice: "use fewer components\(family == .categorical ? " or fewer categories" : "")")
         let settings = MixtureCheckpoint<DiscreteMixtureParameters>.Settings(
@@ -152,14 +154,17 @@ public struct DiscreteMixture: Sendable {
         // The pseudo-count is in units of (weighted) rows: scaled as the weights are (by a power
         // of two, exact), so weights w and c·w give the same fit as rows repeated w times.
         let scale = zip(sampleWeights ?? [], weights ?? []).first { $0.0 > 0 }.map { $0.1 / $0.0 } ?? 1
+        // (At most 1e300: a pseudo-count that large, or weights so small that it becomes that
+        // large, already puts every estimate at the prior's mode; beyond, 2α would overflow.)
+        let alpha = pseudoCount == 0 ? 0 : min(pseudoCount * scale, 1e300)
         let (threads, isa) = (self.threads, self.isa)
         let log = ReseedLog()
         let engine = PassEngine(data: source, weights: weights, components: components, covariance: .diag, threads: threads,
                                 isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0, linear: true)
+        engine.rowTerms = DiscreteData.rowTerms(X, family: self.family)
         let family = DiscreteEMFamily(
-            engine: engine, mstep: DiscreteMStep(family: self.family, categories: categories, pseudoCount: pseudoCount * scale, policy: onDegenerate),
+            engine: engine, mstep: DiscreteMStep(family: self.family, categories: categories, pseudoCount: alpha, policy: onDegenerate),
             log: log, weightSum: weights.map { $0.reduce(0, +) } ?? n,
-            constant: DiscreteData.constant(X, family: self.family, weights: weights),
             dataMean: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa).mean })
         let (method, given, components) = (initialization, initialParameters, self.components)
         let run = try fitStarts(family, settings: settings, fingerprint: fingerprint, resuming: resume,
@@ -248,26 +253,27 @@ public struct FittedDiscreteMixture: Sendable {
     public func scoreSamples<Element: GMMScalar>(_ X: Matrix<Element>, into logLikelihoods: UnsafeMutableBufferPointer<Double>) throws {
         try requireCount(logLikelihoods.count, X.rows, "logLikelihoods")
         _ = try evaluate(X, PassOutputs(logLikelihoods: logLikelihoods.baseAddress))
-        if family == .poisson { DiscreteData.addRowConstants(X, to: logLikelihoods) }
     }
 
 
     /// Mean log-likelihood per row.
     public func score<Element: GMMScalar>(_ X: Matrix<Element>) throws -> Double {
-        let sum = try evaluate(X, PassOutputs())
-        return (sum + DiscreteData.constant(X, family: family, weights: nil)) / Double(X.rows)
+        try evaluate(X, PassOutputs()) / Double(X.rows)
     }
 
     private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {
         guard X.rows >= 1 else { throw GaussianMixtureError.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 1) }
         guard X.columns >= 1 else { throw GaussianMixtureError.noFeatures(samples: X.rows) }
-        guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
+        guard X.columns == features else {
+            throw GaussianMixtureError.invalidArgument("X has \(X.columns) features, but \(family.estimatorName) is expecting \(features) features as input.")
+        }
         if let t = threads, t < 1 || t > Resources.maximumThreads {
             throw GaussianMixtureError.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a pass down.")
         }
         _ = try DiscreteData.check(X, family: family, declared: family == .categorical ? parameters.categories : nil)
         let source = family == .categorical ? DataSource(codes: X, categories: parameters.categories) : DataSource(X)
         let engine = PassEngine(data: source, components: components, covariance: .diag, threads: threads, isa: isa, linear: true)
+        engine.rowTerms = DiscreteData.rowTerms(X, family: family)
         let (A, b) = parameters.linearForm()
         return engine.run(linear: A, b, outputs: outputs).logLikelihoodSum
     }
@@ -289,7 +295,7 @@ public struct FittedDiscreteMixture: Sendable {
                 for i in 0..<d {
                     switch p.family {
                     case .bernoulli: out[r * d + i] = rng.nextUnit() < p.means[k, i] ? 1 : 0
-                    case .poisson: out[r * d + i] = Double(poissonDraw(p.means[k, i], &rng))
+                    case .poisson: out[r * d + i] = poissonDraw(p.means[k, i], &rng)
                     case .categorical:
                         var v = rng.nextUnit(), c = offsets[i]
                         while c < offsets[i + 1] - 1 && v >= p.means[k, c] { v -= p.means[k, c]; c += 1 }
@@ -305,14 +311,18 @@ public struct FittedDiscreteMixture: Sendable {
 }
 
 /// A Poisson draw: inversion by sequential search for small rates, Hörmann's PTRS
-/// (transformed rejection with squeeze, 1993) beyond.
-func poissonDraw(_ lambda: Double, _ rng: inout SeededGenerator) -> Int {
+/// (transformed rejection with squeeze, 1993) beyond, and the normal approximation for rates
+/// beyond 1e12 (where it is exact to far below a count's spacing), capped at 2⁵³.
+func poissonDraw(_ lambda: Double, _ rng: inout SeededGenerator) -> Double {
     guard lambda > 0 else { return 0 }
     if lambda < 30 {
-        var k = 0, p = exp(-lambda), s = p
+        var k = 0.0, p = exp(-lambda), s = p
         let u = rng.nextUnit()
-        while u > s && k < 10_000 { k += 1; p *= lambda / Double(k); s += p }
+        while u > s && k < 10_000 { k += 1; p *= lambda / k; s += p }
         return k
+    }
+    if lambda > 1e12 {
+        return min(DiscreteData.largestInteger, max(0, (lambda + lambda.squareRoot() * rng.nextGaussian()).rounded()))
     }
     let slam = lambda.squareRoot(), loglam = log(lambda)
     let b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b, invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2)
@@ -320,8 +330,8 @@ func poissonDraw(_ lambda: Double, _ rng: inout SeededGenerator) -> Int {
         let u = rng.nextUnit() - 0.5, v = rng.nextUnit()
         let us = 0.5 - abs(u)
         let k = floor((2 * a / us + b) * u + lambda + 0.43)
-        if us >= 0.07 && v <= vr { return Int(k) }
+        if us >= 0.07 && v <= vr { return k }
         if k < 0 || (us < 0.013 && v > us) { continue }
-        if log(v) + log(invalpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lgamma(k + 1) { return Int(k) }
+        if log(v) + log(invalpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lgamma(k + 1) { return k }
     }
 }

@@ -48,6 +48,7 @@ public struct DiscreteMixtureParameters: Sendable, Equatable {
             throw E.invalidArgument("The parameter 'means' should have the shape of (\(K), n_features), but got (\(means.rows), \(means.columns))")
         }
         if family == .categorical {
+            try DiscreteData.checkTotal(categories, what: "given")
             guard !categories.isEmpty, categories.allSatisfy({ $0 >= 1 }), categories.reduce(0, +) == means.columns else {
                 throw E.invalidArgument("The categorical probabilities have \(means.columns) columns, but the categories \(categories) add up to \(categories.reduce(0, +)).")
             }
@@ -72,6 +73,14 @@ public struct DiscreteMixtureParameters: Sendable, Equatable {
                 }
             }
         }
+        if family == .poisson {
+            for k in 0..<K {
+                let total = (0..<means.columns).reduce(0.0) { $0 + means[k, $1] }
+                guard total <= 1e300 else {
+                    throw E.invalidArgument("Component \(k): the rates add up to \(total), beyond what a log-likelihood can hold.")
+                }
+            }
+        }
         if family == .categorical {
             var start = 0
             for (i, c) in categories.enumerated() {
@@ -89,6 +98,9 @@ public struct DiscreteMixtureParameters: Sendable, Equatable {
         self.means = means
         self.categories = categories
     }
+
+    /// Most categories in all for a categorical mixture (the one-hot coding's width).
+    public static var maximumCategories: Int { DiscreteData.maximumCategories }
 
     /// Internal: values the M-step produced (already in range).
     init(unchecked family: MixtureFamily, weights: [Double], means: Matrix<Double>, categories: [Int]) {

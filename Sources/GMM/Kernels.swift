@@ -175,6 +175,8 @@ struct DataSource: @unchecked Sendable {
 final class PassEngine {
     let data: DataSource
     let weights: [Double]?
+    /// Per-row terms added to each row's log-likelihood (Poisson's −Σ log x!), or nil.
+    var rowTerms: [Double]?
     let d: Int
     let K: Int
     /// The kernel family (.full or .diag) of the Gaussian models this engine runs.
@@ -238,6 +240,7 @@ final class PassEngine {
                 logNorm.withUnsafeBufferPointer { c in
                     (mode.shift ?? []).withUnsafeBufferPointer { shift in
                         (weights ?? []).withUnsafeBufferPointer { w in
+                         (rowTerms ?? []).withUnsafeBufferPointer { terms in
                           (data.columnScales ?? []).withUnsafeBufferPointer { scales in
                            (data.codeOffsets ?? []).withUnsafeBufferPointer { offsets in
                             var view = gmm_model_view(d: d, K: K, covariance: kind,
@@ -251,6 +254,7 @@ final class PassEngine {
                             request.code_offsets = data.codeOffsets == nil ? nil : offsets.baseAddress
                             request.code_columns = (data.codeOffsets?.count ?? 1) - 1
                             request.weights = weights == nil ? nil : w.baseAddress
+                            request.row_terms = rowTerms == nil ? nil : terms.baseAddress
                             request.accumulate = mode.accumulate ? 1 : 0
                             request.hard = mode.hard ? 1 : 0
                             request.random_resp = mode.randomSeed == nil ? 0 : 1
@@ -270,6 +274,7 @@ final class PassEngine {
                             }
                            }
                           }
+                         }
                         }
                     }
                 }

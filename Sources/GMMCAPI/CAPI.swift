@@ -135,6 +135,8 @@ func guarded(_ handle: Handle?, _ body: () throws -> Void) -> Int32 {
         }
     } catch let error as DataFileError {
         handle.setError(error.description)
+        // A checkpoint that reads but belongs to another fit is a wrong value, not an I/O failure.
+        if case .checkpoint = error { return GMM_E_VALUE }
         return GMM_E_IO
     } catch let error as CAPIError {
         handle.setError(error.message)

@@ -26,6 +26,7 @@ public func gmm_set_pseudo_count(_ p: OpaquePointer?, _ alpha: Double) -> Int32 
 @_cdecl("gmm_set_categories")
 public func gmm_set_categories(_ p: OpaquePointer?, _ categories: UnsafePointer<Int64>?, _ count: Int64) -> Int32 {
     guarded(estimator(p)) {
+        guard count >= 0 else { throw CAPIError.value("n_features must be non-negative (got \(count))") }
         guard let categories, count > 0 else { estimator(p)?.categories = nil; return }
         let values = (0..<Int(count)).map { Int(categories[$0]) }
         guard values.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else {
@@ -126,6 +127,12 @@ public func gmm_model_set_discrete(_ p: OpaquePointer?, _ family: UnsafePointer<
             guard cats.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else { throw CAPIError.value("every feature needs between 1 and 16777216 categories") }
         }
         let D = f == .categorical ? cats.reduce(0, +) : Int(d)
+        guard f != .categorical || D <= DiscreteMixtureParameters.maximumCategories else {
+            throw CAPIError.value("the categories add up to \(D), more than \(DiscreteMixtureParameters.maximumCategories)")
+        }
+        guard Int64(D).multipliedReportingOverflow(by: k).partialValue <= Int64(1) << 34, D < 1 << 31 else {
+            throw CAPIError.value("n_components \(k) and \(D) columns make parameters larger than any buffer can be")
+        }
         let parameters = try DiscreteMixtureParameters(family: f, weights: try array(weights, k, "weights"),
                                                        means: Matrix(rows: Int(k), columns: D, elements: try array(means, k * Int64(D), "means")),
                                                        categories: cats)

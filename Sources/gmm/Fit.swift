@@ -25,7 +25,7 @@ struct Fit: ParsableCommand {
         """)
 
     @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
-    @Option(help: "Component family: gaussian, bernoulli (values in [0, 1]), categorical (integer codes) or poisson (counts).") var family = "gaussian"
+    @Option(help: "Component family: gaussian, bernoulli (values in [0, 1]), categorical (integer codes) or poisson (counts) (default: the --warm-start or --init-model model's, else gaussian).") var family: String?
     @Option(name: .short, parsing: .unconditional, help: "Number of components K (default: the --warm-start or --init-model model's).") var k: String?
     @Option(help: "Covariance type: full, diag, tied or spherical (default: the start model's, else full).") var covariance: String?
     @Option(parsing: .unconditional, help: "Convergence threshold on the change of the mean log-likelihood.") var tol = "1e-3"
@@ -52,8 +52,10 @@ struct Fit: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func run() throws {
-        guard let family = MixtureFamily(rawValue: family.lowercased()) else {
-            throw CommandError("--family: '\(self.family)' is not one of gaussian, bernoulli, categorical, poisson")
+        // The family: as given, else the start model's (as -k and --covariance), else Gaussian.
+        let named = try (warmStart ?? initModel).flatMap { try ModelFile.namedFamily($0) }
+        guard let family = self.family.map({ MixtureFamily(rawValue: $0.lowercased()) }) ?? .some(named ?? .gaussian) else {
+            throw CommandError("--family: '\(self.family ?? "")' is not one of gaussian, bernoulli, categorical, poisson")
         }
         guard let policy = DegeneratePolicy(rawValue: onDegenerate) else {
             throw CommandError("--on-degenerate: '\(onDegenerate)' is not one of fail, reseed")
@@ -83,6 +85,11 @@ struct Fit: ParsableCommand {
                                    checkpointEvery: checkpointEvery, components: components, method: method)
         }
         guard categories == nil else { throw CommandError("--categories: applies to --family categorical") }
+        for (option, path) in [("--warm-start", warmStart), ("--init-model", initModel)] {
+            if let path, let f = try ModelFile.namedFamily(path), f != .gaussian {
+                throw CommandError("\(path): the model is a \(f.rawValue) mixture, but the fit asks for a Gaussian one (\(option); give --family \(f.rawValue))")
+            }
+        }
         guard pseudoCount == "1e-6" else { throw CommandError("--pseudo-count: applies to --family bernoulli, categorical or poisson (Gaussian mixtures take --reg-covar)") }
         let resumed = try resume.map { try CheckpointFile.read($0) }
         let previous = try warmStart.map { try ModelFile.read($0) }
@@ -209,9 +216,14 @@ struct Fit: ParsableCommand {
         let declared = try parseCategories(categories, family: family)
         let resumed = try resume.map { try CheckpointFile.read($0, as: DiscreteMixtureParameters.self) }
         func start(_ path: String) throws -> FittedDiscreteMixture {
-            let found = try ModelFile.declaredFamily(path)
+            // A file naming no family is read as this fit's (a start of weights and means).
+            let found = try ModelFile.namedFamily(path) ?? family
             guard found == family else { throw CommandError("\(path): the model is a \(found.rawValue) mixture, but the fit asks for --family \(family.rawValue)") }
-            return try ModelFile.readDiscrete(path)
+            let model = try ModelFile.readDiscrete(path, assumed: family)
+            if let declared, model.parameters.categories != declared {
+                throw CommandError("--categories: \(declared.map(String.init).joined(separator: ",")) differ from the model's \(model.parameters.categories.map(String.init).joined(separator: ",")) (\(path))")
+            }
+            return model
         }
         let previous = try warmStart.map(start)
         let given = try initModel.map(start)?.parameters

@@ -109,12 +109,12 @@ struct Select: ParsableCommand {
 
 /// The ranked table of a selection on stdout.
 func printRanking(_ ranking: [SelectionCandidate], _ rank: SelectionCriterion) {
-    let header = ranking.first?.family == .gaussian ? "covariance" : "family    "
+    let header = ranking.first?.family == .gaussian ? "covariance " : "family     "
     print("rank  K    \(header)  \(rank.rawValue.uppercased().padding(toLength: 16, withPad: " ", startingAt: 0))mean log-lik  iter  converged")
     for (i, c) in ranking.enumerated() {
         let value = c.value.map { String(format: "%15.3f", $0) } ?? "         failed"
         let score = c.score.map { String(format: "%12.6f", $0) } ?? "           -"
-        let line = String(format: "%4d  %-3d  ", i + 1, c.components) + c.kind.padding(toLength: 10, withPad: " ", startingAt: 0)
+        let line = String(format: "%4d  %-3d  ", i + 1, c.components) + c.kind.padding(toLength: 11, withPad: " ", startingAt: 0)
             + "  \(value)  \(score)  " + String(format: "%4d", c.iterations) + "  \(c.converged ? "yes" : "no")"
             + (c.failure.map { "  (\($0))" } ?? "")
             + (c.holds.isEmpty ? "" : "  held up by reg_covar: " + c.holds.map(\.description).joined(separator: "; "))

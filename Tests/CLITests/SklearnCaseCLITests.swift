@@ -160,7 +160,7 @@ struct SklearnCaseCLITests {
         let r = try GMMBinary.run(["select"] + common + ["-k", "1...9", "--covariance", "all", "-o", "best.json", "-q"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let rows = r.stdout.split(separator: "\n").dropFirst().map(String.init)
-        #expect(rows.first?.hasPrefix("   1  3    tied               2314.296") == true, "\(rows.first ?? "")")
+        #expect(rows.first?.hasPrefix("   1  3    tied                2314.296") == true, "\(rows.first ?? "")")
         let diag7 = rows.first { $0.contains("  7    diag ") } ?? ""
         #expect(diag7.contains("2241.364") && diag7.contains("held up by reg_covar: component 5, feature 1: variance 1e-06 held up by reg_covar (14 points)"), "\(diag7)")
         let heldIndex = rows.firstIndex { $0.contains("held up") } ?? rows.count

@@ -182,8 +182,8 @@ struct DiscreteMixtureTests {
         }
         #expect(message(.bernoulli, [[0, 1], [1, 1.5]]) == "Input X contains 1.5 at row 1, column 1: Bernoulli data must lie in [0, 1].")
         #expect(message(.bernoulli, [[0, -0.5], [1, 1]]) == "Input X contains -0.5 at row 0, column 1: Bernoulli data must lie in [0, 1].")
-        #expect(message(.poisson, [[0, 1], [-1, 1]]) == "Input X contains -1.0 at row 1, column 0: Poisson data must be non-negative integer counts.")
-        #expect(message(.poisson, [[0, 1], [2, 2.5]]) == "Input X contains 2.5 at row 1, column 1: Poisson data must be non-negative integer counts.")
+        #expect(message(.poisson, [[0, 1], [-1, 1]]) == "Input X contains -1.0 at row 1, column 0: Poisson data must be non-negative integer counts (at most 2^53).")
+        #expect(message(.poisson, [[0, 1], [2, 2.5]]) == "Input X contains 2.5 at row 1, column 1: Poisson data must be non-negative integer counts (at most 2^53).")
         #expect(message(.categorical, [[0, 1], [1, -1]]) == "Input X contains -1.0 at row 1, column 1: categorical codes must be non-negative integers.")
         #expect(message(.categorical, [[0, 1], [0.5, 1]]) == "Input X contains 0.5 at row 1, column 0: categorical codes must be non-negative integers.")
         #expect(message(.categorical, [[0, 1], [1, 3]], categories: [2, 3])

@@ -195,11 +195,20 @@ class CategoricalMixture(_DiscreteMixture):
 
     def _declared_categories(self, d):
         if self.categories is not None:
-            c = np.ascontiguousarray(np.asarray(self.categories, dtype=np.int64))
+            given = np.asarray(self.categories)
+            if given.dtype.kind not in "iuf" or not np.all(np.isfinite(given)) or np.any(given != np.floor(given)) \
+                    or np.any(given < 1):
+                raise ValueError(f"The parameter 'categories' must hold positive integers, but got {self.categories!r}")
+            c = np.ascontiguousarray(given.astype(np.int64))
             _check_shape(c, (d,), "categories")
             return c
         if self.probabilities_init is not None:
-            return np.array([np.shape(p)[1] for p in self.probabilities_init], dtype=np.int64)
+            shapes = [np.shape(np.asarray(p, dtype=object)) for p in self.probabilities_init]
+            for i, shape in enumerate(shapes):
+                if len(shape) != 2:
+                    raise ValueError(f"The parameter 'probabilities_init[{i}]' should have the shape of "
+                                     f"(n_components, n_categories), but got {shape}")
+            return np.array([shape[1] for shape in shapes], dtype=np.int64)
         return None
 
     def _given_values(self):

@@ -462,9 +462,9 @@ def test_discrete_bad_input_names_row_and_column():
         (BernoulliMixture(2), np.where(np.arange(X.size).reshape(X.shape) == 7, 1.5, X),
          "Input X contains 1.5 at row 1, column 2: Bernoulli data must lie in [0, 1]."),
         (PoissonMixture(2), np.where(np.arange(X.size).reshape(X.shape) == 7, -3, X),
-         "Input X contains -3.0 at row 1, column 2: Poisson data must be non-negative integer counts."),
+         "Input X contains -3.0 at row 1, column 2: Poisson data must be non-negative integer counts (at most 2^53)."),
         (PoissonMixture(2), np.where(np.arange(X.size).reshape(X.shape) == 7, 0.5, X),
-         "Input X contains 0.5 at row 1, column 2: Poisson data must be non-negative integer counts."),
+         "Input X contains 0.5 at row 1, column 2: Poisson data must be non-negative integer counts (at most 2^53)."),
         (CategoricalMixture(2, categories=[2] * 5), np.where(np.arange(X.size).reshape(X.shape) == 7, 2, X),
          "Input X contains 2.0 at row 1, column 2: categorical codes of feature 2 must be integers in [0, 1] (2 categories)."),
     ]
@@ -596,3 +596,36 @@ def test_a_warm_start_after_pickling_continues_as_the_original():
         h.fit(X)
     assert g.n_iter_ == h.n_iter_ and g.lower_bounds_ == h.lower_bounds_
     np.testing.assert_array_equal(g.means_, h.means_)
+
+
+def test_discrete_edge_cases_found_by_review():
+    rng = np.random.default_rng(0)
+    # A huge count no longer rounds the other rows away (the -log x! terms are added per row).
+    X = rng.poisson(3, (1000, 1)).astype(np.float64)
+    X[0, 0] = 1e15
+    m = PoissonMixture(2, random_state=0).fit(X)
+    np.testing.assert_allclose(m.score(X), m.score_samples(X).mean(), rtol=1e-12)
+    from scipy.special import gammaln, logsumexp
+    logp = np.log(m.weights_) + X @ np.log(m.means_).T - m.means_.sum(1) - gammaln(X + 1)
+    np.testing.assert_allclose(m.score(X), logsumexp(logp, axis=1).mean(), rtol=1e-12)
+    # Sampling a huge rate, and codes that would need more categories than supported.
+    m.means_ = m.means_.copy()
+    m.means_[0, 0] = 1e19
+    assert np.all(m.sample(5)[0] >= 0)
+    with pytest.raises(ValueError, match="at most 65536 categories"):
+        CategoricalMixture(1).fit(np.array([[0.0], [2.0**53]]))
+    with pytest.raises(ValueError, match="positive integers"):
+        CategoricalMixture(2, categories=[3.9, 2]).fit(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="probabilities_init\\[0\\]"):
+        CategoricalMixture(2, weights_init=[.5, .5], probabilities_init=[np.full(3, 1 / 3), np.full(2, .5)]).fit(np.zeros((4, 2)))
+    # Re-seeding also covers a component the start leaves empty.
+    dup = np.array([[0, 0], [0, 0], [1, 1], [1, 1], [0, 1], [0, 1]], dtype=np.float64)
+    assert BernoulliMixture(4, on_degenerate="reseed", random_state=1).fit(dup).converged_
+    # A pseudo-count (or weights) beyond what doubles hold: the estimates sit at the prior's mode.
+    B = binary_data(200)
+    far = BernoulliMixture(2, pseudo_count=1e308, random_state=0).fit(B)
+    np.testing.assert_allclose(far.means_, 0.5)
+    tiny = BernoulliMixture(2, random_state=0).fit(B, sample_weight=np.full(len(B), 1e-309))
+    assert np.all(np.isfinite(tiny.means_)) and np.isfinite(tiny.lower_bound_)
+    with pytest.raises(ValueError, match="but BernoulliMixture is expecting 5 features"):
+        far.predict(B[:, :3])

@@ -7,7 +7,13 @@
 extension ModelFile {
     /// The family a model file declares (`gaussian` when it names none).
     public static func declaredFamily(_ path: String) throws -> MixtureFamily {
+        try namedFamily(path) ?? .gaussian
+    }
+
+    /// The family a model or start file names, or nil when it names none.
+    public static func namedFamily(_ path: String) throws -> MixtureFamily? {
         let m = try object(readFile(path), path: path)
+        guard m["family"] != nil else { return nil }
         return try family(m) { .model(path: path, reason: $0) }
     }
 
@@ -39,8 +45,9 @@ extension ModelFile {
         return fields
     }
 
-    static func discreteParameters(_ m: JSONValue, _ fail: (String) -> DataFileError) throws -> DiscreteMixtureParameters {
-        let family = try self.family(m, fail)
+    /// `assumed`: the family of a start file that names none (`weights` and `means` alone).
+    static func discreteParameters(_ m: JSONValue, assumed: MixtureFamily? = nil, _ fail: (String) -> DataFileError) throws -> DiscreteMixtureParameters {
+        let family = m["family"] == nil ? (assumed ?? .gaussian) : try self.family(m, fail)
         guard family != .gaussian else { throw fail("'family' must be bernoulli, categorical or poisson here") }
         guard let w = m["weights"]?.array else { throw fail("missing 'weights'") }
         let weights = try w.map { v -> Double in
@@ -63,6 +70,7 @@ extension ModelFile {
                     guard let n = v.int, n >= 1 else { throw fail("'categories' must hold positive integers") }
                     return n
                 }
+                try DiscreteData.checkTotal(categories, what: "in 'categories'")
                 guard let rows = m["probabilities"]?.array, rows.count == K else {
                     throw fail("'probabilities' must be a list of \(K) components")
                 }
@@ -103,15 +111,17 @@ extension ModelFile {
     }
 
     /// Reads a Bernoulli, categorical or Poisson model.
-    public static func readDiscrete(_ path: String) throws -> FittedDiscreteMixture {
-        try decodeDiscrete(readFile(path), path: path)
+    /// Reads a discrete model; a file naming no family is read as an `assumed` one (a start
+    /// file of `weights` and `means`).
+    public static func readDiscrete(_ path: String, assumed: MixtureFamily? = nil) throws -> FittedDiscreteMixture {
+        try decodeDiscrete(readFile(path), path: path, assumed: assumed)
     }
 
-    public static func decodeDiscrete(_ bytes: [UInt8], path: String) throws -> FittedDiscreteMixture {
+    public static func decodeDiscrete(_ bytes: [UInt8], path: String, assumed: MixtureFamily? = nil) throws -> FittedDiscreteMixture {
         func fail(_ reason: String) -> DataFileError { .model(path: path, reason: reason) }
         let m = try object(bytes, path: path)
         if let f = m["format"]?.string, f != format { throw fail("unsupported format '\(f)' (expected '\(format)')") }
-        return FittedDiscreteMixture(parameters: try discreteParameters(m, fail),
+        return FittedDiscreteMixture(parameters: try discreteParameters(m, assumed: assumed, fail),
                                      lowerBound: m["lower_bound"]?.number ?? -.infinity,
                                      lowerBounds: m["lower_bounds"]?.array?.compactMap(\.number) ?? [],
                                      converged: m["converged"]?.bool ?? false,
