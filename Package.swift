@@ -17,6 +17,11 @@ let package = Package(
         // The C ABI (Sources/GMMCAPI/include/gmm.h); `make lib` builds it as libgmm.so.
         .library(name: "GMMC", type: .dynamic, targets: ["GMMCAPI"]),
     ],
+    // MPI (Open MPI, Debian's openmpi-bin and libopenmpi-dev): `swift build --traits MPI`
+    // gives a `gmm` that fits one model across the ranks of `mpirun`. Default builds need no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Fit across the ranks of an MPI job (needs libopenmpi-dev)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -39,9 +44,12 @@ let package = Package(
         .executableTarget(name: "gmm-bench", dependencies: ["GMM", "BenchSupport"], path: "Benchmarks/GMMBench"),
         .executableTarget(
             name: "gmm",
-            dependencies: ["GMM", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GMM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
             path: "Sources/gmm"
         ),
+        // MPI's C API for Swift (a shim for its macros); built only with the MPI trait.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
         // Fuzz targets for the file parsers: a replayer in normal builds, a libFuzzer binary in
         // `make fuzz` (built with -sanitize=fuzzer,address -DFUZZING into .build-fuzz).
         .target(name: "FuzzDriver", path: "Tests/Fuzz/Driver", publicHeadersPath: "include"),

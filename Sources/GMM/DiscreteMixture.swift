@@ -43,6 +43,8 @@ public struct DiscreteMixture: Sendable {
     public var threads: Int?
     public var isa: KernelISA
     public var onDegenerate: DegeneratePolicy
+    /// A distributed job's split of the EM passes (see `GaussianMixture.distribution`).
+    public var distribution: PassDistribution? = nil
 
     public static let defaultPseudoCount = 1e-6
 
@@ -162,6 +164,7 @@ public struct DiscreteMixture: Sendable {
         let engine = PassEngine(data: source, weights: weights, components: components, covariance: .diag, threads: threads,
                                 isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0, linear: true)
         engine.rowTerms = DiscreteData.rowTerms(X, family: self.family)
+        engine.distribution = distribution
         let family = DiscreteEMFamily(
             engine: engine, mstep: DiscreteMStep(family: self.family, categories: categories, pseudoCount: alpha, policy: onDegenerate),
             log: log, weightSum: weights.map { $0.reduce(0, +) } ?? n,

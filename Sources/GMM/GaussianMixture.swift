@@ -62,6 +62,9 @@ public struct GaussianMixture: Sendable {
     /// Given initial values for some or all parameters (scikit-learn's `weights_init`,
     /// `means_init`, `precisions_init`); the missing ones come from `initialization`.
     public var initialParameters: InitialParameters?
+    /// A distributed job's split of the EM passes (MPI ranks): the same model on every process,
+    /// bitwise the single-process one. `nil`: this process does every pass.
+    public var distribution: PassDistribution? = nil
 
     public init(components: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
                 regCovar: Double = 1e-6, maxIterations: Int = 100, initializations: Int = 1,
@@ -171,6 +174,7 @@ public struct GaussianMixture: Sendable {
         let weights = sampleWeights.map(Self.normalizedWeights)
         let engine = PassEngine(data: source, weights: weights, components: components, covariance: covarianceType,
                                 threads: threads, isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0)
+        engine.distribution = distribution
         let (threads, isa) = (self.threads, self.isa)
         let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
                                       policy: onDegenerate, log: log,

@@ -170,6 +170,20 @@ struct DataSource: @unchecked Sendable {
     func row(_ index: Int) -> [Double] { widenedRow(index) }
 }
 
+/// How the passes of a fit are split across the processes of a distributed job (MPI ranks):
+/// each process sums a consecutive range of the pass's reduction slots over its rows, then
+/// every process gathers all slot sums and finishes the pass as a single process would, so
+/// each gets the totals of the whole pass, bit for bit, whatever the number of processes.
+public protocol PassDistribution: AnyObject, Sendable {
+    /// This process's index (0 ..< size).
+    var rank: Int { get }
+    /// Number of processes.
+    var size: Int { get }
+    /// Every process's `counts[p]` doubles, concatenated in process order into `all` (an
+    /// all-gather); this process's part is already in place at its offset in `all`.
+    func allGather(_ all: UnsafeMutablePointer<Double>, counts: [Int])
+}
+
 /// A dataset (and optional sample weights) bound to preallocated pass buffers: every pass of a
 /// fit reuses them, so the iteration loop allocates nothing of size N or N·K.
 final class PassEngine {
@@ -177,6 +191,9 @@ final class PassEngine {
     let weights: [Double]?
     /// Per-row terms added to each row's log-likelihood (Poisson's −Σ log x!), or nil.
     var rowTerms: [Double]?
+    /// Set for the fit's main data in a distributed job: passes without per-row outputs are
+    /// split across the processes (see `PassDistribution`).
+    var distribution: PassDistribution?
     let d: Int
     let K: Int
     /// The kernel family (.full or .diag) of the Gaussian models this engine runs.
@@ -231,6 +248,35 @@ final class PassEngine {
         return pass(means: A, precisionCholesky: [], logNorm: b, kind: GMM_COV_LINEAR, mode: mode, outputs: outputs)
     }
 
+    /// This process's slots over its rows, all processes' slot sums gathered, then the finish:
+    /// the whole pass's totals in `stats` (see gmm_pass_request.slot_mode).
+    private func distributedPass(_ view: inout gmm_model_view, _ request: inout gmm_pass_request, _ distribution: PassDistribution,
+                                 kind: gmm_covariance, mode: PassMode) -> gmm_status {
+        let n = data.rows, P = distribution.size
+        let accumulate: Int32 = mode.accumulate ? 1 : 0
+        let slots = gmm_pass_slot_count(n, d, K, kind, accumulate, mode.lowest)
+        let size = gmm_pass_stats_size(d, K, kind, accumulate, mode.lowest)
+        let bounds = (0...P).map { $0 * slots / P }
+        let (s0, s1) = (bounds[distribution.rank], bounds[distribution.rank + 1])
+        if s0 < s1 {
+            let first = gmm_pass_slot_first_row(n, slots, s0)
+            let element = data.isFloat32 ? 4 : 8
+            var part = request
+            part.slot_mode = Int32(GMM_SLOTS_PARTIAL)
+            part.slot_begin = s0
+            part.slot_end = s1
+            part.X = request.X.map { $0 + first * data.rowStride * element }
+            part.weights = request.weights.map { $0 + first }
+            part.row_terms = request.row_terms.map { $0 + first }
+            let status = gmm_pass(&view, &part, stats.pointer + s0 * size, scratch.pointer)
+            guard status == GMM_OK else { return status }
+        }
+        distribution.allGather(stats.pointer, counts: (0..<P).map { (bounds[$0 + 1] - bounds[$0]) * size })
+        var finish = request
+        finish.slot_mode = Int32(GMM_SLOTS_FINISH)
+        return gmm_pass(&view, &finish, stats.pointer, scratch.pointer)
+    }
+
     private func pass(means: [Double], precisionCholesky: [Double], logNorm: [Double], kind: gmm_covariance,
                       mode: PassMode, outputs: PassOutputs) -> PassTotals {
         precondition(mode.lowest <= lowestCapacity, "PassEngine: lowest-row capacity exceeded")
@@ -270,7 +316,11 @@ final class PassEngine {
                             request.kernels = kernels
                             return withUnsafeMutablePointer(to: &threadsUsed) { used in
                                 request.threads_used = used
-                                return gmm_pass(&view, &request, stats.pointer, scratch.pointer)
+                                let wholeRows = outputs.responsibilities != nil || outputs.logLikelihoods != nil || outputs.labels != nil
+                                guard let distribution, distribution.size > 1, !wholeRows else {
+                                    return gmm_pass(&view, &request, stats.pointer, scratch.pointer)
+                                }
+                                return distributedPass(&view, &request, distribution, kind: kind, mode: mode)
                             }
                            }
                           }
