@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFTFLAGS = -Xcc -O3 $(if $(filter 1,$(GMM_SERIAL)),,$(if $(wildcard /usr/lib/*-linux-gnu/libomp5.so),-Xcc -fopenmp -Xlinker -lomp5))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build lib install c-example swift-consumer wheel python-test test demo deps test-deps clean roundtrip bench bench-quick bench-python compare fuzz fuzz-args sanitize
+.PHONY: all build lib install c-example swift-consumer wheel python-test mpi-test test demo deps test-deps clean roundtrip bench bench-quick bench-python compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -97,6 +97,13 @@ python-test: wheel
 	cd python/tests && SKLEARN_RUN_FLOAT32_TESTS=1 ../../$(TEST_VENV)/bin/python -m pytest -q -p sklearn_suite_plugin \
 	  --pyargs sklearn.mixture.tests.test_gaussian_mixture
 
+# MPI (issue 16, in progress): installs Open MPI, builds the MPI trait into .build-mpi and
+# checks that fits under mpirun -np 1, 2, 3 equal the single-process fit byte for byte.
+mpi-test: build
+	@command -v mpirun >/dev/null 2>&1 && pkg-config --exists mpi || { $(APT_INSTALL) openmpi-bin libopenmpi-dev || { $(SUDO) apt-get update -q && $(APT_INSTALL) openmpi-bin libopenmpi-dev; }; }
+	$(SWIFT) build -c release --traits MPI --build-path .build-mpi --product gmm $(SWIFTFLAGS)
+	Tests/MPI/run.sh $(CURDIR)/.build/release/gmm $(CURDIR)/.build-mpi/release/gmm
+
 # Benchmarks (speed is measured here, never asserted in tests): fixed-iteration fits over the
 # grid, with the FMA peak measured in the same run; results as a table and as JSON.
 bench: deps
@@ -167,4 +174,4 @@ demo: build
 	.build/release/gmm demo
 
 clean:
-	rm -rf .build .build-fuzz .build-sanitize .build-tsan .build-lib build dist $(BUILD_VENV) $(TEST_VENV)
+	rm -rf .build .build-fuzz .build-sanitize .build-tsan .build-lib .build-mpi build dist $(BUILD_VENV) $(TEST_VENV)

@@ -115,15 +115,16 @@ struct Fit: ParsableCommand {
         var gm = GaussianMixture(components: K, covarianceType: type, tolerance: tol,
                                  regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
                                  initialization: method,
-                                 seed: seedValue ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max),
+                                 seed: Cluster.shared(seedValue ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max)),
                                  threads: threads, onDegenerate: policy, initialParameters: given)
+        gm.distribution = Cluster.distribution
         if let previous, resumed != nil {  // the resumed run continues; its settings must match a warm start's
             gm.initialization = .parameters(previous.parameters)
             gm.initialParameters = nil
             gm.initializations = 1
         }
         try Interruption.check()
-        let reporter = ProgressReporter(mode: quiet ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
+        let reporter = ProgressReporter(mode: quiet || !Cluster.isRoot ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let model: FittedGaussianMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: FitMonitor) in
             try naming(data) {
@@ -148,7 +149,7 @@ struct Fit: ParsableCommand {
     func monitored<P, M>(_ reporter: ProgressReporter, checkpointPath: String, every: Int,
                          _ body: (MixtureFitMonitor<P>) throws -> M) throws -> M {
         let monitor = MixtureFitMonitor<P>(checkpointEvery: checkpoint == nil ? 0 : every,
-                                           saveCheckpoint: { try CheckpointFile.write($0, to: checkpointPath) },
+                                           saveCheckpoint: { if Cluster.isRoot { try CheckpointFile.write($0, to: checkpointPath) } },
                                            shouldStop: { Interruption.pending != 0 })
         do {
             let model = try body(monitor)
@@ -157,7 +158,7 @@ struct Fit: ParsableCommand {
         } catch let stop as MixtureFitInterrupted<P> {
             reporter.finish()
             guard let state = stop.checkpoint else { throw Interrupted(signal: Interruption.pending, note: "stopped during initialization; no output written") }
-            try CheckpointFile.write(state, to: checkpointPath)
+            if Cluster.isRoot { try CheckpointFile.write(state, to: checkpointPath) }
             throw Interrupted(signal: Interruption.pending, note: "stopped after iteration \(state.current.iterations) of initialization \(state.initialization); checkpoint saved to \(checkpointPath); no model written (rerun with --resume \(checkpointPath) to finish)")
         } catch let mismatch as CheckpointMismatch {
             throw CommandError("\(resume ?? ""): cannot resume: \(mismatch)")
@@ -170,7 +171,7 @@ struct Fit: ParsableCommand {
 
     /// Warnings and notes of a finished fit (non-convergence, re-seeds).
     func reportOutcome(_ model: any FittedMixture, maxIter: Int) {
-        guard !quiet else { return }
+        guard !quiet, Cluster.isRoot else { return }
         if !model.converged && maxIter > 0 { printError("gmm: warning: \(nonConvergenceWarning)") }
         let gaussian = model.family == .gaussian
         for event in model.reseeds.prefix(10) {
@@ -186,6 +187,7 @@ struct Fit: ParsableCommand {
 
     /// The labels (a final E-step), the model written by `write`, then the labels file.
     func finish(_ model: any FittedMixture, _ X: DataMatrix, write: () throws -> Void) throws {
+        guard Cluster.isRoot else { return }  // rank 0 writes; every rank holds the same model
         let fittedLabels = try labels.map { _ in try model.predict(X) }
         try Interruption.check("the fit finished but no model was written")
         try write()
@@ -237,12 +239,13 @@ struct Fit: ParsableCommand {
             throw CommandError("--categories: \(declared.count) category counts were given for the \(X.columns) features of \(data)")
         }
         let weights = try sampleWeights.map { try loadWeights($0, rows: X.rows) }
-        let dm = DiscreteMixture(family: family, components: K, categories: declared, pseudoCount: alpha, tolerance: tol,
+        var dm = DiscreteMixture(family: family, components: K, categories: declared, pseudoCount: alpha, tolerance: tol,
                                  maxIterations: maxIter, initializations: nInit, initialization: method, initialParameters: given,
-                                 seed: seed ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max), threads: threads,
+                                 seed: Cluster.shared(seed ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max)), threads: threads,
                                  onDegenerate: policy)
+        dm.distribution = Cluster.distribution
         try Interruption.check()
-        let reporter = ProgressReporter(mode: quiet ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
+        let reporter = ProgressReporter(mode: quiet || !Cluster.isRoot ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let model: FittedDiscreteMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: MixtureFitMonitor<DiscreteMixtureParameters>) in
             try naming(data) {

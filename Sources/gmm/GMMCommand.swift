@@ -34,9 +34,11 @@ struct GMMCommand: ParsableCommand {
             execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only if it failed: go on as we are
         }
         Interruption.install()
+        Cluster.start()
         do {
             var command = try parseAsRoot()
             try command.run()
+            Cluster.finish()
         } catch let error as DataFileError {
             fail(error.description)
         } catch let error as GaussianMixtureError {
@@ -61,8 +63,9 @@ struct GMMCommand: ParsableCommand {
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("gmm: error: \(message)\n".utf8))
-        Foundation.exit(1)
+        let where_ = Cluster.size > 1 ? " (rank \(Cluster.rank) of \(Cluster.size))" : ""
+        FileHandle.standardError.write(Data("gmm: error: \(message)\(where_)\n".utf8))
+        Cluster.abort(1)
     }
 }
 

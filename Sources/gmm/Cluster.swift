@@ -1,0 +1,79 @@
+import Foundation
+import GMM
+#if MPI
+import CMPI
+#endif
+
+/// The processes of an MPI job (the MPI package trait; without it, one process). Every rank
+/// runs the same command on the same data: the EM passes are split across the ranks by slot
+/// ranges (`PassDistribution`), so every rank holds the same model, bit for bit the
+/// single-process one; rank 0 alone writes outputs and prints progress.
+enum Cluster {
+    nonisolated(unsafe) private(set) static var rank = 0
+    nonisolated(unsafe) private(set) static var size = 1
+    nonisolated(unsafe) private(set) static var distribution: PassDistribution?
+
+    static var isRoot: Bool { rank == 0 }
+
+    static func start() {
+        #if MPI
+        var provided: Int32 = 0
+        guard MPI_Init_thread(nil, nil, gmm_mpi_thread_funneled(), &provided) == gmm_mpi_success() else { return }
+        var r: Int32 = 0, s: Int32 = 1
+        MPI_Comm_rank(gmm_mpi_comm_world(), &r)
+        MPI_Comm_size(gmm_mpi_comm_world(), &s)
+        rank = Int(r)
+        size = Int(s)
+        if size > 1 { distribution = MPIRanks(rank: rank, size: size) }
+        #endif
+    }
+
+    /// Rank 0's value on every rank (e.g. a random seed, which every rank must share).
+    static func shared(_ value: UInt64) -> UInt64 {
+        #if MPI
+        guard size > 1 else { return value }
+        var v = value
+        _ = MPI_Bcast(&v, 8, gmm_mpi_char(), 0, gmm_mpi_comm_world())
+        return v
+        #else
+        return value
+        #endif
+    }
+
+    /// Ends the job normally (every rank).
+    static func finish() {
+        #if MPI
+        MPI_Finalize()
+        #endif
+    }
+
+    /// Stops every rank after a failure on this one (a rank that exits alone would leave the
+    /// others waiting in a collective).
+    static func abort(_ code: Int32) -> Never {
+        #if MPI
+        if size > 1 { MPI_Abort(gmm_mpi_comm_world(), code) }
+        #endif
+        exit(code)
+    }
+}
+
+#if MPI
+/// The all-gather of slot sums over MPI_COMM_WORLD.
+final class MPIRanks: PassDistribution, @unchecked Sendable {
+    let rank: Int
+    let size: Int
+
+    init(rank: Int, size: Int) {
+        self.rank = rank
+        self.size = size
+    }
+
+    func allGather(_ all: UnsafeMutablePointer<Double>, counts: [Int]) {
+        var counts32 = counts.map { Int32($0) }
+        var displacements = [Int32](repeating: 0, count: counts.count)
+        for p in 1..<max(1, counts.count) { displacements[p] = displacements[p - 1] + counts32[p - 1] }
+        _ = MPI_Allgatherv(gmm_mpi_in_place(), 0, gmm_mpi_double(), all, &counts32, &displacements, gmm_mpi_double(),
+                           gmm_mpi_comm_world())
+    }
+}
+#endif

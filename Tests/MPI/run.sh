@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make mpi-test`: fits under `mpirun -np 1, 2, 3` must write the single-process model file,
+# byte for byte (Gaussian defaults, a random seed shared by the ranks, a Poisson family), and
+# a bad value must stop every rank with one line naming the rank, exit 1, no output.
+# Usage: run.sh SINGLE_GMM MPI_GMM
+set -euo pipefail
+single=$1 mpi=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+# As root, Open MPI needs these; 2 cores, so ranks may outnumber them.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+run() { timeout 300 mpirun -np "$1" --oversubscribe "${@:2}"; }
+"$single" generate -n 200000 -d 8 -k 6 --seed 3 -o X.npy > /dev/null
+"$single" fit X.npy -k 6 --seed 5 -o single.json -q
+for np in 1 2 3; do
+  run "$np" "$mpi" fit X.npy -k 6 --seed 5 -o "mpi$np.json" -q
+  cmp single.json "mpi$np.json"
+  echo "mpi-test: -np $np: the single-process model, byte for byte"
+done
+"$single" fit X.npy -k 6 --covariance diag --n-init 2 --seed 9 --max-iter 12 --tol 0 -o diag.json -q
+run 3 "$mpi" fit X.npy -k 6 --covariance diag --n-init 2 --seed 9 --max-iter 12 --tol 0 -o diag3.json -q
+cmp diag.json diag3.json && echo "mpi-test: diag, 2 starts, -np 3: identical"
+python3 -c "
+import numpy as np
+r = np.random.default_rng(0)
+np.save('p.npy', r.poisson([[1, 8, 3]] * 30000 + [[7, 1, 2]] * 30000).astype(float))
+np.save('bad.npy', np.array([[0.0, 1], [0.5, 2]]))"
+"$single" fit p.npy --family poisson -k 2 --seed 2 -o ps.json -q
+run 3 "$mpi" fit p.npy --family poisson -k 2 --seed 2 -o pm.json -q
+cmp ps.json pm.json && echo "mpi-test: poisson, -np 3: identical"
+run 2 "$mpi" fit X.npy -k 6 -o random.json -q  # no --seed: rank 0's random seed is shared
+run 2 "$mpi" fit X.npy -k 6 --seed "$(python3 -c "import json; print(json.load(open('random.json'))['seed'])")" -o again.json -q
+cmp random.json again.json && echo "mpi-test: a random seed is shared by the ranks"
+if run 2 "$mpi" fit bad.npy --family bernoulli -k 1 -o b.json > out.txt 2> err.txt; then
+  echo "mpi-test: a bad value did not fail" >&2; exit 1
+fi
+grep -q "gmm: error: bad.npy: Input X contains 2.0 at row 1, column 1: Bernoulli data must lie in \[0, 1\]. (rank" err.txt
+[ ! -e b.json ] && echo "mpi-test: a bad value stops every rank, names the rank, writes nothing"
