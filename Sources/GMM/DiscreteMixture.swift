@@ -174,7 +174,9 @@ public struct DiscreteMixture: Sendable {
                                 warmLowerBound: previous?.lowerBound, log: log, monitor: monitor, progress: progress) { rng, check in
             if let given { return given }
             // The starts of a Gaussian fit, on the data (categorical: its one-hot coding).
+            let distribution = self.distribution
             let starter = PassEngine(data: source, weights: weights, components: components, covariance: .diag, threads: threads, isa: isa)
+            starter.distribution = distribution
             var initializer = Initializer(engine: starter, threads: threads, isa: isa)
             initializer.checkInterruption = check
             let (nk, sums) = try initializer.firstMoments(for: method, rng: &rng)

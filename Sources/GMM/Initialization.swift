@@ -213,6 +213,8 @@ struct Initializer {
     /// rule). An emptied cluster is moved to a random point.
     func lloyd(on points: DataSource, weights: [Double]?, from start: [Double], rng: inout SeededGenerator) throws -> [Double] {
         let kmeans = PassEngine(data: points, weights: weights, components: K, covariance: .diag, threads: threads, isa: isa)
+        // Lloyd's passes over the fit's data are split like its EM passes (a distributed job).
+        if points.pointer == data.pointer && points.rows == data.rows { kmeans.distribution = engine.distribution }
         let variance = columnMoments(of: points, weights: weights).variance
         let tolerance = Self.kmeansTolerance * variance.reduce(0, +) / Double(d)
         var centers = start
