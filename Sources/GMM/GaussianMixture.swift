@@ -210,7 +210,7 @@ public struct GaussianMixture: Sendable {
                              maxIterations: maxIterations, initializations: initializations, threads: threads)
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 2) }
         guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
-        let (lo, hi) = try X.checkedRanges()
+        let (lo, hi) = try X.checkedRanges(distribution: distribution)
         try checkSampleWeights(sampleWeights, rows: X.rows, components: components)
         try X.checkMagnitude((lo, hi))
         let spread = zip(lo, hi).map { $1 - $0 }.max()!

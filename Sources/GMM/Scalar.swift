@@ -43,6 +43,39 @@ extension Matrix where Element: GMMScalar {
         return (lo, hi)
     }
 
+    /// `checkedRanges()` of a distributed job: each process scans only its share of the rows
+    /// (rows rank·N/P ..< (rank + 1)·N/P), the shares' ranges (or the first non-finite value)
+    /// are all-gathered, and every process gets the same ranges, or throws the same error (the
+    /// first bad row), as one process scanning everything would.
+    func checkedRanges(distribution: PassDistribution?) throws -> (lo: [Double], hi: [Double]) {
+        guard let distribution, distribution.size > 1 else { return try checkedRanges() }
+        let P = distribution.size, rank = distribution.rank, d = columns, stride = 4 + 2 * d
+        let begin = rows * rank / P, end = rows * (rank + 1) / P
+        var record = [Double](repeating: 0, count: P * stride)
+        // [rows scanned, bad row (-1: none), bad column, is NaN, lo..., hi...]
+        record[rank * stride] = Double(end - begin)
+        record[rank * stride + 1] = -1
+        if begin < end {
+            do {
+                let (lo, hi) = try self.rows(begin..<end).checkedRanges()
+                for i in 0..<d { record[rank * stride + 4 + i] = lo[i]; record[rank * stride + 4 + d + i] = hi[i] }
+            } catch GaussianMixtureError.nonFiniteInput(let row, let column, let isNaN) {
+                record[rank * stride + 1] = Double(begin + row)
+                record[rank * stride + 2] = Double(column)
+                record[rank * stride + 3] = isNaN ? 1 : 0
+            }
+        }
+        record.withUnsafeMutableBufferPointer { distribution.allGather($0.baseAddress!, counts: [Int](repeating: stride, count: P)) }
+        var lo = [Double](repeating: .infinity, count: d), hi = [Double](repeating: -.infinity, count: d)
+        for p in 0..<P {
+            let r = record[(p * stride)..<((p + 1) * stride)].map { $0 }
+            if r[1] >= 0 { throw GaussianMixtureError.nonFiniteInput(row: Int(r[1]), column: Int(r[2]), isNaN: r[3] == 1) }
+            guard r[0] > 0 else { continue }
+            for i in 0..<d { lo[i] = Swift.min(lo[i], r[4 + i]); hi[i] = Swift.max(hi[i], r[4 + d + i]) }
+        }
+        return (lo, hi)
+    }
+
     /// Throws `.valueTooLarge` naming the first value beyond ±`dataMagnitudeLimit`, given the
     /// column ranges from `checkedRanges()`.
     func checkMagnitude(_ ranges: (lo: [Double], hi: [Double])) throws {

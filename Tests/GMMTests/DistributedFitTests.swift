@@ -114,4 +114,20 @@ struct DistributedFitTests {
             #expect(model.parameters == single.parameters && model.lowerBounds == single.lowerBounds)
         }
     }
+
+    @Test func everyRankReportsTheFirstBadValueFoundInAnyShare() throws {
+        var values = blobs(n: 9_000, d: 2, k: 2, seed: 3).elements
+        values[2 * 7_000 + 1] = .nan  // in the last of three shares
+        values[2 * 8_000] = .infinity
+        let X = Matrix(rows: 9_000, columns: 2, elements: values)
+        let results = ThreadRanks(size: 3).run { rank -> FittedGaussianMixture in
+            var gm = GaussianMixture(components: 2, seed: 1)
+            gm.distribution = rank
+            return try gm.fit(X)
+        }
+        for result in results {
+            #expect(throws: GaussianMixtureError.nonFiniteInput(row: 7_000, column: 1, isNaN: true)) { _ = try result.get() }
+        }
+    }
 }
+
