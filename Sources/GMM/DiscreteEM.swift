@@ -16,9 +16,12 @@ enum DiscreteData {
 
     /// Validates `X` for `family` and returns the categories per feature (categorical: the
     /// `declared` ones, else each column's largest code + 1; empty for the other families).
-    static func check<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily, declared: [Int]?) throws -> [Int] {
+    /// In a distributed job (`distribution`) each process scans its share of the rows and
+    /// every process reports the same first bad value.
+    static func check<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily, declared: [Int]?,
+                                          distribution: PassDistribution? = nil) throws -> [Int] {
         typealias E = GaussianMixtureError
-        let (lo, hi) = try X.checkedRanges()
+        let (lo, hi) = try X.checkedRanges(distribution: distribution)
         let d = X.columns
         if let declared, family == .categorical {
             guard declared.count == d else {
@@ -47,15 +50,33 @@ enum DiscreteData {
         let needsIntegers = rules.contains { $0.integer }
         if rangeBad || needsIntegers {
             let x = X.storage.pointer, ld = X.rowStride
-            for r in 0..<X.rows {
-                for c in 0..<d {
-                    let v = Double(x[r * ld + c])
-                    let rule = rules[c]
-                    if v < rule.lo || v > rule.hi || (rule.integer && v != v.rounded(.towardZero)) {
-                        throw E.invalidValue(row: r, column: c, value: v, requirement: rule.text)
+            func firstBad(_ rows: Range<Int>) -> (row: Int, column: Int, value: Double)? {
+                for r in rows {
+                    for c in 0..<d {
+                        let v = Double(x[r * ld + c])
+                        let rule = rules[c]
+                        if v < rule.lo || v > rule.hi || (rule.integer && v != v.rounded(.towardZero)) { return (r, c, v) }
                     }
                 }
+                return nil
             }
+            var bad: (row: Int, column: Int, value: Double)?
+            if let distribution, distribution.size > 1 {
+                // [row (-1: none), column, value] per process, gathered; the first in row order wins.
+                let P = distribution.size, rank = distribution.rank
+                var record = [Double](repeating: -1, count: 3 * P)
+                if let b = firstBad((X.rows * rank / P)..<(X.rows * (rank + 1) / P)) {
+                    record[3 * rank] = Double(b.row); record[3 * rank + 1] = Double(b.column); record[3 * rank + 2] = b.value
+                }
+                record.withUnsafeMutableBufferPointer { distribution.allGather($0.baseAddress!, counts: [Int](repeating: 3, count: P)) }
+                if let p = (0..<P).first(where: { record[3 * $0] >= 0 }) {
+                    let row = Int(record[3 * p]), column = Int(record[3 * p + 1])
+                    bad = (row: row, column: column, value: record[3 * p + 2])
+                }
+            } else {
+                bad = firstBad(0..<X.rows)
+            }
+            if let bad { throw E.invalidValue(row: bad.row, column: bad.column, value: bad.value, requirement: rules[bad.column].text) }
         }
         guard family == .categorical else { return [] }
         if let declared { return declared }

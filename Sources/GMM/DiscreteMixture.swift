@@ -123,7 +123,8 @@ public struct DiscreteMixture: Sendable {
         }
         guard X.rows >= 2 else { throw E.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 2) }
         guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
-        let categories = try DiscreteData.check(X, family: family, declared: initialParameters.map { $0.family == .categorical ? $0.categories : nil } ?? self.categories)
+        let categories = try DiscreteData.check(X, family: family, declared: initialParameters.map { $0.family == .categorical ? $0.categories : nil } ?? self.categories,
+                                                distribution: distribution)
         try checkSampleWeights(sampleWeights, rows: X.rows, components: components)
         if let p = initialParameters {
             guard p.family == family else { throw E.invalidArgument("The initial parameters are those of a \(p.family.rawValue) mixture, but the estimator fits a \(family.rawValue) mixture.") }

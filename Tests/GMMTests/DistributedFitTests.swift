@@ -129,5 +129,20 @@ struct DistributedFitTests {
             #expect(throws: GaussianMixtureError.nonFiniteInput(row: 7_000, column: 1, isNaN: true)) { _ = try result.get() }
         }
     }
+
+    @Test func discreteValueChecksAgreeAcrossRanks() throws {
+        var values = [Double](repeating: 1, count: 6_000 * 2)
+        for i in stride(from: 0, to: values.count, by: 3) { values[i] = 0 }
+        values[2 * 4_500] = 2.5  // in the last of three shares
+        let X = Matrix(rows: 6_000, columns: 2, elements: values)
+        let results = ThreadRanks(size: 3).run { rank -> FittedDiscreteMixture in
+            var pm = DiscreteMixture(family: .poisson, components: 2, seed: 1)
+            pm.distribution = rank
+            return try pm.fit(X)
+        }
+        let expected = GaussianMixtureError.invalidValue(row: 4_500, column: 0, value: 2.5,
+                                                         requirement: "Poisson data must be non-negative integer counts (at most 2^53)")
+        for result in results { #expect(throws: expected) { _ = try result.get() } }
+    }
 }
 
