@@ -28,6 +28,18 @@ enum Cluster {
         #endif
     }
 
+    /// The signal that stops the job (SIGINT or SIGTERM; 0: none): in a distributed job the
+    /// largest any rank has received, so every rank stops after the same iteration (a rank that
+    /// stopped alone would leave the others waiting in the next pass's all-gather).
+    static var pendingSignal: Int32 {
+        let mine = Interruption.pending
+        guard let distribution, distribution.size > 1 else { return mine }
+        var flags = [Double](repeating: 0, count: distribution.size)
+        flags[distribution.rank] = Double(mine)
+        flags.withUnsafeMutableBufferPointer { distribution.allGather($0.baseAddress!, counts: [Int](repeating: 1, count: $0.count)) }
+        return Int32(flags.max() ?? 0)
+    }
+
     /// Rank 0's value on every rank (e.g. a random seed, which every rank must share).
     static func shared(_ value: UInt64) -> UInt64 {
         #if MPI

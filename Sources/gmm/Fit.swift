@@ -123,7 +123,7 @@ struct Fit: ParsableCommand {
             gm.initialParameters = nil
             gm.initializations = 1
         }
-        try Interruption.check()
+        if case let signal = Cluster.pendingSignal, signal != 0 { throw Interrupted(signal: signal, note: "no output written") }
         let reporter = ProgressReporter(mode: quiet || !Cluster.isRoot ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let model: FittedGaussianMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: FitMonitor) in
@@ -150,16 +150,16 @@ struct Fit: ParsableCommand {
                          _ body: (MixtureFitMonitor<P>) throws -> M) throws -> M {
         let monitor = MixtureFitMonitor<P>(checkpointEvery: checkpoint == nil ? 0 : every,
                                            saveCheckpoint: { if Cluster.isRoot { try CheckpointFile.write($0, to: checkpointPath) } },
-                                           shouldStop: { Interruption.pending != 0 })
+                                           shouldStop: { Cluster.pendingSignal != 0 })
         do {
             let model = try body(monitor)
             reporter.finish()
             return model
         } catch let stop as MixtureFitInterrupted<P> {
             reporter.finish()
-            guard let state = stop.checkpoint else { throw Interrupted(signal: Interruption.pending, note: "stopped during initialization; no output written") }
+            guard let state = stop.checkpoint else { throw Interrupted(signal: Cluster.pendingSignal, note: "stopped during initialization; no output written") }
             if Cluster.isRoot { try CheckpointFile.write(state, to: checkpointPath) }
-            throw Interrupted(signal: Interruption.pending, note: "stopped after iteration \(state.current.iterations) of initialization \(state.initialization); checkpoint saved to \(checkpointPath); no model written (rerun with --resume \(checkpointPath) to finish)")
+            throw Interrupted(signal: Cluster.pendingSignal, note: "stopped after iteration \(state.current.iterations) of initialization \(state.initialization); checkpoint saved to \(checkpointPath); no model written (rerun with --resume \(checkpointPath) to finish)")
         } catch let mismatch as CheckpointMismatch {
             throw CommandError("\(resume ?? ""): cannot resume: \(mismatch)")
         } catch let e as GaussianMixtureError {
@@ -244,7 +244,7 @@ struct Fit: ParsableCommand {
                                  seed: Cluster.shared(seed ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max)), threads: threads,
                                  onDegenerate: policy)
         dm.distribution = Cluster.distribution
-        try Interruption.check()
+        if case let signal = Cluster.pendingSignal, signal != 0 { throw Interrupted(signal: signal, note: "no output written") }
         let reporter = ProgressReporter(mode: quiet || !Cluster.isRoot ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let model: FittedDiscreteMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: MixtureFitMonitor<DiscreteMixtureParameters>) in

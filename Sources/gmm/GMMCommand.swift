@@ -46,8 +46,11 @@ struct GMMCommand: ParsableCommand {
         } catch let error as CommandError {
             fail(error.message)
         } catch let error as Interrupted {
-            FileHandle.standardError.write(Data("gmm: \(error.message)\n".utf8))
-            Foundation.exit(128 + error.signal)
+            // (Every rank of a distributed job stops here together: finish MPI, then exit.)
+            let signal = error.signal != 0 ? error.signal : SIGTERM
+            if Cluster.isRoot { FileHandle.standardError.write(Data("gmm: \(error.message)\n".utf8)) }
+            Cluster.finish()
+            Foundation.exit(128 + signal)
         } catch is FitInterrupted {  // a fit outside `gmm fit` (select, demo): nothing to resume
             let error = Interrupted(signal: Interruption.pending, note: "no output written")
             FileHandle.standardError.write(Data("gmm: \(error.message)\n".utf8))
