@@ -163,7 +163,7 @@ fuzz-args: test-deps
 # retires them itself, which TSan, seeing test threads come and go, reports as leaked.)
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 SWIFT_BACKTRACE=enable=no
 ARCHER := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
-TSAN_TESTS = KernelParityTests|EMPropertyTests|CheckpointTests|DiscreteMixtureTests
+TSAN_TESTS = KernelParityTests|EMPropertyTests|CheckpointTests|DiscreteMixtureTests|DistributedFitTests|SlotSplitTests
 sanitize: test-deps
 	$(SANITIZE_ENV) $(SWIFT) test $(SWIFTFLAGS) --disable-xctest --build-path .build-sanitize --sanitize=address \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined -Xswiftc -use-ld=lld
