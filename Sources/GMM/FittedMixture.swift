@@ -101,3 +101,37 @@ extension ModelFile {
 func requireCount(_ count: Int, _ expected: Int, _ name: String) throws {
     guard count == expected else { throw GaussianMixtureError.invalidArgument("\(name) has \(count) entries; expected \(expected)") }
 }
+
+/// The estimators of every family (`GaussianMixture`, `DiscreteMixture`), for code that fits
+/// whichever it is given.
+public protocol MixtureEstimator {
+    associatedtype Parameters: MixtureParameterSet
+    associatedtype Fitted: FittedMixture
+    func fit<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?, monitor: MixtureFitMonitor<Parameters>?,
+                                 progress: ((FitProgress) -> Void)?) throws -> Fitted
+    func fit<Element: GMMScalar>(_ X: Matrix<Element>, continuing previous: Fitted, sampleWeights: [Double]?,
+                                 monitor: MixtureFitMonitor<Parameters>?, progress: ((FitProgress) -> Void)?) throws -> Fitted
+    func fit<Element: GMMScalar>(_ X: Matrix<Element>, resumingFrom checkpoint: MixtureCheckpoint<Parameters>, sampleWeights: [Double]?,
+                                 monitor: MixtureFitMonitor<Parameters>?, progress: ((FitProgress) -> Void)?) throws -> Fitted
+}
+
+extension GaussianMixture: MixtureEstimator {}
+extension DiscreteMixture: MixtureEstimator {}
+
+extension MixtureEstimator {
+    /// A fit, a warm start (`continuing`) or a resumed fit (`resuming`, which wins), of data of
+    /// either element type.
+    public func fit(_ X: DataMatrix, resuming checkpoint: MixtureCheckpoint<Parameters>?, continuing previous: Fitted?,
+                    sampleWeights: [Double]?, monitor: MixtureFitMonitor<Parameters>?,
+                    progress: ((FitProgress) -> Void)?) throws -> Fitted {
+        func run<E: GMMScalar>(_ M: Matrix<E>) throws -> Fitted {
+            if let checkpoint { return try fit(M, resumingFrom: checkpoint, sampleWeights: sampleWeights, monitor: monitor, progress: progress) }
+            if let previous { return try fit(M, continuing: previous, sampleWeights: sampleWeights, monitor: monitor, progress: progress) }
+            return try fit(M, sampleWeights: sampleWeights, monitor: monitor, progress: progress)
+        }
+        switch X {
+        case .float64(let M): return try run(M)
+        case .float32(let M): return try run(M)
+        }
+    }
+}

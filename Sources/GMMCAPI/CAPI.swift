@@ -200,6 +200,13 @@ enum Rows {
         case .float32(let m): return m.rows
         }
     }
+
+    var matrix: DataMatrix {
+        switch self {
+        case .float64(let m): return .float64(m)
+        case .float32(let m): return .float32(m)
+        }
+    }
 }
 
 /// A Gaussian model (covariances, precisions, statistics).
@@ -431,15 +438,7 @@ public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32,
             gm.initializations = 1
         }
         let model: FittedGaussianMixture = try monitoredFit(e) { (monitor: FitMonitor, progress) in
-            func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
-                if let resumed { return try gm.fit(X, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: progress) }
-                if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
-                return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
-            }
-            switch rows {
-            case .float64(let m): return try run(m)
-            case .float32(let m): return try run(m)
-            }
+            try gm.fit(rows.matrix, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress)
         }
         target.set(model)
         target.setError("")

@@ -68,15 +68,7 @@ func fitDiscrete(_ e: EstimatorHandle, _ rows: Rows, _ weights: [Double]?, warm:
     }
     let resumed = try e.resumePath.map { try CheckpointFile.read($0, as: DiscreteMixtureParameters.self) }
     return try monitoredFit(e) { (monitor: MixtureFitMonitor<DiscreteMixtureParameters>, progress) in
-        func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedDiscreteMixture {
-            if let resumed { return try dm.fit(X, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: progress) }
-            if let previous { return try dm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
-            return try dm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
-        }
-        switch rows {
-        case .float64(let m): return try run(m)
-        case .float32(let m): return try run(m)
-        }
+        try dm.fit(rows.matrix, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress)
     }
 }
 

@@ -169,21 +169,6 @@ func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
     }
 }
 
-extension DataMatrix {
-    /// A fit, a warm start (`continuing`) or a resumed fit of either element type.
-    func fit(_ gm: GaussianMixture, weights: [Double]?, continuing previous: FittedGaussianMixture? = nil,
-             resuming checkpoint: FitCheckpoint?, monitor: FitMonitor?, progress: ((FitProgress) -> Void)?) throws -> FittedGaussianMixture {
-        func run<E: GMMScalar>(_ X: Matrix<E>) throws -> FittedGaussianMixture {
-            if let checkpoint { return try gm.fit(X, resumingFrom: checkpoint, sampleWeights: weights, monitor: monitor, progress: progress) }
-            if let previous { return try gm.fit(X, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress) }
-            return try gm.fit(X, sampleWeights: weights, monitor: monitor, progress: progress)
-        }
-        switch self {
-        case .float64(let X): return try run(X)
-        case .float32(let X): return try run(X)
-        }
-    }
-}
 
 extension FittedMixture {
     func predict(_ X: DataMatrix) throws -> [Int32] {

@@ -128,8 +128,7 @@ struct Fit: ParsableCommand {
         let model: FittedGaussianMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: FitMonitor) in
             try naming(data) {
-                try X.fit(gm, weights: weights, continuing: resumed == nil ? previous : nil, resuming: resumed,
-                          monitor: monitor, progress: reporter.report)
+                try gm.fit(X, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: reporter.report)
             }
         }
         reportOutcome(model, maxIter: maxIter)
@@ -249,15 +248,7 @@ struct Fit: ParsableCommand {
         let model: FittedDiscreteMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: MixtureFitMonitor<DiscreteMixtureParameters>) in
             try naming(data) {
-                func run<E: GMMScalar>(_ M: Matrix<E>) throws -> FittedDiscreteMixture {
-                    if let resumed { return try dm.fit(M, resumingFrom: resumed, sampleWeights: weights, monitor: monitor, progress: reporter.report) }
-                    if let previous { return try dm.fit(M, continuing: previous, sampleWeights: weights, monitor: monitor, progress: reporter.report) }
-                    return try dm.fit(M, sampleWeights: weights, monitor: monitor, progress: reporter.report)
-                }
-                switch X {
-                case .float64(let M): return try run(M)
-                case .float32(let M): return try run(M)
-                }
+                try dm.fit(X, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: reporter.report)
             }
         }
         reportOutcome(model, maxIter: maxIter)
