@@ -53,8 +53,10 @@ struct Select: ParsableCommand {
         if let tooMany = grid.first(where: { $0 > X.rows }) {  // refused up front (a grid may be huge)
             throw CommandError("\(data): \(GaussianMixtureError.tooFewSamples(samples: X.rows, components: tooMany))")
         }
-        let gm = GaussianMixture(tolerance: tol, regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
+        var gm = GaussianMixture(tolerance: tol, regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
                                  seed: seed, threads: threads)
+        gm.distribution = Cluster.distribution  // under mpirun: every fit split across the ranks
+        let quiet = self.quiet || !Cluster.isRoot  // rank 0 reports and writes
         let report: (SelectionCandidate) -> Void = { c in
             if quiet { return }
             let value = c.value.map { String(format: "%.3f", $0) } ?? "failed"
@@ -66,15 +68,17 @@ struct Select: ParsableCommand {
             guard self.regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
             let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
             let declared = try parseCategories(categories, family: family)
-            let dm = DiscreteMixture(family: family, categories: declared, pseudoCount: alpha, tolerance: tol, maxIterations: maxIter,
+            var dm = DiscreteMixture(family: family, categories: declared, pseudoCount: alpha, tolerance: tol, maxIterations: maxIter,
                                      initializations: nInit, seed: seed, threads: threads)
-            let monitor = MixtureFitMonitor<DiscreteMixtureParameters>(shouldStop: { Interruption.pending != 0 })
+            dm.distribution = Cluster.distribution
+            let monitor = MixtureFitMonitor<DiscreteMixtureParameters>(shouldStop: { Cluster.pendingSignal != 0 })
             let selection: DiscreteModelSelection = try naming(data) {
                 switch X {
                 case .float64(let m): return try dm.select(m, components: grid, criterion: rank, monitor: monitor, progress: report)
                 case .float32(let m): return try dm.select(m, components: grid, criterion: rank, monitor: monitor, progress: report)
                 }
             }
+            guard Cluster.isRoot else { return }
             printRanking(selection.ranking, rank)
             try ModelFile.write(selection.best, settings: ModelFile.Settings(tol: tol, regCovar: alpha, maxIter: maxIter, nInit: nInit,
                                                                              initMethod: "kmeans", seed: seed), to: output)
@@ -87,11 +91,12 @@ struct Select: ParsableCommand {
         let selection: ModelSelection = try naming(data) {
             switch X {
             case .float64(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank,
-                                                       plainRanking: plainRanking, monitor: stopOnSignal, progress: report)
+                                                       plainRanking: plainRanking, monitor: FitMonitor(shouldStop: { Cluster.pendingSignal != 0 }), progress: report)
             case .float32(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank,
-                                                       plainRanking: plainRanking, monitor: stopOnSignal, progress: report)
+                                                       plainRanking: plainRanking, monitor: FitMonitor(shouldStop: { Cluster.pendingSignal != 0 }), progress: report)
             }
         }
+        guard Cluster.isRoot else { return }
         printRanking(selection.ranking, rank)
         let best = selection.best
         try ModelFile.write(best, settings: ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit,

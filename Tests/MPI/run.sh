@@ -21,6 +21,9 @@ done
 "$single" fit X.npy -k 6 --covariance diag --n-init 2 --seed 9 --max-iter 12 --tol 0 -o diag.json -q
 run 3 "$mpi" fit X.npy -k 6 --covariance diag --n-init 2 --seed 9 --max-iter 12 --tol 0 -o diag3.json -q
 cmp diag.json diag3.json && echo "mpi-test: diag, 2 starts, -np 3: identical"
+"$single" select X.npy -k 4...7 --covariance full,diag --seed 2 -o sel.json -q > sel.txt
+run 2 "$mpi" select X.npy -k 4...7 --covariance full,diag --seed 2 -o sel2.json -q > sel2.txt
+cmp sel.json sel2.json && cmp sel.txt sel2.txt && echo "mpi-test: select over 8 candidates, -np 2: the same ranking and best model"
 python3 -c "
 import numpy as np
 r = np.random.default_rng(0)
