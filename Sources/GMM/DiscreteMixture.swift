@@ -170,15 +170,18 @@ public struct DiscreteMixture: Sendable {
             engine: engine, mstep: DiscreteMStep(family: self.family, categories: categories, pseudoCount: alpha, policy: onDegenerate),
             log: log, weightSum: weights.map { $0.reduce(0, +) } ?? n,
             dataMean: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa).mean })
-        let (method, given, components) = (initialization, initialParameters, self.components)
+        let (method, given) = (initialization, initialParameters)
+        // The starts of a Gaussian fit, on the data (categorical: its one-hot coding): one
+        // engine for every start, made only when a start needs it.
+        let starter = LazyBox { () -> PassEngine in
+            let engine = PassEngine(data: source, weights: weights, components: self.components, covariance: .diag, threads: threads, isa: isa)
+            engine.distribution = self.distribution
+            return engine
+        }
         let run = try fitStarts(family, settings: settings, fingerprint: fingerprint, resuming: resume,
                                 warmLowerBound: previous?.lowerBound, log: log, monitor: monitor, progress: progress) { rng, check in
             if let given { return given }
-            // The starts of a Gaussian fit, on the data (categorical: its one-hot coding).
-            let distribution = self.distribution
-            let starter = PassEngine(data: source, weights: weights, components: components, covariance: .diag, threads: threads, isa: isa)
-            starter.distribution = distribution
-            var initializer = Initializer(engine: starter, threads: threads, isa: isa)
+            var initializer = Initializer(engine: starter.value, threads: threads, isa: isa)
             initializer.checkInterruption = check
             let (nk, sums) = try initializer.firstMoments(for: method, rng: &rng)
             return try family.parameters(nk: nk, sums: sums)

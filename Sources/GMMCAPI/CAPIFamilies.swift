@@ -122,7 +122,8 @@ public func gmm_model_set_discrete(_ p: OpaquePointer?, _ family: UnsafePointer<
         guard f != .categorical || D <= DiscreteMixtureParameters.maximumCategories else {
             throw CAPIError.value("the categories add up to \(D), more than \(DiscreteMixtureParameters.maximumCategories)")
         }
-        guard Int64(D).multipliedReportingOverflow(by: k).partialValue <= Int64(1) << 34, D < 1 << 31 else {
+        let (values, overflow) = Int64(D).multipliedReportingOverflow(by: k)
+        guard !overflow, values <= Int64(1) << 34, D < 1 << 31 else {
             throw CAPIError.value("n_components \(k) and \(D) columns make parameters larger than any buffer can be")
         }
         let parameters = try DiscreteMixtureParameters(family: f, weights: try array(weights, k, "weights"),
