@@ -96,6 +96,11 @@ size_t gmm_pass_stats_size(size_t d, size_t K, gmm_covariance covariance, int ac
 /** Number of deterministic reduction slots for a problem (independent of threads). */
 size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covariance, int accumulate,
                            size_t lowest);
+/** The slot layout a distributed pass over n rows splits across processes: min(64, units of
+ *  GMM_SLOT_ROWS rows). Every pass whose statistics fit in 8 MiB per slot has this layout;
+ *  coarser layouts (larger statistics) are powers of two whose slot boundaries are a subset
+ *  of this one's. */
+size_t gmm_pass_share_slots(size_t n);
 /** The first row of slot `slot` (n for slot == slots): slots cover consecutive rows, in units
  *  of GMM_SLOT_ROWS. */
 size_t gmm_pass_slot_first_row(size_t n, size_t slots, size_t slot);

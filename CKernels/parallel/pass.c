@@ -37,13 +37,22 @@ size_t gmm_pass_slot_count(size_t n, size_t d, size_t K, gmm_covariance covarian
      * are the same whichever kernels (float64 or float32 blocks) a pass takes. */
     size_t blocks = (n + GMM_SLOT_ROWS - 1) / GMM_SLOT_ROWS;
     size_t bytes = gmm_pass_stats_size(d, K, covariance, accumulate, lowest) * sizeof(double);
-    /* Enough slots to balance many threads, bounded so the partial sums stay under ~16 MiB. */
+    /* Enough slots to balance many threads (and the processes of a distributed pass, which
+     * split the same layout), bounded so the partial sums stay under 512 MiB. The bound is a
+     * power of two, so a coarser layout's slot boundaries are boundaries of every finer one
+     * (see gmm_pass_share_slots): all passes over n rows with statistics up to 8 MiB per slot
+     * share the layout min(64, units). */
     size_t slots = 64;
-    size_t cap = ((size_t)16 << 20) / bytes;
-    if (cap < 4) cap = 4;
-    if (slots > cap) slots = cap;
+    size_t cap = ((size_t)512 << 20) / bytes, pow2 = 4;
+    while (pow2 * 2 <= cap) pow2 *= 2;
+    if (slots > pow2) slots = pow2;
     if (slots > blocks) slots = blocks;
     return slots ? slots : 1;
+}
+
+size_t gmm_pass_share_slots(size_t n) {
+    size_t blocks = (n + GMM_SLOT_ROWS - 1) / GMM_SLOT_ROWS;
+    return blocks < 64 ? (blocks ? blocks : 1) : 64;
 }
 
 size_t gmm_pass_slot_first_row(size_t n, size_t slots, size_t slot) {

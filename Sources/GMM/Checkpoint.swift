@@ -142,16 +142,24 @@ public struct DataFingerprint: Sendable, Equatable, CustomStringConvertible {
         self.hash = hash
     }
 
-    public init<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?) {
+    /// In a distributed job (`distribution`) the sampled rows are gathered from the processes
+    /// that hold them: every process gets the single-process fingerprint.
+    public init<Element: GMMScalar>(_ X: Matrix<Element>, sampleWeights: [Double]?, distribution: PassDistribution? = nil) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
         func mix(_ bits: UInt64) {
             for shift in stride(from: 0, to: 64, by: 8) { h = (h ^ ((bits >> UInt64(shift)) & 0xFF)) &* 0x100_0000_01b3 }
         }
         let sampled = min(X.rows, 4096)
-        for i in 0..<sampled {
-            let r = X.rows <= 4096 ? i : i * (X.rows - 1) / (sampled - 1)
+        let rows = (0..<sampled).map { i in X.rows <= 4096 ? i : i * (X.rows - 1) / (sampled - 1) }
+        let values: [Double]
+        if let distribution, distribution.size > 1 {
+            values = distribution.gather(rows, rows: X.rows, width: X.columns, read: X.doubleRow)
+        } else {
+            values = rows.flatMap(X.doubleRow)
+        }
+        for (i, r) in rows.enumerated() {
             mix(UInt64(r))
-            for c in 0..<X.columns { mix(Double(X[r, c]).bitPattern) }
+            for c in 0..<X.columns { mix(values[i * X.columns + c].bitPattern) }
         }
         for w in sampleWeights ?? [] { mix(w.bitPattern) }
         self.init(rows: X.rows, columns: X.columns, float32: Element.self == Float.self, hash: h)

@@ -65,7 +65,7 @@ enum DiscreteData {
                 // [row (-1: none), column, value] per process, gathered; the first in row order wins.
                 let P = distribution.size, rank = distribution.rank
                 var record = [Double](repeating: -1, count: 3 * P)
-                if let b = firstBad((X.rows * rank / P)..<(X.rows * (rank + 1) / P)) {
+                if let b = firstBad(distribution.rowShare(X.rows)) {
                     record[3 * rank] = Double(b.row); record[3 * rank + 1] = Double(b.column); record[3 * rank + 2] = b.value
                 }
                 record.withUnsafeMutableBufferPointer { distribution.allGather($0.baseAddress!, counts: [Int](repeating: 3, count: P)) }
@@ -104,10 +104,13 @@ enum DiscreteData {
     /// −Σᵢ log xₙᵢ! of every row for Poisson data (nil for the other families): the part of
     /// each row's log-likelihood that no component changes, added to it inside the pass
     /// (before any sum, so a row with a huge count cannot round the others away).
-    static func rowTerms<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily) -> [Double]? {
+    /// In a distributed job only the rows of this process's share are computed (the others are 0).
+    static func rowTerms<Element: GMMScalar>(_ X: Matrix<Element>, family: MixtureFamily,
+                                             distribution: PassDistribution? = nil) -> [Double]? {
         guard family == .poisson else { return nil }
-        let x = X.storage.pointer, ld = X.rowStride
+        let x = X.storage.pointer, ld = X.rowStride, share = rowShare(X.rows, distribution)
         return (0..<X.rows).map { r in
+            guard share.contains(r) else { return 0 }
             var row = 0.0
             for c in 0..<X.columns { row += LogFactorial.negative(Double(x[r * ld + c])) }
             return row
@@ -196,7 +199,7 @@ struct DiscreteEMFamily: MixtureEMFamily {
         log.iteration += 1
         let iteration = log.iteration, start = log.initialization
         let next = try mstep(nk: totals.nk, sums: totals.s1, D: engine.d, reseedRows: totals.lowestRows,
-                             row: engine.data.row, dataMean: { dataMean.value }) { k, r in
+                             row: { engine.rows([$0]) }, dataMean: { dataMean.value }) { k, r in
             log.events.append(ReseedEvent(initialization: start, iteration: iteration, component: k, row: r))
         }
         return (totals.logLikelihoodSum / weightSum, next)
@@ -206,7 +209,7 @@ struct DiscreteEMFamily: MixtureEMFamily {
     func parameters(nk: [Double], sums: [Double]) throws -> DiscreteMixtureParameters {
         try nk.withUnsafeBufferPointer { n in
             try sums.withUnsafeBufferPointer { s in
-                try mstep(nk: n, sums: s, D: engine.d, row: engine.data.row, dataMean: { dataMean.value }) { k, r in
+                try mstep(nk: n, sums: s, D: engine.d, row: { engine.rows([$0]) }, dataMean: { dataMean.value }) { k, r in
                     log.events.append(ReseedEvent(initialization: log.initialization, iteration: 0, component: k, row: r))
                 }
             }

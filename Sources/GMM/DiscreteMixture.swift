@@ -152,7 +152,7 @@ public struct DiscreteMixture: Sendable {
             maxIterations: maxIterations, initializations: initializations, initialization: initializationName,
             seed: seed ?? resume?.settings.seed ?? UInt64.random(in: .min ... .max), onDegenerate: onDegenerate,
             family: family.rawValue, categories: categories)
-        let fingerprint = resume != nil || monitor != nil ? DataFingerprint(X, sampleWeights: sampleWeights) : nil
+        let fingerprint = resume != nil || monitor != nil ? DataFingerprint(X, sampleWeights: sampleWeights, distribution: distribution) : nil
         let weights = sampleWeights.map(GaussianMixture.normalizedWeights)
         // The pseudo-count is in units of (weighted) rows: scaled as the weights are (by a power
         // of two, exact), so weights w and c·w give the same fit as rows repeated w times.
@@ -164,18 +164,19 @@ public struct DiscreteMixture: Sendable {
         let log = ReseedLog()
         let engine = PassEngine(data: source, weights: weights, components: components, covariance: .diag, threads: threads,
                                 isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0, linear: true)
-        engine.rowTerms = DiscreteData.rowTerms(X, family: self.family)
-        engine.distribution = distribution
+        engine.rowTerms = DiscreteData.rowTerms(X, family: self.family, distribution: distribution)
+        try engine.distribute(distribution)
+        let distribution = self.distribution
         let family = DiscreteEMFamily(
             engine: engine, mstep: DiscreteMStep(family: self.family, categories: categories, pseudoCount: alpha, policy: onDegenerate),
             log: log, weightSum: weights.map { $0.reduce(0, +) } ?? n,
-            dataMean: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa).mean })
+            dataMean: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa, distribution: distribution).mean })
         let (method, given) = (initialization, initialParameters)
         // The starts of a Gaussian fit, on the data (categorical: its one-hot coding): one
         // engine for every start, made only when a start needs it.
         let starter = LazyBox { () -> PassEngine in
             let engine = PassEngine(data: source, weights: weights, components: self.components, covariance: .diag, threads: threads, isa: isa)
-            engine.distribution = self.distribution
+            engine.distributeChecked(distribution)
             return engine
         }
         let run = try fitStarts(family, settings: settings, fingerprint: fingerprint, resuming: resume,
@@ -270,7 +271,13 @@ public struct FittedDiscreteMixture: Sendable {
         try evaluate(X, PassOutputs()) / Double(X.rows)
     }
 
-    private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {
+    /// `score` of a distributed job: the pass split across the processes (see `PassDistribution`).
+    func score<Element: GMMScalar>(_ X: Matrix<Element>, distribution: PassDistribution?) throws -> Double {
+        try evaluate(X, PassOutputs(), distribution: distribution) / Double(X.rows)
+    }
+
+    private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs,
+                                              distribution: PassDistribution? = nil) throws -> Double {
         guard X.rows >= 1 else { throw GaussianMixtureError.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 1) }
         guard X.columns >= 1 else { throw GaussianMixtureError.noFeatures(samples: X.rows) }
         guard X.columns == features else {
@@ -279,10 +286,12 @@ public struct FittedDiscreteMixture: Sendable {
         if let t = threads, t < 1 || t > Resources.maximumThreads {
             throw GaussianMixtureError.invalidArgument("threads must be in [1, \(Resources.maximumThreads)] (got \(t)): more threads than cores only slow a pass down.")
         }
-        _ = try DiscreteData.check(X, family: family, declared: family == .categorical ? parameters.categories : nil)
+        _ = try DiscreteData.check(X, family: family, declared: family == .categorical ? parameters.categories : nil,
+                                   distribution: distribution)
         let source = family == .categorical ? DataSource(codes: X, categories: parameters.categories) : DataSource(X)
         let engine = PassEngine(data: source, components: components, covariance: .diag, threads: threads, isa: isa, linear: true)
-        engine.rowTerms = DiscreteData.rowTerms(X, family: family)
+        engine.rowTerms = DiscreteData.rowTerms(X, family: family, distribution: distribution)
+        try engine.distribute(distribution)
         let (A, b) = parameters.linearForm()
         return engine.run(linear: A, b, outputs: outputs).logLikelihoodSum
     }

@@ -100,6 +100,11 @@ public struct FittedGaussianMixture: Sendable {
         try evaluate(X, PassOutputs()) / Double(X.rows)
     }
 
+    /// `score` of a distributed job: the pass split across the processes (see `PassDistribution`).
+    func score<Element: GMMScalar>(_ X: Matrix<Element>, distribution: PassDistribution?) throws -> Double {
+        try evaluate(X, PassOutputs(), distribution: distribution) / Double(X.rows)
+    }
+
     /// BIC or AIC from a mean log-likelihood over `rows` points (see `criterion`).
     public func information(_ criterion: SelectionCriterion, score: Double, rows: Int) -> Double {
         self.criterion(criterion, score: score, rows: rows)
@@ -119,7 +124,8 @@ public struct FittedGaussianMixture: Sendable {
     public var freeParameters: Int { covarianceType.freeParameters(components: components, features: features) }
 
     /// One pass over X; returns the sum of per-row log-likelihoods.
-    private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs) throws -> Double {
+    private func evaluate<Element: GMMScalar>(_ X: Matrix<Element>, _ outputs: PassOutputs,
+                                              distribution: PassDistribution? = nil) throws -> Double {
         guard X.rows >= 1 else { throw GaussianMixtureError.notEnoughSamples(samples: X.rows, features: X.columns, minimum: 1) }
         guard X.columns >= 1 else { throw GaussianMixtureError.noFeatures(samples: X.rows) }
         guard X.columns == features else { throw GaussianMixtureError.featureMismatch(expected: features, got: X.columns) }
@@ -131,10 +137,11 @@ public struct FittedGaussianMixture: Sendable {
                                     + 8 * 2 * MemoryPlan.covarianceValues(covarianceType, components: K, features: d),
                                     for: "Evaluating \(components) '\(covarianceType.rawValue)' components on \(X.rows) × \(X.columns) data",
                                     advice: "evaluate fewer rows at a time or with fewer threads")
-        let ranges = try X.checkedRanges()
-        try X.checkMagnitude(ranges)
-        let engine = PassEngine(data: DataSource(X, ranges: ranges), components: components, covariance: covarianceType,
-                                threads: threads, isa: isa)
+        let ranges = try X.checkedRanges(distribution: distribution)
+        try X.checkMagnitude(ranges, distribution: distribution)
+        let engine = PassEngine(data: DataSource(X, ranges: ranges, distribution: distribution), components: components,
+                                covariance: covarianceType, threads: threads, isa: isa)
+        try engine.distribute(distribution)
         return engine.run(GaussianModelBuffers(parameters), outputs: outputs).logLikelihoodSum
     }
 }

@@ -239,7 +239,7 @@ struct GaussianEMFamily: MixtureEMFamily {
     private func reseed(_ k: Int, at row: Int?, _ e: inout GaussianEstimate) {
         let K = engine.K, d = engine.d
         if let row {
-            let x = engine.data.row(row)
+            let x = engine.rows([row])
             for i in 0..<d { e.means[k * d + i] = x[i] }
             e.weights[k] = 1 / Double(K)
             let total = e.weights.reduce(0, +)

@@ -165,21 +165,21 @@ public struct GaussianMixture: Sendable {
             components: components, covarianceType: covarianceType, tolerance: tolerance, regCovar: regCovar,
             maxIterations: maxIterations, initializations: initializations, initialization: initializationName,
             seed: seed ?? resume?.settings.seed ?? UInt64.random(in: .min ... .max), onDegenerate: onDegenerate)
-        let fingerprint = resume != nil || monitor != nil ? DataFingerprint(X, sampleWeights: sampleWeights) : nil
+        let fingerprint = resume != nil || monitor != nil ? DataFingerprint(X, sampleWeights: sampleWeights, distribution: distribution) : nil
         let log = ReseedLog()
-        let source = DataSource(X, ranges: ranges)
+        let source = DataSource(X, ranges: ranges, distribution: distribution)
         // Weights scaled by the power of two that brings the largest into [1, 2): exact, so unit
         // weights are untouched, and the fit is the same for weights × any factor (Nₖ's 10·eps
         // is then relative to the weights, and their sum cannot overflow).
         let weights = sampleWeights.map(Self.normalizedWeights)
         let engine = PassEngine(data: source, weights: weights, components: components, covariance: covarianceType,
                                 threads: threads, isa: isa, lowestCapacity: onDegenerate == .reseed ? min(components, X.rows) : 0)
-        engine.distribution = distribution
-        let (threads, isa) = (self.threads, self.isa)
+        try engine.distribute(distribution)
+        let (threads, isa, distribution) = (self.threads, self.isa, self.distribution)
         let family = GaussianEMFamily(engine: engine, covarianceType: covarianceType, regCovar: regCovar,
                                       policy: onDegenerate, log: log,
                                       weightSum: weights.map { $0.reduce(0, +) } ?? Double(X.rows),
-                                      dataVariance: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa).variance })
+                                      dataVariance: LazyBox { columnMoments(of: source, weights: weights, threads: threads, isa: isa, distribution: distribution).variance })
         let (method, given) = (initialization, initialParameters)
         let run = try fitStarts(family, settings: settings, fingerprint: fingerprint, resuming: resume,
                                 warmLowerBound: previous?.lowerBound, log: log, monitor: monitor, progress: progress) { rng, check in
@@ -212,7 +212,7 @@ public struct GaussianMixture: Sendable {
         guard X.columns >= 1 else { throw E.noFeatures(samples: X.rows) }
         let (lo, hi) = try X.checkedRanges(distribution: distribution)
         try checkSampleWeights(sampleWeights, rows: X.rows, components: components)
-        try X.checkMagnitude((lo, hi))
+        try X.checkMagnitude((lo, hi), distribution: distribution)
         let spread = zip(lo, hi).map { $1 - $0 }.max()!
         guard spread > 0 else { throw E.identicalSamples(samples: X.rows) }
         guard spread >= dataSpreadLimit else { throw E.spreadTooSmall(spread: spread) }

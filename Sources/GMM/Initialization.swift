@@ -102,7 +102,8 @@ struct Initializer {
             }
             return (oneHot(rows: rows), nil)
         case .random:
-            let shift = Array(repeating: columnMoments(of: data, weights: engine.weights).mean, count: K).flatMap { $0 }
+            let shift = Array(repeating: columnMoments(of: data, weights: engine.weights, distribution: engine.distribution).mean,
+                              count: K).flatMap { $0 }
             let unit = GaussianModelBuffers(centers: shift, d: d, K: K, covariance: engine.covariance)
             let seed = rng.next()
             let accumulate = { (shift: [Double]) in
@@ -130,11 +131,11 @@ struct Initializer {
     private func oneHot(rows: [Int]) -> SufficientStatistics {
         SufficientStatistics(nk: rows.map(weight), s1: [Double](repeating: 0, count: K * d),
                              s2: [Double](repeating: 0, count: engine.covariance.storageCount(components: K, features: d)),
-                             shift: rows.flatMap { data.row($0) })
+                             shift: engine.rows(rows))
     }
 
-    func columnMoments(of points: DataSource, weights: [Double]?) -> (mean: [Double], variance: [Double]) {
-        GMM.columnMoments(of: points, weights: weights, threads: threads, isa: isa)
+    func columnMoments(of points: DataSource, weights: [Double]?, distribution: PassDistribution?) -> (mean: [Double], variance: [Double]) {
+        GMM.columnMoments(of: points, weights: weights, threads: threads, isa: isa, distribution: distribution)
     }
 
     /// The rows k-means++ (and the first Lloyd iterations) work on: all of them up to
@@ -146,15 +147,21 @@ struct Initializer {
         let rows: [Int]?
     }
 
+    /// In a distributed job the sample's rows are gathered from the processes that hold them
+    /// (all rows, as stored, when the sample is the data).
     func seedingSample(rng: inout SeededGenerator) -> SeedingSample {
         let n = data.rows
-        guard n > Self.seedingSampleLimit else { return SeedingSample(data: data, weights: engine.weights, rows: nil) }
-        let rows = (0..<Self.seedingSampleLimit).map { _ in Int.random(in: 0..<n, using: &rng) }
-        let matrix = Matrix<Double>(rows: rows.count, columns: d) { out in
-            for (r, source) in rows.enumerated() {
-                let x = data.row(source)
-                for i in 0..<d { out[r * d + i] = x[i] }
+        guard n > Self.seedingSampleLimit else {
+            guard let distribution = engine.distribution, distribution.size > 1 else {
+                return SeedingSample(data: data, weights: engine.weights, rows: nil)
             }
+            let all = data.storedRows(Array(0..<n), distribution: distribution)
+            return SeedingSample(data: DataSource(gathered: all, rows: n, like: data), weights: engine.weights, rows: nil)
+        }
+        let rows = (0..<Self.seedingSampleLimit).map { _ in Int.random(in: 0..<n, using: &rng) }
+        let values = engine.rows(rows)
+        let matrix = Matrix<Double>(rows: rows.count, columns: d) { out in
+            for i in 0..<(rows.count * d) { out[i] = values[i] }
         }
         return SeedingSample(data: DataSource(matrix), weights: engine.weights.map { w in rows.map { w[$0] } }, rows: rows)
     }
@@ -214,8 +221,9 @@ struct Initializer {
     func lloyd(on points: DataSource, weights: [Double]?, from start: [Double], rng: inout SeededGenerator) throws -> [Double] {
         let kmeans = PassEngine(data: points, weights: weights, components: K, covariance: .diag, threads: threads, isa: isa)
         // Lloyd's passes over the fit's data are split like its EM passes (a distributed job).
-        if points.pointer == data.pointer && points.rows == data.rows { kmeans.distribution = engine.distribution }
-        let variance = columnMoments(of: points, weights: weights).variance
+        let distribution = points.pointer == data.pointer && points.rows == data.rows ? engine.distribution : nil
+        try kmeans.distribute(distribution)
+        let variance = columnMoments(of: points, weights: weights, distribution: distribution).variance
         let tolerance = Self.kmeansTolerance * variance.reduce(0, +) / Double(d)
         var centers = start
         for _ in 0..<Self.kmeansMaxIterations {
@@ -229,7 +237,7 @@ struct Initializer {
                 } else {
                     var r = Int.random(in: 0..<points.rows, using: &rng)
                     while (weights?[r] ?? 1) == 0 { r = Int.random(in: 0..<points.rows, using: &rng) }
-                    let x = points.row(r)
+                    let x = points.rows([r], distribution: distribution)
                     for i in 0..<d { next[k * d + i] = x[i] }
                 }
             }
@@ -242,11 +250,14 @@ struct Initializer {
     }
 }
 
-/// Per-feature (weighted) mean and population variance, from one K = 1 pass about the first row.
-func columnMoments(of points: DataSource, weights: [Double]?, threads: Int?, isa: KernelISA) -> (mean: [Double], variance: [Double]) {
+/// Per-feature (weighted) mean and population variance, from one K = 1 pass about the first row
+/// (split across the processes of `distribution`, if any).
+func columnMoments(of points: DataSource, weights: [Double]?, threads: Int?, isa: KernelISA,
+                   distribution: PassDistribution? = nil) -> (mean: [Double], variance: [Double]) {
     let d = points.columns
     let one = PassEngine(data: points, weights: weights, components: 1, covariance: .diag, threads: threads, isa: isa)
-    let shift = points.row(0)
+    one.distributeChecked(distribution)
+    let shift = points.rows([0], distribution: distribution)
     let t = one.run(GaussianModelBuffers(centers: shift, d: d, K: 1, covariance: .diag),
                     mode: PassMode(accumulate: true, hard: true, shift: shift))
     let n = t.nk[0]

@@ -101,14 +101,18 @@ struct DataSource: @unchecked Sendable {
     let columnScales: [Double]?
     private let owner: AnyObject  // keeps the matrix storage alive
     private let widenedRow: @Sendable (Int) -> [Double]
+    /// One row's stored elements (codes for categorical data) widened to Double.
+    private let storedRow: @Sendable (Int) -> [Double]
     /// Categorical codes: each row holds `codeOffsets.count - 1` integer codes, seen by the
     /// kernels (and by `row`) as their one-hot coding of `columns` = `codeOffsets.last`
     /// columns (see `gmm_pass_request.code_offsets`); nil for ordinary data.
     let codeOffsets: [Int64]?
 
     /// `ranges` are the per-column (minimum, maximum) when already known (float32 data need
-    /// them for their scales; they are computed here otherwise).
-    init<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])? = nil) {
+    /// them for their scales; they are computed here otherwise). In a distributed job the
+    /// scales' sample rows are gathered from the processes that hold them.
+    init<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])? = nil,
+                             distribution: PassDistribution? = nil) {
         rows = matrix.rows
         columns = matrix.columns
         rowStride = matrix.rowStride
@@ -116,9 +120,59 @@ struct DataSource: @unchecked Sendable {
         pointer = UnsafeRawPointer(matrix.storage.pointer)
         owner = matrix.storage
         widenedRow = { matrix.doubleRow($0) }
+        storedRow = widenedRow
         columnScales = Element.isFloat32 && matrix.rows > 0 && matrix.columns > 0
-            ? Self.bulkScales(matrix, ranges: ranges) : nil
+            ? Self.bulkScales(matrix, ranges: ranges, distribution: distribution) : nil
         codeOffsets = nil
+    }
+
+    /// Rows gathered from another source (`storedWidth` stored elements per row, widened to
+    /// Double in `stored`), kept in that source's element type and seen as it is seen (its
+    /// scales, its categorical coding): a pass over them equals one over the same rows there.
+    init(gathered stored: [Double], rows count: Int, like other: DataSource) {
+        let width = other.storedWidth
+        func matrix<T: GMMScalar>(_: T.Type) -> Matrix<T> {
+            Matrix<T>(rows: count, columns: width) { out in for i in 0..<(count * width) { out[i] = T(stored[i]) } }
+        }
+        let m32 = other.isFloat32 ? matrix(Float.self) : nil, m64 = other.isFloat32 ? nil : matrix(Double.self)
+        rows = count
+        columns = other.columns
+        rowStride = width
+        isFloat32 = other.isFloat32
+        if let m32 {
+            pointer = UnsafeRawPointer(m32.storage.pointer); owner = m32.storage; storedRow = { m32.doubleRow($0) }
+        } else {
+            pointer = UnsafeRawPointer(m64!.storage.pointer); owner = m64!.storage; storedRow = { m64!.doubleRow($0) }
+        }
+        columnScales = other.columnScales
+        codeOffsets = other.codeOffsets
+        if let offsets = other.codeOffsets {
+            let coded = other.columns, read = storedRow
+            widenedRow = { r in
+                var out = [Double](repeating: 0, count: coded)
+                for (j, code) in read(r).enumerated() { out[Int(offsets[j]) + Int(code)] = 1 }
+                return out
+            }
+        } else {
+            widenedRow = storedRow
+        }
+    }
+
+    /// Elements stored per row (the number of codes for categorical data, else `columns`).
+    var storedWidth: Int { codeOffsets.map { $0.count - 1 } ?? columns }
+
+    /// Rows `indices` as stored (codes for categorical data), widened to Double, one after
+    /// another; in a distributed job each row is read by the process that holds it.
+    func storedRows(_ indices: [Int], distribution: PassDistribution?) -> [Double] {
+        guard let distribution, distribution.size > 1 else { return indices.flatMap(storedRow) }
+        return distribution.gather(indices, rows: rows, width: storedWidth, read: storedRow)
+    }
+
+    /// Rows `indices` widened to Double (one-hot for categorical data), one after another;
+    /// in a distributed job each row is read by the process that holds it.
+    func rows(_ indices: [Int], distribution: PassDistribution?) -> [Double] {
+        guard let distribution, distribution.size > 1 else { return indices.flatMap(widenedRow) }
+        return distribution.gather(indices, rows: rows, width: columns, read: widenedRow)
     }
 
     /// Categorical codes (validated: integers in [0, categories[j])) seen as their one-hot
@@ -135,6 +189,7 @@ struct DataSource: @unchecked Sendable {
         owner = matrix.storage
         columnScales = nil
         codeOffsets = offsets
+        storedRow = { matrix.doubleRow($0) }
         let width = Int(offsets.last!), starts = offsets
         widenedRow = { r in
             var out = [Double](repeating: 0, count: width)
@@ -150,11 +205,18 @@ struct DataSource: @unchecked Sendable {
     /// to 95 % range of up to 4096 evenly spaced rows (the whole range if that is 0; 1 for a
     /// constant feature). The bulk, not the range: a few far outliers must not push the rest
     /// of a feature down to where float32 squares underflow (their blocks run in float64).
-    static func bulkScales<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])?) -> [Double] {
+    static func bulkScales<Element: GMMScalar>(_ matrix: Matrix<Element>, ranges: (lo: [Double], hi: [Double])?,
+                                               distribution: PassDistribution? = nil) -> [Double] {
         let n = matrix.rows, d = matrix.columns, m = min(n, scaleSampleRows)
-        let x = matrix.storage.pointer, ld = matrix.rowStride
+        let sampled = (0..<m).map { $0 * n / m }
+        let sample: [Double]
+        if let distribution, distribution.size > 1 {
+            sample = distribution.gather(sampled, rows: n, width: d, read: matrix.doubleRow)
+        } else {
+            sample = sampled.flatMap(matrix.doubleRow)
+        }
         return (0..<d).map { i -> Double in
-                var column = (0..<m).map { Double(x[($0 * n / m) * ld + i]) }
+                var column = (0..<m).map { sample[$0 * d + i] }
                 column.sort()
                 var spread = column[(m * 95) / 100 == m ? m - 1 : (m * 95) / 100] - column[(m * 5) / 100]
                 if !(spread > 0) {
@@ -170,20 +232,6 @@ struct DataSource: @unchecked Sendable {
     func row(_ index: Int) -> [Double] { widenedRow(index) }
 }
 
-/// How the passes of a fit are split across the processes of a distributed job (MPI ranks):
-/// each process sums a consecutive range of the pass's reduction slots over its rows, then
-/// every process gathers all slot sums and finishes the pass as a single process would, so
-/// each gets the totals of the whole pass, bit for bit, whatever the number of processes.
-public protocol PassDistribution: AnyObject, Sendable {
-    /// This process's index (0 ..< size).
-    var rank: Int { get }
-    /// Number of processes.
-    var size: Int { get }
-    /// Every process's `counts[p]` doubles, concatenated in process order into `all` (an
-    /// all-gather); this process's part is already in place at its offset in `all`.
-    func allGather(_ all: UnsafeMutablePointer<Double>, counts: [Int])
-}
-
 /// A dataset (and optional sample weights) bound to preallocated pass buffers: every pass of a
 /// fit reuses them, so the iteration loop allocates nothing of size N or N·K.
 final class PassEngine {
@@ -191,9 +239,9 @@ final class PassEngine {
     let weights: [Double]?
     /// Per-row terms added to each row's log-likelihood (Poisson's −Σ log x!), or nil.
     var rowTerms: [Double]?
-    /// Set for the fit's main data in a distributed job: passes without per-row outputs are
-    /// split across the processes (see `PassDistribution`).
-    var distribution: PassDistribution?
+    /// Set for the fit's main data in a distributed job (`distribute`): passes without per-row
+    /// outputs are split across the processes (see `PassDistribution`).
+    private(set) var distribution: PassDistribution?
     let d: Int
     let K: Int
     /// The kernel family (.full or .diag) of the Gaussian models this engine runs.
@@ -248,6 +296,39 @@ final class PassEngine {
         return pass(means: A, precisionCholesky: [], logNorm: b, kind: GMM_COV_LINEAR, mode: mode, outputs: outputs)
     }
 
+    /// Splits this engine's passes across the processes of `distribution` (nil: none). Throws
+    /// when the statistics of its passes, or of the k-means (K diagonal components) and
+    /// column-moment (one component) passes a fit runs on the same data, are too large for the
+    /// shared slot layout (more than 8 MiB per slot: a coarser layout, whose slots would
+    /// straddle the processes' shares).
+    func distribute(_ distribution: PassDistribution?) throws {
+        if let distribution, distribution.size > 1 {
+            let n = data.rows, shared = gmm_pass_share_slots(n)
+            for (k, kind, lowest) in [(K, native, lowestCapacity), (K, GMM_COV_DIAG, 0), (1, GMM_COV_DIAG, 0)]
+            where gmm_pass_slot_count(n, d, k, kind, 1, lowest) != shared {
+                let kib = gmm_pass_stats_size(d, k, kind, 1, lowest) * 8 / 1024
+                throw GaussianMixtureError.invalidArgument(
+                    "A distributed fit needs at most 8 MiB of statistics per reduction slot; \(k) component(s) of \(d) features need \(kib) KiB. Fit fewer components or features per job.")
+            }
+        }
+        self.distribution = distribution
+    }
+
+    /// `distribute` for a one-component or k-means engine over data whose fit engine was
+    /// distributed (which checked their layouts).
+    func distributeChecked(_ distribution: PassDistribution?) {
+        precondition(distribution == nil || K == 1 || native == GMM_COV_DIAG, "PassEngine: unchecked layout")
+        self.distribution = distribution
+        if let distribution, distribution.size > 1 {
+            precondition(gmm_pass_slot_count(data.rows, d, K, native, 1, lowestCapacity) == gmm_pass_share_slots(data.rows),
+                         "PassEngine: the fit engine's check covers this layout")
+        }
+    }
+
+    /// Rows `indices` of the data widened to Double (fetched from the processes that hold
+    /// them in a distributed job).
+    func rows(_ indices: [Int]) -> [Double] { data.rows(indices, distribution: distribution) }
+
     /// This process's slots over its rows, all processes' slot sums gathered, then the finish:
     /// the whole pass's totals in `stats` (see gmm_pass_request.slot_mode).
     private func distributedPass(_ view: inout gmm_model_view, _ request: inout gmm_pass_request, _ distribution: PassDistribution,
@@ -256,7 +337,8 @@ final class PassEngine {
         let accumulate: Int32 = mode.accumulate ? 1 : 0
         let slots = gmm_pass_slot_count(n, d, K, kind, accumulate, mode.lowest)
         let size = gmm_pass_stats_size(d, K, kind, accumulate, mode.lowest)
-        let bounds = (0...P).map { $0 * slots / P }
+        precondition(slots == gmm_pass_share_slots(n), "PassEngine: a distributed pass needs the shared slot layout")
+        let bounds = (0...P).map { $0 * slots / P }  // (the slots of each process's rowShare)
         let (s0, s1) = (bounds[distribution.rank], bounds[distribution.rank + 1])
         if s0 < s1 {
             let first = gmm_pass_slot_first_row(n, slots, s0)

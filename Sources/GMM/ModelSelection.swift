@@ -70,7 +70,7 @@ extension GaussianMixture {
                 var model: FittedGaussianMixture?
                 do {
                     let fitted = try estimator.fit(X, sampleWeights: sampleWeights, monitor: monitor)
-                    let score = try fitted.score(X)
+                    let score = try fitted.score(X, distribution: distribution)
                     let value = fitted.information(criterion, score: score, rows: X.rows)
                     candidate = SelectionCandidate(components: k, covarianceType: type, value: value, score: score,
                                                    converged: fitted.converged, iterations: fitted.iterations, failure: nil,
@@ -136,7 +136,7 @@ extension DiscreteMixture {
             var model: FittedDiscreteMixture?
             do {
                 let fitted = try estimator.fit(X, sampleWeights: sampleWeights, monitor: monitor)
-                let score = try fitted.score(X)
+                let score = try fitted.score(X, distribution: distribution)
                 candidate = SelectionCandidate(components: k, covarianceType: .diag, value: fitted.criterion(criterion, score: score, rows: X.rows),
                                                score: score, converged: fitted.converged, iterations: fitted.iterations,
                                                failure: nil, holds: [], freeParameters: fitted.freeParameters)

@@ -44,13 +44,13 @@ extension Matrix where Element: GMMScalar {
     }
 
     /// `checkedRanges()` of a distributed job: each process scans only its share of the rows
-    /// (rows rank·N/P ..< (rank + 1)·N/P), the shares' ranges (or the first non-finite value)
+    /// (`PassDistribution.rowShare`), the shares' ranges (or the first non-finite value)
     /// are all-gathered, and every process gets the same ranges, or throws the same error (the
     /// first bad row), as one process scanning everything would.
     func checkedRanges(distribution: PassDistribution?) throws -> (lo: [Double], hi: [Double]) {
         guard let distribution, distribution.size > 1 else { return try checkedRanges() }
         let P = distribution.size, rank = distribution.rank, d = columns, stride = 4 + 2 * d
-        let begin = rows * rank / P, end = rows * (rank + 1) / P
+        let share = distribution.rowShare(rows), begin = share.lowerBound, end = share.upperBound
         var record = [Double](repeating: 0, count: P * stride)
         // [rows scanned, bad row (-1: none), bad column, is NaN, lo..., hi...]
         record[rank * stride] = Double(end - begin)
@@ -78,12 +78,19 @@ extension Matrix where Element: GMMScalar {
 
     /// Throws `.valueTooLarge` naming the first value beyond ±`dataMagnitudeLimit`, given the
     /// column ranges from `checkedRanges()`.
-    func checkMagnitude(_ ranges: (lo: [Double], hi: [Double])) throws {
+    /// In a distributed job each process scans its share and all report the first in row order.
+    func checkMagnitude(_ ranges: (lo: [Double], hi: [Double]), distribution: PassDistribution? = nil) throws {
         guard zip(ranges.lo, ranges.hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }) else { return }
-        for r in 0..<rows {
-            for c in 0..<columns where abs(Double(self[r, c])) > dataMagnitudeLimit {
-                throw GaussianMixtureError.valueTooLarge(row: r, column: c, value: Double(self[r, c]))
+        func first(_ share: Range<Int>) -> [Double] {  // [row (-1: none), column, value]
+            for r in share {
+                for c in 0..<columns where abs(Double(self[r, c])) > dataMagnitudeLimit { return [Double(r), Double(c), Double(self[r, c])] }
             }
+            return [-1, 0, 0]
+        }
+        let found = first(GMM.rowShare(rows, distribution))
+        let records = distribution.map { $0.size > 1 ? $0.gatherRecords(found) : [found] } ?? [found]
+        if let r = records.first(where: { $0[0] >= 0 }) {
+            throw GaussianMixtureError.valueTooLarge(row: Int(r[0]), column: Int(r[1]), value: r[2])
         }
     }
 

@@ -144,5 +144,115 @@ struct DistributedFitTests {
                                                          requirement: "Poisson data must be non-negative integer counts (at most 2^53)")
         for result in results { #expect(throws: expected) { _ = try result.get() } }
     }
+
+    /// `X` as a process holding only `share` sees it: every other row NaN (a read outside the
+    /// share would change the model or fail the fit).
+    static func holding<E: GMMScalar>(_ X: Matrix<E>, _ share: Range<Int>) -> Matrix<E> {
+        let d = X.columns
+        return Matrix(rows: X.rows, columns: d, elements: X.elements.enumerated().map { share.contains($0.offset / d) ? $0.element : .nan })
+    }
+
+    /// Fits `fit` on `ranks` thread-ranks, each holding only its share of `X`, and returns the models.
+    static func fitOnShares<E: GMMScalar, R: Sendable>(_ X: Matrix<E>, ranks: Int,
+                                                        _ fit: @escaping @Sendable (Matrix<E>, PassDistribution) throws -> R) throws -> [R] {
+        let shares = (0..<ranks).map { r in ThreadRanks.Rank(ThreadRanks(size: ranks), r).rowShare(X.rows) }
+        #expect(shares.map(\.count).reduce(0, +) == X.rows && shares.allSatisfy { !$0.isEmpty })
+        let copies = shares.map { holding(X, $0) }
+        return try ThreadRanks(size: ranks).run { rank in try fit(copies[rank.rank], rank) }.map { try $0.get() }
+    }
+
+    @Test(arguments: [InitializationMethod.kmeans, .kmeansPlusPlus, .random, .randomFromData])
+    func ranksHoldingOnlyTheirRowsGiveTheSameModel(method: InitializationMethod) throws {
+        let X = blobs(n: 20_000, d: 3, k: 3, seed: 8)
+        let weights = (0..<X.rows).map { Double($0 % 5) / 2 }
+        for type in CovarianceType.allCases {
+            var gm = GaussianMixture(components: 3, covarianceType: type, tolerance: 0, maxIterations: 4, initialization: method, seed: 6)
+            gm.threads = 1
+            let setup = gm
+            let single = try setup.fit(X, sampleWeights: weights)
+            let checkpoints = CheckpointBox()
+            let models = try Self.fitOnShares(X, ranks: 3) { local, rank in
+                var gm = setup
+                gm.distribution = rank
+                let monitor = FitMonitor(checkpointEvery: 2, saveCheckpoint: { checkpoints.add($0.data) })
+                return try gm.fit(local, sampleWeights: weights, monitor: monitor)
+            }
+            for model in models { #expect(model.parameters == single.parameters && model.lowerBounds == single.lowerBounds, "\(type)") }
+            #expect(checkpoints.all.allSatisfy { $0 == DataFingerprint(X, sampleWeights: weights) } && !checkpoints.all.isEmpty)
+        }
+    }
+
+    @Test func float32RanksHoldingOnlyTheirRowsGiveTheSameModel() throws {
+        let X = Matrix<Float>(rows: 30_000, columns: 4, elements: blobs(n: 30_000, d: 4, k: 4, seed: 2).elements.map { Float($0) })
+        var gm = GaussianMixture(components: 4, covarianceType: .full, tolerance: 0, maxIterations: 5, initializations: 2, seed: 3)
+        gm.threads = 1
+        let setup = gm
+        let single = try setup.fit(X)
+        for model in try Self.fitOnShares(X, ranks: 2, { local, rank in var gm = setup; gm.distribution = rank; return try gm.fit(local) }) {
+            #expect(model.parameters == single.parameters && model.lowerBounds == single.lowerBounds)
+        }
+    }
+
+    /// Beyond 2¹⁸ rows k-means++ seeds on a random sample, gathered row by row from the ranks.
+    @Test func aSampledSeedingGathersItsRows() throws {
+        let X = blobs(n: 300_000, d: 2, k: 3, seed: 5)
+        var gm = GaussianMixture(components: 3, covarianceType: .diag, tolerance: 0, maxIterations: 2, seed: 1)
+        gm.threads = 1
+        let setup = gm
+        let single = try setup.fit(X)
+        for model in try Self.fitOnShares(X, ranks: 3, { local, rank in var gm = setup; gm.distribution = rank; return try gm.fit(local) }) {
+            #expect(model.parameters == single.parameters && model.lowerBounds == single.lowerBounds)
+        }
+    }
+
+    @Test(arguments: [MixtureFamily.bernoulli, .categorical, .poisson])
+    func discreteRanksHoldingOnlyTheirRowsGiveTheSameModel(family: MixtureFamily) throws {
+        let rng = SyntheticRows(seed: 4)
+        let X = Matrix<Double>(rows: 12_000, columns: 3, elements: (0..<36_000).map { i -> Double in
+            switch family {
+            case .bernoulli: return rng.uniform(i) < (i % 3 == 0 ? 0.8 : 0.3) ? 1 : 0
+            case .categorical: return Double(Int(rng.uniform(i) * Double(2 + i % 3)))
+            default: return Double(Int(rng.uniform(i) * Double(1 + (i / 3) % 7)))
+            }
+        })
+        for method in [InitializationMethod.kmeans, .random, .randomFromData] {
+            var dm = DiscreteMixture(family: family, components: 3, tolerance: 0, maxIterations: 4, initialization: method, seed: 2)
+            dm.threads = 1
+            let setup = dm
+            let single = try setup.fit(X)
+            for model in try Self.fitOnShares(X, ranks: 3, { local, rank in var dm = setup; dm.distribution = rank; return try dm.fit(local) }) {
+                #expect(model.parameters == single.parameters && model.lowerBounds == single.lowerBounds, "\(family) \(method)")
+            }
+        }
+    }
+
+    @Test func selectionScoresOnlyTheRanksRows() throws {
+        let X = blobs(n: 15_000, d: 2, k: 3, seed: 9)
+        var gm = GaussianMixture(tolerance: 1e-3, maxIterations: 20, seed: 4)
+        gm.threads = 1
+        let setup = gm
+        let single = try setup.select(X, components: [2, 3, 4], covarianceTypes: [.full, .diag])
+        for selection in try Self.fitOnShares(X, ranks: 2, { local, rank in
+            var gm = setup; gm.distribution = rank; return try gm.select(local, components: [2, 3, 4], covarianceTypes: [.full, .diag])
+        }) {
+            #expect(selection.ranking.map { "\($0)" } == single.ranking.map { "\($0)" } && selection.best.parameters == single.best.parameters)
+        }
+    }
 }
 
+final class CheckpointBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var all: [DataFingerprint] = []
+    func add(_ f: DataFingerprint) { lock.lock(); all.append(f); lock.unlock() }
+}
+
+/// Deterministic uniform numbers by index (a hash), for test data.
+struct SyntheticRows: Sendable {
+    let seed: UInt64
+    func uniform(_ i: Int) -> Double {
+        var z = seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+}
