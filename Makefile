@@ -75,6 +75,7 @@ test: test-deps
 	$(MAKE) c-example
 	$(MAKE) swift-consumer CONSUMER_CLI=.build/debug/gmm
 	$(MAKE) python-test
+	$(MAKE) mpi-test
 
 # The Python package: a self-contained wheel (libgmm.so with the Swift runtime linked in,
 # libomp bundled and the manylinux tag set by auditwheel) in dist/.
@@ -97,12 +98,21 @@ python-test: wheel
 	cd python/tests && SKLEARN_RUN_FLOAT32_TESTS=1 ../../$(TEST_VENV)/bin/python -m pytest -q -p sklearn_suite_plugin \
 	  --pyargs sklearn.mixture.tests.test_gaussian_mixture
 
-# MPI (issue 16, in progress): installs Open MPI, builds the MPI trait into .build-mpi and
-# checks that fits under mpirun -np 1, 2, 3 equal the single-process fit byte for byte.
+# MPI: installs Open MPI (openmpi-bin, libopenmpi-dev) when it can, builds the MPI trait into
+# .build-mpi and runs Tests/MPI/run.sh: fits under mpirun -np 1, 2, 3 (one file and shards)
+# equal the single-process fit byte for byte; bad input, a bad shard, a killed rank, SIGTERM.
+# Where Open MPI cannot be installed the MPI tests are skipped, saying so.
 mpi-test: build
-	@command -v mpirun >/dev/null 2>&1 && pkg-config --exists mpi || { $(APT_INSTALL) openmpi-bin libopenmpi-dev || { $(SUDO) apt-get update -q && $(APT_INSTALL) openmpi-bin libopenmpi-dev; }; }
-	$(SWIFT) build -c release --traits MPI --build-path .build-mpi --product gmm $(SWIFTFLAGS)
-	Tests/MPI/run.sh $(CURDIR)/.build/release/gmm $(CURDIR)/.build-mpi/release/gmm
+	@if ! { command -v mpirun >/dev/null 2>&1 && pkg-config --exists mpi; }; then \
+	  echo "make: installing Open MPI (openmpi-bin libopenmpi-dev) for the MPI tests"; \
+	  $(APT_INSTALL) openmpi-bin libopenmpi-dev || { $(SUDO) apt-get update -q && $(APT_INSTALL) openmpi-bin libopenmpi-dev; } || true; \
+	fi
+	@if command -v mpirun >/dev/null 2>&1 && pkg-config --exists mpi; then \
+	  $(SWIFT) build -c release --traits MPI --build-path .build-mpi --product gmm $(SWIFTFLAGS) && \
+	  { [ -x $(TEST_VENV)/bin/python ] && $(TEST_VENV)/bin/python -c "import numpy" 2>/dev/null \
+	    || { python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q numpy; }; } && \
+	  PATH=$(CURDIR)/$(TEST_VENV)/bin:$$PATH Tests/MPI/run.sh $(CURDIR)/.build/release/gmm $(CURDIR)/.build-mpi/release/gmm; \
+	else echo "make: Open MPI could not be installed; the MPI tests were skipped"; fi
 
 # Benchmarks (speed is measured here, never asserted in tests): fixed-iteration fits over the
 # grid, with the FMA peak measured in the same run; results as a table and as JSON.

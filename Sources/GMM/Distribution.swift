@@ -69,7 +69,7 @@ extension PassDistribution {
     }
 
     /// Each process's `record` (the same length on every process), gathered in process order.
-    func gatherRecords(_ record: [Double]) -> [[Double]] {
+    public func gatherRecords(_ record: [Double]) -> [[Double]] {
         let width = record.count
         var all = [Double](repeating: 0, count: width * size)
         for i in 0..<width { all[rank * width + i] = record[i] }

@@ -260,3 +260,90 @@ func initName(_ method: InitializationMethod) -> String {
 }
 
 func printError(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+/// The data of `fit` and `select`: one file (the data argument), or .npy shards (`--shards
+/// PATTERN`: the matching files in byte order of their names, read as one dataset of their
+/// rows one after another). Under mpirun each rank reads only its share of the rows.
+final class DataInput {
+    /// The file or the pattern, for messages.
+    let label: String
+    /// The shard files (empty for a single file).
+    let shards: [String]
+    private let file: String?
+    /// First row of each shard in the whole dataset (after `load`).
+    private var starts: [Int] = []
+
+    init(data: String?, shards pattern: String?) throws {
+        switch (data, pattern) {
+        case (let path?, nil):
+            file = path; label = path; shards = []
+        case (nil, let pattern?):
+            file = nil; label = pattern
+            shards = try Self.expand(pattern)
+        case (nil, nil):
+            throw CommandError("missing the data: give a data file, or --shards PATTERN")
+        case (_?, _?):
+            throw CommandError("--shards: give the data file or --shards PATTERN, not both")
+        }
+    }
+
+    /// For `checkDistinct`: the data argument, or each shard.
+    var inputs: [(String, String?)] {
+        file.map { [("the data argument", $0)] } ?? shards.map { ("--shards", $0) }
+    }
+
+    private static func expand(_ pattern: String) throws -> [String] {
+        var found = glob_t()
+        defer { globfree(&found) }
+        let status = glob(pattern, 0, nil, &found)
+        guard status == 0 else {
+            throw CommandError(status == GLOB_NOMATCH ? "--shards: no file matches '\(pattern)'" : "--shards: cannot list the files of '\(pattern)'")
+        }
+        let paths = (0..<Int(found.gl_pathc)).compactMap { found.gl_pathv[$0].map { String(cString: $0) } }
+        return paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    func load() throws -> DataMatrix {
+        if let file { return try loadData(file) }
+        for path in shards { try FilePaths.checkInput(path) }
+        var sizes: [Int] = []
+        let X = try NPY.readShards(shards, holding: Cluster.distribution.map { d in { d.rowShare($0) } }, rowCounts: &sizes)
+        starts = sizes.reduce(into: [0]) { $0.append($0.last! + $1) }
+        // Every rank must see the same shards (a shared file system): the same files, rows, columns.
+        if let distribution = Cluster.distribution {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in shards.joined(separator: "\n").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            let mine = [Double(shards.count), Double(X.rows), Double(X.columns), Double(hash >> 32), Double(hash & 0xFFFF_FFFF)]
+            let all = distribution.gatherRecords(mine)
+            if let p = all.firstIndex(where: { $0 != all[0] }) {
+                throw CommandError("--shards: rank \(p) sees \(Int(all[p][0])) files of \(Int(all[p][1])) x \(Int(all[p][2])) rows, rank 0 sees \(Int(all[0][0])) files of \(Int(all[0][1])) x \(Int(all[0][2]))\(all[p][0] == all[0][0] ? " (or other file names)" : "") matching '\(label)': every rank must see the same files")
+            }
+        }
+        return X
+    }
+
+    /// Runs `body`; a library error about the data names the file, and for shards the shard
+    /// and its own row.
+    func named<R>(_ body: () throws -> R) throws -> R {
+        guard file == nil else { return try naming(label, body) }
+        do { return try body() } catch let e as GaussianMixtureError {
+            func locate(_ row: Int) -> (String, Int) {
+                let i = max(0, (starts.lastIndex { $0 <= row } ?? 0))
+                return i < shards.count ? (shards[i], row - starts[i]) : (label, row)
+            }
+            switch e {
+            case .nonFiniteInput(let row, let column, let isNaN):
+                let (path, local) = locate(row)
+                throw CommandError("\(path): \(GaussianMixtureError.nonFiniteInput(row: local, column: column, isNaN: isNaN))")
+            case .valueTooLarge(let row, let column, let value):
+                let (path, local) = locate(row)
+                throw CommandError("\(path): \(GaussianMixtureError.valueTooLarge(row: local, column: column, value: value))")
+            case .invalidValue(let row, let column, let value, let requirement):
+                let (path, local) = locate(row)
+                throw CommandError("\(path): \(GaussianMixtureError.invalidValue(row: local, column: column, value: value, requirement: requirement))")
+            default:
+                return try naming(label, { throw e })
+            }
+        }
+    }
+}

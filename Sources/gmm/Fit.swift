@@ -24,7 +24,9 @@ struct Fit: ParsableCommand {
         (same data, options and --threads).
         """)
 
-    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
+    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin); or give --shards.") var data: String?
+    @Option(help: "Instead of a data file: .npy files read, in byte order of their names, as one dataset of their rows one after another (a glob pattern such as 'part-*.npy', quoted; one dtype and column count). Under mpirun each rank reads only the rows it fits.")
+    var shards: String?
     @Option(help: "Component family: gaussian, bernoulli (values in [0, 1]), categorical (integer codes) or poisson (counts) (default: the --warm-start or --init-model model's, else gaussian).") var family: String?
     @Option(name: .short, parsing: .unconditional, help: "Number of components K (default: the --warm-start or --init-model model's).") var k: String?
     @Option(help: "Covariance type: full, diag, tied or spherical (default: the start model's, else full).") var covariance: String?
@@ -75,13 +77,17 @@ struct Fit: ParsableCommand {
         guard warmStart == nil || initModel == nil else {
             throw CommandError("--warm-start and --init-model: give one (--warm-start continues a fitted model; --init-model gives initial values)")
         }
-        try checkDistinct(inputs: [("the data argument", data), ("--sample-weights", sampleWeights), ("--init-model", initModel),
+        let input = try DataInput(data: data, shards: shards)
+        if !input.shards.isEmpty, labels != nil, Cluster.size > 1 {
+            throw CommandError("--labels: not with --shards under mpirun (no rank holds every row); write them afterwards with gmm predict")
+        }
+        try checkDistinct(inputs: input.inputs + [("--sample-weights", sampleWeights), ("--init-model", initModel),
                                    ("--warm-start", warmStart), ("--resume", resume)],
                           outputs: [("-o", output), ("--labels", labels),
                                     (checkpoint == nil ? "the default checkpoint" : "--checkpoint", checkpoint ?? Self.defaultCheckpointPath(output))],
                           allowed: [("--resume", checkpoint == nil ? "the default checkpoint" : "--checkpoint")])  // continuing a checkpoint in place
         if family != .gaussian {
-            return try fitDiscrete(family, policy: policy, tol: tol, maxIter: maxIter, nInit: nInit, seed: seedValue, threads: threads,
+            return try fitDiscrete(family, input: input, policy: policy, tol: tol, maxIter: maxIter, nInit: nInit, seed: seedValue, threads: threads,
                                    checkpointEvery: checkpointEvery, components: components, method: method)
         }
         guard categories == nil else { throw CommandError("--categories: applies to --family categorical") }
@@ -101,7 +107,7 @@ struct Fit: ParsableCommand {
             }
             components = previous.components
         }
-        let (checkpointPath, X) = try outputsCheckedThenData()
+        let (checkpointPath, X) = try outputsCheckedThenData(input)
         var given: InitialParameters?
         if let path = initModel {
             let read = try ModelFile.readInitialParameters(path, covarianceType: type, components: components, features: X.columns)
@@ -127,7 +133,7 @@ struct Fit: ParsableCommand {
         let reporter = ProgressReporter(mode: quiet || !Cluster.isRoot ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let model: FittedGaussianMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: FitMonitor) in
-            try naming(data) {
+            try input.named {
                 try gm.fit(X, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: reporter.report)
             }
         }
@@ -199,17 +205,17 @@ struct Fit: ParsableCommand {
 
     /// The checkpoint path (--checkpoint or the default beside -o), after checking that every
     /// output can be written; then the data.
-    func outputsCheckedThenData() throws -> (checkpoint: String, data: DataMatrix) {
+    func outputsCheckedThenData(_ input: DataInput) throws -> (checkpoint: String, data: DataMatrix) {
         let checkpointPath = checkpoint ?? Self.defaultCheckpointPath(output)
         try checkWritable(output)
         try checkWritable(labels)
         try checkWritable(checkpointPath)
         if let labels { _ = try OutputKind(labels) }
-        return (checkpointPath, try loadData(data))
+        return (checkpointPath, try input.load())
     }
 
     /// `gmm fit --family bernoulli|categorical|poisson`.
-    func fitDiscrete(_ family: MixtureFamily, policy: DegeneratePolicy, tol: Double, maxIter: Int, nInit: Int, seed: UInt64?,
+    func fitDiscrete(_ family: MixtureFamily, input: DataInput, policy: DegeneratePolicy, tol: Double, maxIter: Int, nInit: Int, seed: UInt64?,
                      threads: Int?, checkpointEvery: Int, components: Int?, method: InitializationMethod) throws {
         guard covariance == nil else { throw CommandError("--covariance: applies to Gaussian mixtures (this fit is --family \(family.rawValue))") }
         guard regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
@@ -233,9 +239,9 @@ struct Fit: ParsableCommand {
         for (option, p) in [("--warm-start", previous?.parameters), ("--init-model", given)] {
             if let p, p.components != K { throw CommandError("\(option): the model has \(p.components) components, but the fit asks for -k \(K)") }
         }
-        let (checkpointPath, X) = try outputsCheckedThenData()
+        let (checkpointPath, X) = try outputsCheckedThenData(input)
         if let declared, declared.count != X.columns {
-            throw CommandError("--categories: \(declared.count) category counts were given for the \(X.columns) features of \(data)")
+            throw CommandError("--categories: \(declared.count) category counts were given for the \(X.columns) features of \(input.label)")
         }
         let weights = try sampleWeights.map { try loadWeights($0, rows: X.rows) }
         var dm = DiscreteMixture(family: family, components: K, categories: declared, pseudoCount: alpha, tolerance: tol,
@@ -247,7 +253,7 @@ struct Fit: ParsableCommand {
         let reporter = ProgressReporter(mode: quiet || !Cluster.isRoot ? .quiet : jsonProgress ? .json : .human, maxIterations: maxIter)
         let model: FittedDiscreteMixture = try monitored(reporter, checkpointPath: checkpointPath, every: checkpointEvery) {
             (monitor: MixtureFitMonitor<DiscreteMixtureParameters>) in
-            try naming(data) {
+            try input.named {
                 try dm.fit(X, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: reporter.report)
             }
         }

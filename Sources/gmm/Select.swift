@@ -12,7 +12,9 @@ struct Select: ParsableCommand {
           gmm select X.npy -k 1...10 --covariance full,diag --criterion bic -o best.json
         """)
 
-    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin).") var data: String
+    @Argument(help: "Data file (.npy, .csv, or - for CSV on stdin); or give --shards.") var data: String?
+    @Option(help: "Instead of a data file: .npy files read, in byte order of their names, as one dataset (a quoted glob pattern such as 'part-*.npy'; see gmm fit --shards).")
+    var shards: String?
     @Option(name: .short, parsing: .unconditional, help: "Component counts: 4, 1...10, 2-6 or 2,4,8.") var k: String
     @Option(help: "Component family: gaussian, bernoulli, categorical or poisson (see gmm fit --family).") var family = "gaussian"
     @Option(help: "Covariance types: a comma-separated list of full, diag, tied, spherical, or all.") var covariance = "full"
@@ -47,11 +49,12 @@ struct Select: ParsableCommand {
         let nInit = try OptionValue.int(self.nInit, option: "--n-init", parameter: "n_init", minimum: 1)
         let seed = try OptionValue.seed(self.seed)
         let threads = try OptionValue.threads(self.threads)
-        try checkDistinct(inputs: [("the data argument", data)], outputs: [("-o", output)])
+        let input = try DataInput(data: data, shards: shards)
+        try checkDistinct(inputs: input.inputs, outputs: [("-o", output)])
         try checkWritable(output)
-        let X = try loadData(data)
+        let X = try input.load()
         if let tooMany = grid.first(where: { $0 > X.rows }) {  // refused up front (a grid may be huge)
-            throw CommandError("\(data): \(GaussianMixtureError.tooFewSamples(samples: X.rows, components: tooMany))")
+            throw CommandError("\(input.label): \(GaussianMixtureError.tooFewSamples(samples: X.rows, components: tooMany))")
         }
         var gm = GaussianMixture(tolerance: tol, regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
                                  seed: seed, threads: threads)
@@ -72,7 +75,7 @@ struct Select: ParsableCommand {
                                      initializations: nInit, seed: seed, threads: threads)
             dm.distribution = Cluster.distribution
             let monitor = MixtureFitMonitor<DiscreteMixtureParameters>(shouldStop: { Cluster.pendingSignal != 0 })
-            let selection: DiscreteModelSelection = try naming(data) {
+            let selection: DiscreteModelSelection = try input.named {
                 switch X {
                 case .float64(let m): return try dm.select(m, components: grid, criterion: rank, monitor: monitor, progress: report)
                 case .float32(let m): return try dm.select(m, components: grid, criterion: rank, monitor: monitor, progress: report)
@@ -88,7 +91,7 @@ struct Select: ParsableCommand {
         guard pseudoCount == "1e-6", categories == nil else {
             throw CommandError("\(categories == nil ? "--pseudo-count" : "--categories"): applies to --family bernoulli, categorical or poisson")
         }
-        let selection: ModelSelection = try naming(data) {
+        let selection: ModelSelection = try input.named {
             switch X {
             case .float64(let m): return try gm.select(m, components: grid, covarianceTypes: types, criterion: rank,
                                                        plainRanking: plainRanking, monitor: FitMonitor(shouldStop: { Cluster.pendingSignal != 0 }), progress: report)

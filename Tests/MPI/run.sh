@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make mpi-test`: fits under `mpirun -np 1, 2, 3` must write the single-process model file,
-# byte for byte (Gaussian defaults, a random seed shared by the ranks, a Poisson family), and
-# a bad value must stop every rank with one line naming the rank, exit 1, no output.
+# byte for byte (Gaussian defaults, a random seed shared by the ranks, a Poisson family, .npy
+# shards of which each rank reads only its rows); a bad value or a bad shard must stop every
+# rank with one line naming the rank and file, exit 1, no output; a killed rank must not leave
+# the others hanging; SIGTERM to mpirun stops with a checkpoint that resumes to the same model.
 # Usage: run.sh SINGLE_GMM MPI_GMM
 set -euo pipefail
 single=$1 mpi=$2
@@ -51,3 +53,40 @@ if run 2 "$mpi" fit bad.npy --family bernoulli -k 1 -o b.json > out.txt 2> err.t
 fi
 grep -q "gmm: error: bad.npy: Input X contains 2.0 at row 1, column 1: Bernoulli data must lie in \[0, 1\]. (rank" err.txt
 [ ! -e b.json ] && echo "mpi-test: a bad value stops every rank, names the rank, writes nothing"
+
+# Shards: each rank reads only its rows (the rest of its address space is never backed), from
+# whichever files hold them; the model is the single-process fit of the concatenated data.
+python3 -c "
+import numpy as np
+X = np.load('X.npy')
+cuts = [0, 33333, 70000, 70001, 150000, 200000]  # uneven, one single-row shard
+for i in range(5): np.save('part-%02d.npy' % i, X[cuts[i]:cuts[i + 1]])
+for i in range(3): np.save('f32-%d.npy' % i, X[i * 70000:(i + 1) * 70000].astype(np.float32))
+np.save('f32.npy', X.astype(np.float32))
+Y = X.copy(); Y[150007, 2] = np.inf
+np.save('bad-0.npy', Y[:100000]); np.save('bad-1.npy', Y[100000:])
+np.save('mixed-0.npy', X[:1000]); np.save('mixed-1.npy', X[1000:].astype(np.float32))"
+for np in 1 2 3; do
+  run "$np" "$mpi" fit --shards 'part-*.npy' -k 6 --seed 5 -o "shards$np.json" -q
+  cmp single.json "shards$np.json"
+done
+echo "mpi-test: --shards (5 uneven files), -np 1, 2, 3: the single-process model of the whole file, byte for byte"
+"$single" fit f32.npy -k 6 --init random-from-data --covariance tied --seed 4 -o f32.json -q
+run 3 "$mpi" fit --shards 'f32-*.npy' -k 6 --init random-from-data --covariance tied --seed 4 -o f32m.json -q
+cmp f32.json f32m.json && echo "mpi-test: float32 shards, random-from-data, tied, -np 3: identical"
+run 2 "$mpi" select --shards 'part-*.npy' -k 4...7 --covariance full,diag --seed 2 -o sel-sh.json -q > sel-sh.txt
+cmp sel.json sel-sh.json && cmp sel.txt sel-sh.txt && echo "mpi-test: select over shards, -np 2: the same ranking and best model"
+if run 3 "$mpi" fit --shards 'bad-*.npy' -k 2 -o b.json > out.txt 2> err.txt; then echo "mpi-test: a bad shard did not fail" >&2; exit 1; fi
+grep -Eq "^gmm: error: bad-1.npy: Input X contains infinity at row 50007, column 2. \(rank [0-2] of 3\)$" err.txt
+[ ! -e b.json ] && echo "mpi-test: infinity in a shard: every rank stops, one line names the shard, its row and the rank"
+if run 2 "$mpi" fit --shards 'mixed-*.npy' -k 2 -o b.json > out.txt 2> err.txt; then echo "mpi-test: mixed dtypes did not fail" >&2; exit 1; fi
+grep -q "^gmm: error: mixed-1.npy: dtype <f4 differs from mixed-0.npy's <f8 (all shards must have one dtype) (rank" err.txt
+[ ! -e b.json ] && echo "mpi-test: shards of two dtypes: refused, naming the shard"
+# A rank killed mid-fit: mpirun stops the others; nothing is written, nothing is left running.
+mpirun -np 3 --oversubscribe "$mpi" fit --shards 'part-*.npy' -k 6 --tol 0 --max-iter 100000 -o killed.json -q > /dev/null 2>&1 & pid=$!
+sleep 3
+pkill -KILL -n -f "$mpi fit --shards part-" || true
+start=$SECONDS
+if wait "$pid"; then echo "mpi-test: the job with a killed rank exited 0" >&2; exit 1; fi
+if [ -e killed.json ] || pgrep -f "$mpi fit --shards part-" > /dev/null; then echo "mpi-test: a killed rank left output or ranks behind" >&2; exit 1; fi
+echo "mpi-test: a rank killed with SIGKILL: the job ended in $((SECONDS - start)) s, non-zero, no output, no rank left"

@@ -20,6 +20,8 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An output names the same file as an input (`first`) or as another output.
     case sameFile(path: String, first: String, second: String, bothOutputs: Bool)
     case model(path: String, reason: String)
+    /// A shard that does not match the first (dtype, columns).
+    case shardMismatch(path: String, reason: String)
     case checkpoint(path: String, reason: String)
 
     public var description: String {
@@ -54,6 +56,8 @@ public enum DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
             return bothOutputs
                 ? "\(first) and \(second) name the same file (\(path)): each output needs its own file"
                 : "\(second) names the same file as \(first) (\(path)): an output must not overwrite an input"
+        case .shardMismatch(let path, let reason):
+            return "\(path): \(reason)"
         case .model(let path, let reason):
             return "\(path): invalid model: \(reason)"
         case .checkpoint(let path, let reason):
