@@ -22,6 +22,7 @@ extension PassDistribution {
     /// p·S/P ..< (p+1)·S/P of the layout S = `gmm_pass_share_slots(n)` (≤ 64 slots of whole
     /// 512-row units). At most S processes hold rows; the rest hold none.
     public func rowShare(_ n: Int, of p: Int? = nil) -> Range<Int> {
+        if remote != nil { return 0..<0 }  // (a client of `RemoteRows` holds none)
         let p = p ?? rank
         let slots = gmm_pass_share_slots(n)
         let s0 = p * slots / size, s1 = (p + 1) * slots / size
@@ -42,6 +43,9 @@ extension PassDistribution {
     /// `read` on the process that holds the row, returned on every process in index order
     /// (a collective: every process calls it with the same indices).
     func gather(_ indices: [Int], rows n: Int, width: Int, read: (Int) -> [Double]) -> [Double] {
+        if let remote {  // (a failure there is the remote side's to report; NaN meanwhile)
+            return remote.read(indices) ?? [Double](repeating: .nan, count: indices.count * width)
+        }
         let owners = indices.map { owner(ofRow: $0, rows: n) }
         var mine: [[Int]] = Array(repeating: [], count: size)  // positions in `indices`, per owner
         for (position, p) in owners.enumerated() { mine[p].append(position) }
@@ -70,6 +74,7 @@ extension PassDistribution {
 
     /// Each process's `record` (the same length on every process), gathered in process order.
     public func gatherRecords(_ record: [Double]) -> [[Double]] {
+        precondition(remote == nil, "gatherRecords: a collective needs the rows' own processes")
         let width = record.count
         var all = [Double](repeating: 0, count: width * size)
         for i in 0..<width { all[rank * width + i] = record[i] }

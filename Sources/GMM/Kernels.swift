@@ -338,6 +338,14 @@ final class PassEngine {
         let slots = gmm_pass_slot_count(n, d, K, kind, accumulate, mode.lowest)
         let size = gmm_pass_stats_size(d, K, kind, accumulate, mode.lowest)
         precondition(slots == gmm_pass_share_slots(n), "PassEngine: a distributed pass needs the shared slot layout")
+        if let remote = distribution.remote {  // every slot summed where the rows are
+            if !remote.slotSums(RemotePass.encode(view, request), slots: 0..<slots, into: stats.pointer) {
+                stats.pointer.update(repeating: .nan, count: slots * size)
+            }
+            var finish = request
+            finish.slot_mode = Int32(GMM_SLOTS_FINISH)
+            return gmm_pass(&view, &finish, stats.pointer, scratch.pointer)
+        }
         let bounds = (0...P).map { $0 * slots / P }  // (the slots of each process's rowShare)
         let (s0, s1) = (bounds[distribution.rank], bounds[distribution.rank + 1])
         if s0 < s1 {

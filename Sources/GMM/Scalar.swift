@@ -49,6 +49,7 @@ extension Matrix where Element: GMMScalar {
     /// first bad row), as one process scanning everything would.
     func checkedRanges(distribution: PassDistribution?) throws -> (lo: [Double], hi: [Double]) {
         guard let distribution, distribution.size > 1 else { return try checkedRanges() }
+        if let remote = distribution.remote { return try remote.checkedRanges() }  // (with the magnitude check)
         let P = distribution.size, rank = distribution.rank, d = columns, stride = 4 + 2 * d
         let share = distribution.rowShare(rows), begin = share.lowerBound, end = share.upperBound
         var record = [Double](repeating: 0, count: P * stride)
@@ -80,7 +81,7 @@ extension Matrix where Element: GMMScalar {
     /// column ranges from `checkedRanges()`.
     /// In a distributed job each process scans its share and all report the first in row order.
     func checkMagnitude(_ ranges: (lo: [Double], hi: [Double]), distribution: PassDistribution? = nil) throws {
-        guard zip(ranges.lo, ranges.hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }) else { return }
+        guard zip(ranges.lo, ranges.hi).contains(where: { max(-$0, $1) > dataMagnitudeLimit }), distribution?.remote == nil else { return }
         func first(_ share: Range<Int>) -> [Double] {  // [row (-1: none), column, value]
             for r in share {
                 for c in 0..<columns where abs(Double(self[r, c])) > dataMagnitudeLimit { return [Double(r), Double(c), Double(self[r, c])] }
