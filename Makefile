@@ -88,13 +88,14 @@ wheel: test-deps lib
 	PATH=$(CURDIR)/$(BUILD_VENV)/bin:$$PATH $(BUILD_VENV)/bin/auditwheel repair dist/raw/swiftgmm-*.whl -w dist
 	rm -rf dist/raw
 
-# The wheel installed into a fresh virtual environment; its tests, scikit-learn's own
-# GaussianMixture tests run against it, and scikit-learn's estimator checks.
+# The wheel installed into a fresh virtual environment; its tests (with Dask: fits on a
+# 2-worker LocalCluster), scikit-learn's own GaussianMixture tests run against it, and
+# scikit-learn's estimator checks.
 TEST_VENV = .venv-test
 python-test: wheel
 	rm -rf $(TEST_VENV) && python3 -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/pip install -q dist/swiftgmm-*.whl pytest scipy pandas
-	cd python/tests && GMM_CLI=$(CURDIR)/.build/debug/gmm ../../$(TEST_VENV)/bin/python -m pytest -q test_swiftgmm.py
+	$(TEST_VENV)/bin/pip install -q dist/swiftgmm-*.whl pytest scipy pandas "dask[distributed,dataframe]"
+	cd python/tests && GMM_CLI=$(CURDIR)/.build/debug/gmm ../../$(TEST_VENV)/bin/python -m pytest -q test_swiftgmm.py test_dask.py
 	cd python/tests && SKLEARN_RUN_FLOAT32_TESTS=1 ../../$(TEST_VENV)/bin/python -m pytest -q -p sklearn_suite_plugin \
 	  --pyargs sklearn.mixture.tests.test_gaussian_mixture
 

@@ -79,6 +79,12 @@ public enum RemotePass {
         kind == GMM_COV_FULL ? K * d * d : kind == GMM_COV_DIAG ? K * d : 0
     }
 
+    /// Slots of the layout every pass over n rows splits (`gmm_pass_share_slots`): at most 64.
+    public static func slots(rows n: Int) -> Int { gmm_pass_share_slots(n) }
+
+    /// The first row of slot `slot` of that layout (n for slot = `slots(rows:)`).
+    public static func firstRow(rows n: Int, slot: Int) -> Int { gmm_pass_slot_first_row(n, gmm_pass_share_slots(n), slot) }
+
     /// Doubles per slot of the pass `description`.
     public static func slotSize(_ description: [Double]) -> Int? {
         guard description.count >= header, description[0] == format else { return nil }

@@ -428,20 +428,27 @@ public func gmm_fit(_ p: OpaquePointer?, _ X: UnsafeRawPointer?, _ dtype: Int32,
             target.setError("")
             return
         }
-        var gm = e.settings
-        gm.initialParameters = e.given.isEmpty ? nil : e.given
-        let previous = try modelHandle(warm).map { try fitted($0) }
-        let resumed = try e.resumePath.map { try CheckpointFile.read($0) }
-        if let previous, resumed != nil {  // a resumed warm start continues from its own state
-            gm.initialization = .parameters(previous.parameters)
-            gm.initialParameters = nil
-            gm.initializations = 1
-        }
-        let model: FittedGaussianMixture = try monitoredFit(e) { (monitor: FitMonitor, progress) in
-            try gm.fit(rows.matrix, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress)
-        }
-        target.set(model)
+        target.set(try fitGaussian(e, rows.matrix, weights, warm: modelHandle(warm)))
         target.setError("")
+    }
+}
+
+/// The Gaussian fit of gmm_fit and gmm_fit_remote (`distribution`: where the passes run;
+/// `failed`: the remote side's failure, which stops the fit).
+func fitGaussian(_ e: EstimatorHandle, _ X: DataMatrix, _ weights: [Double]?, warm: ModelHandle?,
+                 distribution: PassDistribution? = nil, failed: @escaping () -> Bool = { false }) throws -> FittedGaussianMixture {
+    var gm = e.settings
+    gm.initialParameters = e.given.isEmpty ? nil : e.given
+    gm.distribution = distribution
+    let previous = try warm.map { try fitted($0) }
+    let resumed = try e.resumePath.map { try CheckpointFile.read($0) }
+    if let previous, resumed != nil {  // a resumed warm start continues from its own state
+        gm.initialization = .parameters(previous.parameters)
+        gm.initialParameters = nil
+        gm.initializations = 1
+    }
+    return try monitoredFit(e, failed: failed) { (monitor: FitMonitor, progress) in
+        try gm.fit(X, resuming: resumed, continuing: previous, sampleWeights: weights, monitor: monitor, progress: progress)
     }
 }
 
@@ -451,7 +458,7 @@ final class StopFlag: @unchecked Sendable { var stop = false }
 /// Runs a fit with the estimator's progress callback, stop requests and checkpoints: a stop
 /// saves the checkpoint (when set) and becomes GMM_STOPPED with a message naming it; a
 /// checkpoint of another fit becomes GMM_E_VALUE naming the difference.
-func monitoredFit<P: MixtureParameterSet, M>(_ e: EstimatorHandle,
+func monitoredFit<P: MixtureParameterSet, M>(_ e: EstimatorHandle, failed: @escaping () -> Bool = { false },
                                              _ body: (MixtureFitMonitor<P>, ((FitProgress) -> Void)?) throws -> M) throws -> M {
     // The callback's answer is kept here; the monitor stops the fit between iterations.
     let flag = StopFlag()
@@ -462,7 +469,7 @@ func monitoredFit<P: MixtureParameterSet, M>(_ e: EstimatorHandle,
     let checkpointPath = e.checkpointPath
     let monitor = MixtureFitMonitor<P>(checkpointEvery: checkpointPath == nil ? 0 : e.checkpointEvery,
                                        saveCheckpoint: checkpointPath.map { path in { try CheckpointFile.write($0, to: path) } },
-                                       shouldStop: { flag.stop || e.stopRequested() })
+                                       shouldStop: { flag.stop || e.stopRequested() || failed() })
     do {
         return try body(monitor, progress)
     } catch let mismatch as CheckpointMismatch {

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover
             return wrapper
         return decorate
 
-from . import _native
+from . import _dask, _native
 
 
 def _check_shape(param, param_shape, name):
@@ -85,7 +85,11 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         """Estimate the parameters with EM (``n_init`` starts, the best lower bound kept).
 
         X : array-like of shape (n_samples, n_features), float64 or float32 (others are
-        converted); sample_weight : array-like of shape (n_samples,) or None; resume : path of
+        converted), or a dask array or Dask DataFrame (GaussianMixture): then the engine runs
+        here and each of its passes on the Dask workers holding the rows (the C ABI's
+        gmm_remote_slot_sums on every chunk, rechunked once on the engine's slot boundaries),
+        reduced here in slot order: the same model, bit for bit, as the fit of the same rows
+        in memory; sample_weight : array-like of shape (n_samples,) or None; resume : path of
         a checkpoint (see ``checkpoint``) to continue, or None. A resumed fit needs the same
         data, weights and settings, and ends with the model of the fit that was never stopped,
         bit for bit (with ``random_state=None`` the checkpoint's seed is used).
@@ -106,6 +110,8 @@ class _EngineMixture(DensityMixin, BaseEstimator):
 
     def _fit(self, X, sample_weight, resume):
         """Validates X, fits, sets the fitted attributes; returns the validated X."""
+        if _dask.is_dask_collection(X):
+            return self._fit_dask(X, sample_weight, resume)
         X = _validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         if X.shape[0] < self.n_components and not (self.warm_start and hasattr(self, "converged_")):
             raise ValueError("Expected n_samples >= n_components but got n_components = "
@@ -114,6 +120,55 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         warm = self._native_model() if (self.warm_start and hasattr(self, "converged_")) else None
         estimator = self._configure(X, resume, warm)
         model = self._run_fit(estimator, X, weights, warm)
+        self._set_fitted(model, X.dtype)
+        if not self.converged_ and self.max_iter > 0:
+            warnings.warn("Best performing initialization did not converge. Try different init parameters, or increase "
+                          "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
+        return X
+
+    def _fit_dask(self, X, sample_weight, resume):
+        """A fit over a dask array or Dask DataFrame (see ``fit``): the engine runs here, its
+        passes on the workers holding the rows (swiftgmm._dask). Returns the dask array."""
+        if getattr(self, "_family", "gaussian") != "gaussian":
+            raise ValueError(f"{type(self).__name__} fits in-memory arrays; Dask collections are fitted by GaussianMixture.")
+        X, names = _dask.as_dask_array(X)
+        n, d = int(X.shape[0]), int(X.shape[1])
+        if n < 2:
+            raise ValueError(f"Found array with {n} sample(s) (shape=({n}, {d})) while a minimum of 2 is required by {type(self).__name__}.")
+        if d < 1:
+            raise ValueError(f"Found array with 0 feature(s) (shape=({n}, 0)) while a minimum of 1 is required by {type(self).__name__}.")
+        warmed = self.warm_start and hasattr(self, "converged_")
+        if warmed and d != self.n_features_in_:
+            raise ValueError(f"X has {d} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
+        if n < self.n_components and not warmed:
+            raise ValueError("Expected n_samples >= n_components but got n_components = "
+                             f"{self.n_components}, n_samples = {n}")
+        self.n_features_in_ = d
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        weights = None
+        if sample_weight is not None:
+            sample_weight = sample_weight.compute() if _dask.is_dask_collection(sample_weight) else sample_weight
+            weights = np.ascontiguousarray(_check_sample_weight(sample_weight, np.empty((n, 0)), dtype=np.float64))
+        warm = self._native_model() if warmed else None
+        estimator = self._configure(X, resume, warm)
+        rows = _dask.DaskRows(X, weights, self.threads)
+        callbacks = (_native.SLOT_SUMS(rows.slot_sums), _native.READ_ROWS(rows.read_rows), _native.COLUMN_RANGES(rows.column_ranges))
+        model = _native.Model()
+        code = _native.GMM_FLOAT32 if X.dtype == np.float32 else _native.GMM_FLOAT64
+        try:
+            _native.fit_interruptibly(estimator, n, d, code, *callbacks, None, _native.f64_pointer(weights),
+                                      warm.handle if warm else None, model.handle, function="gmm_fit_remote")
+        except ValueError:
+            if rows.errors:  # a worker's failure, as it was raised there
+                raise rows.errors[0]
+            raise
+        finally:
+            del callbacks
+        if rows.errors:
+            raise rows.errors[0]
         self._set_fitted(model, X.dtype)
         if not self.converged_ and self.max_iter > 0:
             warnings.warn("Best performing initialization did not converge. Try different init parameters, or increase "
@@ -269,9 +324,25 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         self._native_model().call(name, pointer, code, n, d, stride, out)
         del keep
 
+    def _blockwise(self, method, X, components=False):
+        """`method` of a dask array or DataFrame, block by block on the workers: a dask array
+        (n_samples,) or, with `components`, (n_samples, n_components)."""
+        check_is_fitted(self)
+        X, _ = _dask.as_dask_array(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
+        X = X.rechunk({1: -1})
+        dtype = np.int64 if method == "predict" else self._output_dtype(X)
+        if components:
+            return X.map_blocks(getattr(self, method), chunks=(X.chunks[0], (np.asarray(self.weights_).shape[0],)), dtype=dtype)
+        return X.map_blocks(getattr(self, method), drop_axis=1, dtype=dtype)
+
     def score_samples(self, X):
         """Weighted log-probabilities of each row: array of shape (n_samples,), float32 when
-        both X and the fitted parameters are float32, else float64 (as scikit-learn's)."""
+        both X and the fitted parameters are float32, else float64 (as scikit-learn's). A dask
+        array or DataFrame gives a dask array, computed block by block where the rows are."""
+        if _dask.is_dask_collection(X):
+            return self._blockwise("score_samples", X)
         X = self._checked(X)
         out = np.empty(X.shape[0], dtype=np.float64)
         self._evaluate("gmm_score_samples", X, _native.f64_pointer(out))
@@ -282,7 +353,10 @@ class _EngineMixture(DensityMixin, BaseEstimator):
 
     def score(self, X, y=None):
         """Mean log-likelihood of X: a NumPy float64 (float32 data and parameters: the float32
-        mean of score_samples, as scikit-learn computes it)."""
+        mean of score_samples, as scikit-learn computes it). A dask array or DataFrame: the
+        mean of its blocks' score_samples, computed where the rows are."""
+        if _dask.is_dask_collection(X):
+            return np.float64(self._blockwise("score_samples", X).mean().compute())
         X = self._checked(X)
         if self._output_dtype(X) == np.float32:
             return self.score_samples(X).mean()
@@ -293,7 +367,10 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         return np.float64(value.value)
 
     def predict(self, X):
-        """Most probable component of each row: int64 array of shape (n_samples,)."""
+        """Most probable component of each row: int64 array of shape (n_samples,) (a dask
+        array for a dask array or DataFrame)."""
+        if _dask.is_dask_collection(X):
+            return self._blockwise("predict", X)
         return self._labels(self._checked(X))
 
     def _labels(self, X):
@@ -302,7 +379,10 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         return out
 
     def predict_proba(self, X):
-        """Responsibilities: array of shape (n_samples, n_components), dtype as score_samples'."""
+        """Responsibilities: array of shape (n_samples, n_components), dtype as score_samples'
+        (a dask array for a dask array or DataFrame)."""
+        if _dask.is_dask_collection(X):
+            return self._blockwise("predict_proba", X, components=True)
         X = self._checked(X)
         out = np.empty((X.shape[0], np.asarray(self.weights_).shape[0]), dtype=np.float64)
         self._evaluate("gmm_predict_proba", X, _native.f64_pointer(out))

@@ -34,6 +34,9 @@ _i64, _i32, _u64, _f64 = ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64, ctypes
 _p, _pf64, _pi64, _pi32 = ctypes.c_void_p, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int)
 _str = ctypes.c_char_p
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, _i64, _i64, _f64, _f64)
+SLOT_SUMS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, _pf64, _i64, _i64, _i64, _pf64)
+READ_ROWS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, _pi64, _i64, _pf64)
+COLUMN_RANGES = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, _pf64, _pf64, _pi64, _pi64, _pf64)
 
 _signatures = {
     "gmm_abi_version": ([], ctypes.c_int), "gmm_version": ([], _str),
@@ -73,6 +76,11 @@ _signatures = {
     "gmm_model_statistics_count": ([_p], _i64),
     "gmm_partial_statistics": ([_p, _p, _i32, _i64, _i64, _i64, _pf64, _pf64, _pf64, _pf64], _i32),
     "gmm_maximize": ([_p, _pf64, _f64], _i32),
+    "gmm_fit_remote": ([_p, _i64, _i64, _i32, SLOT_SUMS, READ_ROWS, COLUMN_RANGES, _p, _pf64, _p, _p], _i32),
+    "gmm_share_slots": ([_i64], _i64), "gmm_slot_first_row": ([_i64, _i64], _i64),
+    "gmm_remote_slot_size": ([_pf64, _i64], _i64),
+    "gmm_remote_slot_sums": ([_pf64, _i64, _p, _i32, _i64, _i64, _i64, _pf64, _i64, _i64, _i64, _i32, _pf64], _i32),
+    "gmm_normalized_weights": ([_pf64, _i64, _pf64], _i32),
 }
 for _name, (_args, _restype) in _signatures.items():
     _fn = getattr(_lib, _name)
@@ -146,8 +154,8 @@ class Estimator:
             self.handle = None
 
 
-def fit_interruptibly(estimator, *args):
-    """gmm_fit(estimator, *args), stoppable with Ctrl-C.
+def fit_interruptibly(estimator, *args, function="gmm_fit"):
+    """gmm_fit(estimator, *args) (or `function`, e.g. gmm_fit_remote), stoppable with Ctrl-C.
 
     Signals reach Python only in the main thread, and only between bytecodes, never inside a
     foreign call. From the main thread the fit therefore runs on a helper thread while this one
@@ -157,13 +165,13 @@ def fit_interruptibly(estimator, *args):
     (which names the checkpoint, when one was saved). From other threads the call is direct.
     """
     if threading.current_thread() is not threading.main_thread():
-        estimator.call("gmm_fit", *args)
+        estimator.call(function, *args)
         return
     outcome, done, interrupts = {}, threading.Event(), []
 
     def work():
         try:
-            outcome["code"] = _lib.gmm_fit(estimator.handle, *args)
+            outcome["code"] = getattr(_lib, function)(estimator.handle, *args)
             # Messages are per thread: read on the thread that made the call.
             outcome["message"] = _lib.gmm_estimator_error(estimator.handle)
         finally:

@@ -242,6 +242,58 @@ gmm_code gmm_partial_statistics(gmm_model *model, const void *X, gmm_dtype dtype
  *  ill-defined (the model is then unchanged). */
 gmm_code gmm_maximize(gmm_model *model, const double *statistics, double reg_covar);
 
+/* ---- Rows held elsewhere (a Dask array's chunks on workers): one fit, its passes where the rows are ----
+ *
+ * gmm_fit_remote runs the ordinary fit here (initialization, restarts, EM, convergence, the
+ * estimator's settings, checkpoints and progress) for n_samples x n_features rows that are not
+ * in this process. Each pass over them is described by a flat array of doubles (the model and
+ * what the pass computes; opaque to the caller) and handed to `slot_sums`, which must return
+ * the partial sums of reduction slots [slot_begin, slot_end) of that pass: the rows are cut
+ * into gmm_share_slots(n_samples) slots (at most 64; slot s starts at row
+ * gmm_slot_first_row(n_samples, s)), each holder of a run of whole slots computes them with
+ * gmm_remote_slot_sums, and the callback writes them, slot after slot, into `out`
+ * ((slot_end - slot_begin) x gmm_remote_slot_size(description) doubles). The slots are then
+ * reduced here in slot order, as a pass over all rows in one process reduces them: the model
+ * equals, bit for bit, gmm_fit's on the same rows (same settings and threads).
+ *   read_rows: rows[0 .. count) (0-based row numbers, any order, repeats allowed) widened to
+ *     double, one after another, into out (count x n_features): seeds and samples of the
+ *     initialization, rows that become means.
+ *   column_ranges: the minimum and maximum of each column over all rows into lo and hi; on a
+ *     NaN or infinity return 1, on a value beyond +-1e140 return 2, setting *bad_row,
+ *     *bad_column and *bad_value to the first in row order (the fit then fails with
+ *     scikit-learn's message for it).
+ *   Every callback returns 0 on success; any other value (a lost worker) makes the fit stop and
+ *   gmm_fit_remote return GMM_E_VALUE ("a remote pass failed"); the caller reports its own error.
+ * sample_weight: NULL, or n_samples weights as for gmm_fit; the holders pass their rows'
+ * weights to gmm_remote_slot_sums as gmm_normalized_weights gives them (of all n_samples).
+ * Gaussian mixtures only (gmm_set_family "gaussian"). Callbacks are called on the fitting thread. */
+typedef int (*gmm_slot_sums_fn)(void *user, const double *description, int64_t length, int64_t slot_begin, int64_t slot_end,
+                                double *out);
+typedef int (*gmm_read_rows_fn)(void *user, const int64_t *rows, int64_t count, double *out);
+typedef int (*gmm_column_ranges_fn)(void *user, double *lo, double *hi, int64_t *bad_row, int64_t *bad_column, double *bad_value);
+gmm_code gmm_fit_remote(gmm_estimator *estimator, int64_t n_samples, int64_t n_features, gmm_dtype dtype,
+                        gmm_slot_sums_fn slot_sums, gmm_read_rows_fn read_rows, gmm_column_ranges_fn column_ranges, void *user,
+                        const double *sample_weight, const gmm_model *warm_start, gmm_model *out);
+/** Slots of the layout every pass over n_samples rows is reduced in (-1 if n_samples < 0). */
+int64_t gmm_share_slots(int64_t n_samples);
+/** First row of slot `slot` of that layout (n_samples for slot = gmm_share_slots). */
+int64_t gmm_slot_first_row(int64_t n_samples, int64_t slot);
+/** Doubles per slot of a pass description; -1 if it is not one. */
+int64_t gmm_remote_slot_size(const double *description, int64_t length);
+/** Where the rows are: the partial sums of slots [slot_begin, slot_end) of the pass
+ *  `description` over X, which holds exactly those slots' rows (n_rows rows from row first_row
+ *  of the whole data, row_stride elements apart, float64 or float32 as the fit's data) with
+ *  their normalized sample weights (NULL for an unweighted fit), into out ((slot_end -
+ *  slot_begin) x gmm_remote_slot_size doubles). threads: 0 for OpenMP's default. Pure: no
+ *  handle, no state. GMM_E_VALUE when the rows are not those slots' or the description is not
+ *  one. Source: the engine's pass (gmm_pass with GMM_SLOTS_PARTIAL). */
+gmm_code gmm_remote_slot_sums(const double *description, int64_t length, const void *X, gmm_dtype dtype, int64_t n_rows,
+                              int64_t n_features, int64_t row_stride, const double *sample_weight, int64_t first_row,
+                              int64_t slot_begin, int64_t slot_end, int32_t threads, double *out);
+/** Sample weights as a fit uses them: scaled by the power of two that brings the largest into
+ *  [1, 2) (exact); out may be w. */
+gmm_code gmm_normalized_weights(const double *w, int64_t n, double *out);
+
 #ifdef __cplusplus
 }
 #endif
