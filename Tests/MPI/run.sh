@@ -39,14 +39,16 @@ run 2 "$mpi" fit X.npy -k 6 --seed "$(python3 -c "import json; print(json.load(o
 cmp random.json again.json && echo "mpi-test: a random seed is shared by the ranks"
 # SIGTERM to mpirun: every rank stops after the same iteration, rank 0 saves the checkpoint,
 # no model is written; resuming under mpirun ends with the single-process model.
-fit=(fit X.npy -k 6 --seed 7 --tol 0 --max-iter 1500 --checkpoint c.json --checkpoint-every 1000 -q)
-mpirun -np 2 --oversubscribe "$mpi" "${fit[@]}" -o stopped.json & pid=$!
-sleep 3; kill -TERM "$pid"
+fit=(fit X.npy -k 6 --seed 7 --tol 0 --max-iter 1500 --checkpoint c.json --checkpoint-every 1000)
+mpirun -np 2 --oversubscribe "$mpi" "${fit[@]}" --json-progress -o stopped.json 2> progress.txt & pid=$!
+# (SIGTERM once EM is iterating, however slow the machine: rank 0 reports iteration 2)
+for _ in $(seq 600); do grep -q '"iter":2,' progress.txt 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$pid"
 if wait "$pid"; then echo "mpi-test: the interrupted job exited 0" >&2; exit 1; fi
 if [ ! -e c.json ] || [ -e stopped.json ]; then echo "mpi-test: no checkpoint, or a model, after SIGTERM" >&2; exit 1; fi
 at=$(python3 -c "import json; print(json.load(open('c.json'))['current']['n_iter'])")
-run 2 "$mpi" "${fit[@]}" -o resumed.json --resume c.json
-"$single" "${fit[@]}" -o whole.json
+run 2 "$mpi" "${fit[@]}" -q -o resumed.json --resume c.json
+"$single" "${fit[@]}" -q -o whole.json
 cmp whole.json resumed.json && echo "mpi-test: SIGTERM after iteration $at: checkpoint, then resumed to the single-process model byte for byte"
 if run 2 "$mpi" fit bad.npy --family bernoulli -k 1 -o b.json > out.txt 2> err.txt; then
   echo "mpi-test: a bad value did not fail" >&2; exit 1
