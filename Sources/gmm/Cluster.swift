@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import GMM
 #if MPI
@@ -14,6 +15,29 @@ enum Cluster {
     nonisolated(unsafe) private(set) static var distribution: PassDistribution?
 
     static var isRoot: Bool { rank == 0 }
+
+    /// True in the build with the MPI package trait.
+    static var builtWithMPI: Bool {
+        #if MPI
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// Refuses what would go wrong under mpirun: a build without MPI (every rank would run
+    /// the whole command and write the same outputs), and commands that are not split across
+    /// ranks (only fit and select are).
+    static func check(_ command: ParsableCommand) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let launched = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"].compactMap { environment[$0] }
+        if !builtWithMPI, let size = Int(launched.first ?? ""), size > 1 {
+            throw CommandError("this gmm was built without MPI, so under mpirun each of the \(size) ranks would run the whole command; build the MPI one with `make mpi` (.build-mpi/release/gmm)")
+        }
+        if size > 1, !(command is Fit || command is Select) {
+            throw CommandError("only fit and select run across the ranks of mpirun; run gmm \(String(describing: type(of: command)).lowercased()) in one process")
+        }
+    }
 
     static func start() {
         #if MPI

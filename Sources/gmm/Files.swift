@@ -300,7 +300,16 @@ final class DataInput {
             throw CommandError(status == GLOB_NOMATCH ? "--shards: no file matches '\(pattern)'" : "--shards: cannot list the files of '\(pattern)'")
         }
         let paths = (0..<Int(found.gl_pathc)).compactMap { found.gl_pathv[$0].map { String(cString: $0) } }
-        return paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let sorted = paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        // Numbered names that are not zero-padded read 10 before 2: say so (the order is the data's).
+        let numbers = sorted.map { path in path.split(whereSeparator: { !$0.isNumber }).last.map(String.init) }
+        if Cluster.isRoot, numbers.allSatisfy({ $0 != nil }), Set(numbers.map { $0!.count }).count > 1 {
+            let numeric = sorted.enumerated().sorted { (Int(numbers[$0.offset]!) ?? 0, $0.offset) < (Int(numbers[$1.offset]!) ?? 0, $1.offset) }.map(\.element)
+            if numeric != sorted {
+                printError("gmm: note: --shards reads the files in byte order of their names (\(sorted[0]), \(sorted[1]), …), which here is not their numeric order; zero-pad the numbers if the rows' order matters")
+            }
+        }
+        return sorted
     }
 
     func load() throws -> DataMatrix {

@@ -20,6 +20,7 @@ struct GMMCommand: ParsableCommand {
           gmm select X.npy -k 1...8 --covariance all -o best.json
           gmm plot model.json X.npy -o fit.svg
         """,
+        version: "swift-gmm 0.1.0" + (Cluster.builtWithMPI ? " (MPI)" : ""),
         subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Info.self,
                       Generate.self, Plot.self, Demo.self])
 
@@ -37,6 +38,7 @@ struct GMMCommand: ParsableCommand {
         Cluster.start()
         do {
             var command = try parseAsRoot()
+            try Cluster.check(command)
             try command.run()
             Cluster.finish()
         } catch let error as DataFileError {

@@ -106,7 +106,8 @@ class _EngineMixture(DensityMixin, BaseEstimator):
     def fit_predict(self, X, y=None, sample_weight=None, resume=None):
         """Fit and return the labels of X from a final E-step (as ``fit(X).predict(X)``):
         int64 array of shape (n_samples,)."""
-        return self._labels(self._fit(X, sample_weight, resume))
+        X = self._fit(X, sample_weight, resume)
+        return self.predict(X) if _dask.is_dask_collection(X) else self._labels(X)
 
     def _fit(self, X, sample_weight, resume):
         """Validates X, fits, sets the fitted attributes; returns the validated X."""
@@ -155,18 +156,21 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         warm = self._native_model() if warmed else None
         estimator = self._configure(X, resume, warm)
         rows = _dask.DaskRows(X, weights, self.threads)
+        progress, progress_errors = self._progress(estimator)
         callbacks = (_native.SLOT_SUMS(rows.slot_sums), _native.READ_ROWS(rows.read_rows), _native.COLUMN_RANGES(rows.column_ranges))
         model = _native.Model()
         code = _native.GMM_FLOAT32 if X.dtype == np.float32 else _native.GMM_FLOAT64
         try:
             _native.fit_interruptibly(estimator, n, d, code, *callbacks, None, _native.f64_pointer(weights),
                                       warm.handle if warm else None, model.handle, function="gmm_fit_remote")
-        except ValueError:
+        except (ValueError, _native.Stopped):
             if rows.errors:  # a worker's failure, as it was raised there
                 raise rows.errors[0]
+            if progress_errors:
+                raise progress_errors[0]
             raise
         finally:
-            del callbacks
+            del callbacks, progress
         if rows.errors:
             raise rows.errors[0]
         self._set_fitted(model, X.dtype)
@@ -206,6 +210,23 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         return e
 
     def _run_fit(self, estimator, X, weights, warm):
+        callback, errors = self._progress(estimator)
+        pointer, code, n, d, stride, keep = _native.rows(X)
+        model = _native.Model()
+        w = None if weights is None else _native.f64_pointer(weights)
+        try:
+            _native.fit_interruptibly(estimator, pointer, code, n, d, stride, w, warm.handle if warm else None, model.handle)
+        except _native.Stopped:
+            if errors:
+                raise errors[0]
+            raise
+        finally:
+            del keep, callback
+        return model
+
+    def _progress(self, estimator):
+        """scikit-learn's verbose output through the engine's progress callback (set on
+        `estimator` when verbose): (the callback to keep alive, the list its errors go to)."""
         state = {"init": -1, "t0": time(), "t_iter": time()}
         verbose, interval, tol, max_iter = self.verbose, self.verbose_interval, self.tol, self.max_iter
 
@@ -241,18 +262,7 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         if verbose:  # no callback otherwise: nothing to do between iterations
             callback = _native.PROGRESS(progress)
             estimator.call("gmm_set_progress", callback, None)
-        pointer, code, n, d, stride, keep = _native.rows(X)
-        model = _native.Model()
-        w = None if weights is None else _native.f64_pointer(weights)
-        try:
-            _native.fit_interruptibly(estimator, pointer, code, n, d, stride, w, warm.handle if warm else None, model.handle)
-        except _native.Stopped:
-            if errors:
-                raise errors[0]
-            raise
-        finally:
-            del keep, callback
-        return model
+        return callback, errors
 
     def _set_fit_result(self, model, dtype):
         """converged_, n_iter_, lower_bound_, lower_bounds_ of a fitted native model, and the

@@ -9,6 +9,7 @@ slots; the initialization reads its seeds and samples with ``read_rows`` (fancy 
 the data checks run on the workers (``column_ranges``)."""
 
 import ctypes
+import os
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def _slot_sums(block, weights, description, first_row, slot_begin, slot_end, thr
 def _check_block(block, first_row):
     """On a worker: a chunk's column minima and maxima and its first non-finite and first too
     large value (row, column, value), rows counted in the whole array."""
-    block = np.asarray(block)
+    block = np.asarray(block, dtype=np.float64)  # (float32 cannot hold the 1e140 bound)
     finite = np.isfinite(block)
     bad = None
     if not finite.all():
@@ -90,10 +91,10 @@ class DaskRows:
         slots = lib.gmm_share_slots(self.n)
         try:
             from distributed import get_client
-            workers = len(get_client().scheduler_info()["workers"])
+            threads = sum(w.get("nthreads", 1) for w in get_client().scheduler_info()["workers"].values())
         except (ImportError, ValueError):
-            workers = 1
-        parts = max(1, min(slots, 2 * workers))  # a few chunks per worker, of whole slots
+            threads = os.cpu_count() or 1  # the local scheduler's threads
+        parts = max(1, min(slots, 2 * threads))  # two chunks (of whole slots) per worker thread
         self.slot_ranges = [(p * slots // parts, (p + 1) * slots // parts) for p in range(parts)]
         self.slot_ranges = [(a, b) for a, b in self.slot_ranges if b > a]
         self.starts = [lib.gmm_slot_first_row(self.n, a) for a, _ in self.slot_ranges] + [self.n]

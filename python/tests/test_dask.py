@@ -93,3 +93,21 @@ def test_a_failing_chunk_stops_the_fit_with_its_error(client):
     X = da.concatenate([X[:6000], X[6000:].map_blocks(_fails, dtype=X.dtype)])
     with pytest.raises(Flaky, match="a worker lost its chunk"):
         GaussianMixture(2, random_state=0).fit(X)
+
+
+def test_fit_predict_verbose_and_float32_without_warnings(client, capsys):
+    X = blobs(n=6000, d=2, dtype=np.float32)
+    dX = da.from_array(X, chunks=(1500, 2))
+    memory = GaussianMixture(3, random_state=1, verbose=2, verbose_interval=1)
+    labels = memory.fit_predict(X)
+    printed = capsys.readouterr().out
+    remote = GaussianMixture(3, random_state=1, verbose=2, verbose_interval=1)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no overflow warning from the float32 checks)
+        remote_labels = remote.fit_predict(dX)
+    assert np.array_equal(remote_labels.compute(), labels)
+    out = capsys.readouterr().out
+    import re
+    strip = lambda text: [re.sub(r"time lapse [0-9.]+s", "", line) for line in text.splitlines()]  # (times differ)
+    assert strip(out) == strip(printed) and "Iteration 1" in out

@@ -248,22 +248,27 @@ gmm_code gmm_maximize(gmm_model *model, const double *statistics, double reg_cov
  * estimator's settings, checkpoints and progress) for n_samples x n_features rows that are not
  * in this process. Each pass over them is described by a flat array of doubles (the model and
  * what the pass computes; opaque to the caller) and handed to `slot_sums`, which must return
- * the partial sums of reduction slots [slot_begin, slot_end) of that pass: the rows are cut
- * into gmm_share_slots(n_samples) slots (at most 64; slot s starts at row
+ * the partial sums of reduction slots [slot_begin, slot_end) of that pass (today always all of
+ * them, [0, gmm_share_slots(n_samples))): the rows are cut into gmm_share_slots(n_samples) slots (at most 64; slot s starts at row
  * gmm_slot_first_row(n_samples, s)), each holder of a run of whole slots computes them with
  * gmm_remote_slot_sums, and the callback writes them, slot after slot, into `out`
  * ((slot_end - slot_begin) x gmm_remote_slot_size(description) doubles). The slots are then
  * reduced here in slot order, as a pass over all rows in one process reduces them: the model
- * equals, bit for bit, gmm_fit's on the same rows (same settings and threads).
+ * equals, bit for bit, gmm_fit's on the same rows with the same settings, whatever the thread
+ * counts here and where the rows are, and however the slots are split among the holders.
  *   read_rows: rows[0 .. count) (0-based row numbers, any order, repeats allowed) widened to
- *     double, one after another, into out (count x n_features): seeds and samples of the
- *     initialization, rows that become means.
- *   column_ranges: the minimum and maximum of each column over all rows into lo and hi; on a
- *     NaN or infinity return 1, on a value beyond +-1e140 return 2, setting *bad_row,
- *     *bad_column and *bad_value to the first in row order (the fit then fails with
- *     scikit-learn's message for it).
- *   Every callback returns 0 on success; any other value (a lost worker) makes the fit stop and
- *   gmm_fit_remote return GMM_E_VALUE ("a remote pass failed"); the caller reports its own error.
+ *     double, one after another, into out (count x n_features): the initialization's seeding
+ *     sample (every row when n_samples <= 262,144, else 262,144 random rows: up to 2^18 x
+ *     n_features doubles in memory here), 4,096 evenly spaced rows for float32 data's scales
+ *     and for checkpoints' fingerprint, and single rows that become means.
+ *   column_ranges: the minimum and maximum of each column over all rows into lo and hi and
+ *     return 0; on a NaN or infinity return 1 (checked first, over all rows), else on a value
+ *     beyond +-1e140 return 2, setting *bad_row, *bad_column and *bad_value to the first in
+ *     row order (the fit then fails with scikit-learn's message for it); on a failure of its
+ *     own return -1.
+ *   slot_sums and read_rows return 0 on success; any other value (a lost worker), like -1 from
+ *   column_ranges, makes the fit stop and gmm_fit_remote return GMM_E_VALUE ("a remote pass
+ *   failed"); the caller reports its own error.
  * sample_weight: NULL, or n_samples weights as for gmm_fit; the holders pass their rows'
  * weights to gmm_remote_slot_sums as gmm_normalized_weights gives them (of all n_samples).
  * Gaussian mixtures only (gmm_set_family "gaussian"). Callbacks are called on the fitting thread. */
