@@ -141,7 +141,7 @@ public struct DiscreteMixture: Sendable {
                                           monitor: MixtureFitMonitor<DiscreteMixtureParameters>?,
                                           progress: ((FitProgress) -> Void)?) throws -> FittedDiscreteMixture {
         let categories = try validate(X, sampleWeights: sampleWeights)
-        let source = family == .categorical ? DataSource(codes: X, categories: categories) : DataSource(X)
+        let source = family == .categorical ? DataSource(codes: X, categories: categories) : DataSource(X, distribution: distribution)
         let D = source.columns, n = Double(X.rows), K = Double(components)
         try Resources.requireMemory(MemoryPlan.engine(rows: n, features: Double(D), components: K, type: .diag, threads: threads) * 2
                                     + 8 * 4 * K * Double(D) + (family == .poisson ? 8 * n : 0),
@@ -288,7 +288,7 @@ public struct FittedDiscreteMixture: Sendable {
         }
         _ = try DiscreteData.check(X, family: family, declared: family == .categorical ? parameters.categories : nil,
                                    distribution: distribution)
-        let source = family == .categorical ? DataSource(codes: X, categories: parameters.categories) : DataSource(X)
+        let source = family == .categorical ? DataSource(codes: X, categories: parameters.categories) : DataSource(X, distribution: distribution)
         let engine = PassEngine(data: source, components: components, covariance: .diag, threads: threads, isa: isa, linear: true)
         engine.rowTerms = DiscreteData.rowTerms(X, family: family, distribution: distribution)
         try engine.distribute(distribution)

@@ -85,12 +85,47 @@ public enum RemotePass {
     /// The first row of slot `slot` of that layout (n for slot = `slots(rows:)`).
     public static func firstRow(rows n: Int, slot: Int) -> Int { gmm_pass_slot_first_row(n, gmm_pass_share_slots(n), slot) }
 
-    /// Doubles per slot of the pass `description`.
-    public static func slotSize(_ description: [Double]) -> Int? {
-        guard description.count >= header, description[0] == format else { return nil }
-        let d = Int(description[2]), K = Int(description[3]), kind = gmm_covariance(UInt32(description[4]))
-        return gmm_pass_stats_size(d, K, kind, Int32(description[6]), Int(description[12]))
+    /// A description's header, checked: every field an integer in its range, and the length
+    /// the header implies (nil when it is not a description this engine makes).
+    struct Header {
+        let n, d, K, precisions, length: Int
+        let kind: gmm_covariance
+        let accumulate, lowest: Int
+        let hasShift, hasScale, weighted: Bool
+        var slotSize: Int { gmm_pass_stats_size(d, K, kind, Int32(accumulate), lowest) }
     }
+
+    static func header(_ p: UnsafePointer<Double>, count: Int) -> Header? {
+        guard count >= header, p[0] == format else { return nil }
+        func field(_ i: Int, _ range: ClosedRange<Double>) -> Int? {
+            let v = p[i]
+            return v.isFinite && v == v.rounded() && range.contains(v) ? Int(v) : nil
+        }
+        let flag = 0.0...1.0, word = 0.0...4_294_967_295.0
+        guard let n = field(1, 1...0x1p50), let d = field(2, 1...0x1p20), let K = field(3, 1...0x1p20),
+              let kindRaw = field(4, 0...1), let accumulate = field(6, flag), let lowest = field(12, 0...0x1p20),
+              field(5, flag) != nil, field(7, flag) != nil, field(8, flag) != nil, field(9, word) != nil, field(10, word) != nil,
+              field(11, flag) != nil, let shift = field(13, flag), let scale = field(14, flag), let weighted = field(15, flag)
+        else { return nil }
+        let kind = gmm_covariance(UInt32(kindRaw))
+        let (kd, o1) = K.multipliedReportingOverflow(by: d)
+        let (kdd, o2) = kd.multipliedReportingOverflow(by: kind == GMM_COV_FULL ? d : 1)
+        guard !o1, !o2, kdd <= 1 << 32 else { return nil }
+        let length = header + kd + kdd + K + (shift == 1 ? kd : 0) + (scale == 1 ? d : 0)
+        return Header(n: n, d: d, K: K, precisions: kdd, length: length, kind: kind, accumulate: accumulate, lowest: lowest,
+                      hasShift: shift == 1, hasScale: scale == 1, weighted: weighted == 1)
+    }
+
+    /// Doubles per slot of the pass `description` (nil when it is not a description).
+    public static func slotSize(_ description: [Double]) -> Int? {
+        description.withUnsafeBufferPointer { p in
+            p.baseAddress.flatMap { header($0, count: p.count) }.flatMap { $0.length == p.count ? $0.slotSize : nil }
+        }
+    }
+
+    /// The expected length of the description starting at `p` (at least `header` doubles
+    /// readable), or nil: lets a caller check a length before copying.
+    public static func expectedLength(_ p: UnsafePointer<Double>, available: Int) -> Int? { header(p, count: available)?.length }
 
     /// The partial sums of slots `slots` of the pass `description` over the rows of
     /// `X` — rows firstRow ..< firstRow + rows of the whole data, which must be exactly the
@@ -100,22 +135,14 @@ public enum RemotePass {
     public static func slotSums(_ description: [Double], X: UnsafeRawPointer, rows: Int, rowStride: Int, float32: Bool,
                                 weights: UnsafePointer<Double>?, firstRow: Int, slots: Range<Int>, threads: Int32,
                                 into out: UnsafeMutablePointer<Double>) -> Int32 {
-        guard description.count >= header, description[0] == format, description[1...15].allSatisfy({ $0 >= 0 && $0 == $0.rounded() }) else {
+        guard let h = description.withUnsafeBufferPointer({ p in p.baseAddress.flatMap { header($0, count: p.count) } }),
+              h.length == description.count, (description[5] != 0) == float32, rowStride >= h.d, h.weighted == (weights != nil),
+              h.lowest <= h.K else {
             return Int32(GMM_ERR_ARGUMENT.rawValue)
         }
-        let n = Int(description[1]), d = Int(description[2]), K = Int(description[3])
-        let kind = gmm_covariance(UInt32(description[4]))
-        guard kind == GMM_COV_FULL || kind == GMM_COV_DIAG, d >= 1, K >= 1, (description[5] != 0) == float32, rowStride >= d,
-              (description[15] != 0) == (weights != nil) else {
-            return Int32(GMM_ERR_ARGUMENT.rawValue)
-        }
-        let precisions = precisionCount(kind, d: d, K: K)
-        let hasShift = description[13] != 0, hasScale = description[14] != 0
-        guard description.count == header + K * d + precisions + K + (hasShift ? K * d : 0) + (hasScale ? d : 0) else {
-            return Int32(GMM_ERR_ARGUMENT.rawValue)
-        }
+        let (n, d, K, kind, precisions, hasShift, hasScale) = (h.n, h.d, h.K, h.kind, h.precisions, h.hasShift, h.hasScale)
         let total = gmm_pass_share_slots(n)
-        let slotCount = gmm_pass_slot_count(n, d, K, kind, Int32(description[6]), Int(description[12]))
+        let slotCount = gmm_pass_slot_count(n, d, K, kind, Int32(h.accumulate), h.lowest)
         guard slotCount == total, slots.lowerBound < slots.upperBound, slots.upperBound <= total,
               gmm_pass_slot_first_row(n, total, slots.lowerBound) == firstRow,
               gmm_pass_slot_first_row(n, total, slots.upperBound) == firstRow + rows else {
@@ -140,7 +167,7 @@ public enum RemotePass {
             request.random_resp = Int32(description[8])
             request.seed = UInt64(description[9]) << 32 | UInt64(description[10])
             request.widen = Int32(description[11])
-            request.lowest = Int(description[12])
+            request.lowest = h.lowest
             request.shift = shift
             request.scale = scale
             request.threads = threads

@@ -94,7 +94,8 @@ public func gmm_slot_first_row(_ n: Int64, _ slot: Int64) -> Int64 {
 
 @_cdecl("gmm_remote_slot_size")
 public func gmm_remote_slot_size(_ description: UnsafePointer<Double>?, _ length: Int64) -> Int64 {
-    guard let description, length > 0, length < Int64(1) << 40 else { return -1 }
+    guard let description, length >= 16, length < Int64(1) << 40,
+          RemotePass.expectedLength(description, available: Int(length)) == Int(length) else { return -1 }
     return RemotePass.slotSize(Array(UnsafeBufferPointer(start: description, count: Int(length)))).map(Int64.init) ?? -1
 }
 
@@ -103,10 +104,11 @@ public func gmm_remote_slot_sums(_ description: UnsafePointer<Double>?, _ length
                                  _ n: Int64, _ d: Int64, _ stride: Int64, _ sampleWeight: UnsafePointer<Double>?,
                                  _ firstRow: Int64, _ slotBegin: Int64, _ slotEnd: Int64, _ threads: Int32,
                                  _ out: UnsafeMutablePointer<Double>?) -> Int32 {
-    guard let description, length > 0, length < Int64(1) << 40, let X, let out, n > 0, d > 0, stride >= d,
-          dtype == 0 || dtype == 1, firstRow >= 0, slotBegin >= 0, slotEnd > slotBegin, threads >= 0 else { return GMM_E_VALUE }
+    guard let description, length >= 16, length < Int64(1) << 40, let X, let out, n > 0, d > 0, stride >= d,
+          dtype == 0 || dtype == 1, firstRow >= 0, slotBegin >= 0, slotEnd > slotBegin, threads >= 0,
+          RemotePass.expectedLength(description, available: Int(length)) == Int(length),
+          description[2] == Double(d) else { return GMM_E_VALUE }
     let pass = Array(UnsafeBufferPointer(start: description, count: Int(length)))
-    guard pass.count > 2, Int64(pass[2]) == d else { return GMM_E_VALUE }
     let status = RemotePass.slotSums(pass, X: X, rows: Int(n), rowStride: Int(stride), float32: dtype == 1, weights: sampleWeight,
                                      firstRow: Int(firstRow), slots: Int(slotBegin)..<Int(slotEnd), threads: threads, into: out)
     return status == 0 ? GMM_SUCCESS : GMM_E_VALUE

@@ -64,6 +64,16 @@ enum Cluster {
         return Int32(flags.max() ?? 0)
     }
 
+    /// Throws `failure(rank, its description, rank 0's)` on every rank when some rank's
+    /// `values` differ from rank 0's (inputs every rank must read alike: data, weights).
+    static func agree(_ values: [Double], describe: ([Double]) -> String, failure: (Int, String, String) -> Error) throws {
+        guard let distribution, distribution.size > 1 else { return }
+        let all = distribution.gatherRecords(values)
+        if let p = all.firstIndex(where: { !$0.elementsEqual(all[0], by: { $0.bitPattern == $1.bitPattern }) }) {
+            throw failure(p, describe(all[p]), describe(all[0]))
+        }
+    }
+
     /// Rank 0's value on every rank (e.g. a random seed, which every rank must share).
     static func shared(_ value: UInt64) -> UInt64 {
         #if MPI

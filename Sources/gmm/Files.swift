@@ -29,6 +29,13 @@ func loadWeights(_ path: String, rows: Int) throws -> [Double] {
         throw CommandError("\(path): the weight at row \(row) is \(w[row]); weights must be finite and non-negative")
     }
     guard w.contains(where: { $0 > 0 }) else { throw CommandError("\(path): every sample weight is zero") }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for v in w { hash = (hash ^ v.bitPattern) &* 0x100_0000_01b3 }
+    try Cluster.agree([Double(w.count), Double(hash >> 32), Double(hash & 0xFFFF_FFFF)]) { r in
+        "\(Int(r[0])) weights (hash \(String(UInt64(r[1]) << 32 | UInt64(r[2]), radix: 16)))"
+    } failure: { p, theirs, ours in
+        CommandError("\(path): rank \(p) reads \(theirs), rank 0 reads \(ours): every rank must read the same sample weights")
+    }
     return w
 }
 
@@ -313,20 +320,26 @@ final class DataInput {
     }
 
     func load() throws -> DataMatrix {
-        if let file { return try loadData(file) }
-        for path in shards { try FilePaths.checkInput(path) }
-        var sizes: [Int] = []
-        let X = try NPY.readShards(shards, holding: Cluster.distribution.map { d in { d.rowShare($0) } }, rowCounts: &sizes)
-        starts = sizes.reduce(into: [0]) { $0.append($0.last! + $1) }
-        // Every rank must see the same shards (a shared file system): the same files, rows, columns.
-        if let distribution = Cluster.distribution {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in shards.joined(separator: "\n").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            let mine = [Double(shards.count), Double(X.rows), Double(X.columns), Double(hash >> 32), Double(hash & 0xFFFF_FFFF)]
-            let all = distribution.gatherRecords(mine)
-            if let p = all.firstIndex(where: { $0 != all[0] }) {
-                throw CommandError("--shards: rank \(p) sees \(Int(all[p][0])) files of \(Int(all[p][1])) x \(Int(all[p][2])) rows, rank 0 sees \(Int(all[0][0])) files of \(Int(all[0][1])) x \(Int(all[0][2]))\(all[p][0] == all[0][0] ? " (or other file names)" : "") matching '\(label)': every rank must see the same files")
-            }
+        let X: DataMatrix
+        if let file {
+            X = try loadData(file)
+        } else {
+            for path in shards { try FilePaths.checkInput(path) }
+            var sizes: [Int] = []
+            X = try NPY.readShards(shards, holding: Cluster.distribution.map { d in { d.rowShare($0) } }, rowCounts: &sizes)
+            starts = sizes.reduce(into: [0]) { $0.append($0.last! + $1) }
+        }
+        // Every rank must see the same data (a shared file system): the same file names, rows,
+        // columns and dtype (a rank of other data would exchange sums of another size).
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (file.map { [$0] } ?? shards).map({ ($0 as NSString).lastPathComponent }).joined(separator: "\n").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        let float32: Bool = { if case .float32 = X { return true } else { return false } }()
+        try Cluster.agree([Double(max(1, shards.count)), Double(X.rows), Double(X.columns), float32 ? 1 : 0, Double(hash >> 32), Double(hash & 0xFFFF_FFFF)]) { r in
+            "\(Int(r[0])) file(s) of \(Int(r[1])) x \(Int(r[2])) \(r[3] == 1 ? "float32" : "float64")"
+        } failure: { p, theirs, ours in
+            CommandError("\(self.label): rank \(p) sees \(theirs), rank 0 sees \(ours)\(theirs == ours ? " (with other file names)" : ""): every rank must see the same data")
         }
         return X
     }

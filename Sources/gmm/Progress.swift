@@ -39,5 +39,15 @@ final class ProgressReporter {
     /// Ends a live line.
     func finish() { if mode == .human && live && lastInit >= 0 { emit("\n") } }
 
-    private func emit(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    private func emit(_ s: String) {
+        // Under mpirun, stderr is a pipe that mpirun stops draining once it is signalled: a
+        // progress line that would block is dropped (and none is written after a signal), so
+        // rank 0 reaches the end of the iteration, agrees on the stop and saves the checkpoint.
+        if Cluster.size > 1 {
+            guard Interruption.pending == 0 else { return }
+            var ready = pollfd(fd: STDERR_FILENO, events: Int16(POLLOUT), revents: 0)
+            guard poll(&ready, 1, 0) == 1, ready.revents & Int16(POLLOUT) != 0 else { return }
+        }
+        FileHandle.standardError.write(Data(s.utf8))
+    }
 }

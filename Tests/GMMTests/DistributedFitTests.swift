@@ -226,6 +226,22 @@ struct DistributedFitTests {
         }
     }
 
+    /// float32 data of the discrete families: their scales' sample rows are gathered too.
+    @Test(arguments: [MixtureFamily.bernoulli, .poisson])
+    func float32DiscreteRanksHoldingOnlyTheirRowsGiveTheSameModel(family: MixtureFamily) throws {
+        let rng = SyntheticRows(seed: 9)
+        let X = Matrix<Float>(rows: 9_000, columns: 2, elements: (0..<18_000).map { i -> Float in
+            family == .bernoulli ? (rng.uniform(i) < (i % 2 == 0 ? 0.8 : 0.3) ? 1 : 0) : Float(Int(rng.uniform(i) * Double(1 + (i / 2) % 9)))
+        })
+        var dm = DiscreteMixture(family: family, components: 2, tolerance: 0, maxIterations: 4, seed: 2)
+        dm.threads = 1
+        let setup = dm
+        let single = try setup.fit(X)
+        for model in try Self.fitOnShares(X, ranks: 3, { local, rank in var dm = setup; dm.distribution = rank; return try dm.fit(local) }) {
+            #expect(model.parameters == single.parameters && model.lowerBounds == single.lowerBounds, "\(family)")
+        }
+    }
+
     @Test func selectionScoresOnlyTheRanksRows() throws {
         let X = blobs(n: 15_000, d: 2, k: 3, seed: 9)
         var gm = GaussianMixture(tolerance: 1e-3, maxIterations: 20, seed: 4)

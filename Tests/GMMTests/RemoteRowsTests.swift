@@ -120,4 +120,30 @@ struct RemoteRowsTests {
         }
         #expect(status != 0, "100 rows are not the rows of slot 0 of 3000")
     }
+
+    /// Descriptions with any header field out of range (NaN, infinite, huge, negative,
+    /// fractional) are refused, never trapped on.
+    @Test func descriptionsWithBadFieldsAreRefused() throws {
+        let X = blobs(n: 3_000, d: 2, k: 2, seed: 3)
+        let good: [Double] = [1, 3000, 2, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0]
+        #expect(RemotePass.slotSize(good) != nil)
+        var out = [Double](repeating: 0, count: 1 << 12)
+        let rows = RemotePass.firstRow(rows: 3000, slot: 1)
+        for field in 1..<16 {
+            for bad in [Double.nan, .infinity, -.infinity, 1e300, 0x1p63, 1e10, -1, 0.5] {
+                var d = good
+                d[field] = bad
+                let size = RemotePass.slotSize(d)
+                let status = X.elements.withUnsafeBytes { x in
+                    RemotePass.slotSums(d, X: x.baseAddress!, rows: rows, rowStride: 2, float32: false, weights: nil, firstRow: 0,
+                                        slots: 0..<1, threads: 1, into: &out)
+                }
+                // (Some values are valid for some fields, e.g. 0.5 nowhere, -1 nowhere, 1e10 only as n.)
+                if size == nil { #expect(status != 0, "field \(field) = \(bad)") }
+            }
+        }
+        for length in [0, 5, 15, 16, 20, 22] {
+            #expect(RemotePass.slotSize(Array(good.prefix(length)) + (length > 21 ? [0] : [])) == nil || length == 21)
+        }
+    }
 }

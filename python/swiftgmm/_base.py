@@ -144,11 +144,6 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         if n < self.n_components and not warmed:
             raise ValueError("Expected n_samples >= n_components but got n_components = "
                              f"{self.n_components}, n_samples = {n}")
-        self.n_features_in_ = d
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
         weights = None
         if sample_weight is not None:
             sample_weight = sample_weight.compute() if _dask.is_dask_collection(sample_weight) else sample_weight
@@ -174,6 +169,12 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         if rows.errors:
             raise rows.errors[0]
         self._set_fitted(model, X.dtype)
+        # (the input's shape and names only once the fit succeeded: a failed fit keeps the model)
+        self.n_features_in_ = d
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         if not self.converged_ and self.max_iter > 0:
             warnings.warn("Best performing initialization did not converge. Try different init parameters, or increase "
                           "max_iter, tol, or check for degenerate data.", ConvergenceWarning)
@@ -338,7 +339,10 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         """`method` of a dask array or DataFrame, block by block on the workers: a dask array
         (n_samples,) or, with `components`, (n_samples, n_components)."""
         check_is_fitted(self)
-        X, _ = _dask.as_dask_array(X)
+        X, names = _dask.as_dask_array(X)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
+            raise ValueError("The feature names should match those that were passed during fit.")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
         X = X.rechunk({1: -1})
@@ -366,7 +370,8 @@ class _EngineMixture(DensityMixin, BaseEstimator):
         mean of score_samples, as scikit-learn computes it). A dask array or DataFrame: the
         mean of its blocks' score_samples, computed where the rows are."""
         if _dask.is_dask_collection(X):
-            return np.float64(self._blockwise("score_samples", X).mean().compute())
+            value = self._blockwise("score_samples", X).mean().compute()  # float32 for float32 data and model
+            return value if np.asarray(value).dtype == np.float32 else np.float64(value)
         X = self._checked(X)
         if self._output_dtype(X) == np.float32:
             return self.score_samples(X).mean()

@@ -29,23 +29,33 @@ def as_dask_array(X):
     import dask.array as da
     names = None
     if not isinstance(X, da.Array):  # a Dask DataFrame
-        names = [str(c) for c in X.columns] if all(isinstance(c, str) for c in X.columns) else None
+        if len(X.columns) and all(isinstance(c, str) for c in X.columns):
+            names = [str(c) for c in X.columns]
+        elif any(isinstance(c, str) for c in X.columns):
+            raise TypeError("Feature names are only supported if all input features have string names, but your input has "
+                            "['int', 'str'] as feature name / column name types.")
+        # (bool and nullable Int64/Float64 columns as float64, pd.NA as NaN, as scikit-learn converts them)
+        if not all(str(t) == "float32" for t in X.dtypes):
+            X = X.astype(np.float64)
         X = X.to_dask_array(lengths=True)
     if X.ndim != 2:
-        raise ValueError(f"Expected a 2-D dask array, got {X.ndim} dimension(s).")
+        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead. Reshape your data either using array.reshape(-1, 1) "
+                         "if your data has a single feature or array.reshape(1, -1) if it contains a single sample.")
     if np.isnan(X.shape[0]) or any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
     if X.dtype not in (np.float64, np.float32):
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported")
         if X.dtype.kind not in "biuf":
             raise ValueError(f"dtype='numeric' is not compatible with arrays of {X.dtype}; the dask array must hold numbers.")
         X = X.astype(np.float64)
     return X, names
 
 
-def _slot_sums(block, weights, description, first_row, slot_begin, slot_end, threads):
+def _slot_sums(block, dtype, weights, description, first_row, slot_begin, slot_end, threads):
     """On a worker: the partial sums of slots [slot_begin, slot_end) of one pass over a chunk."""
     lib = _native.lib()
-    block = np.ascontiguousarray(block)
+    block = np.ascontiguousarray(block, dtype=dtype)  # (a block computed in another dtype than declared)
     description = np.ascontiguousarray(description, dtype=np.float64)
     size = lib.gmm_remote_slot_size(_native.f64_pointer(description), description.size)
     if size < 0:
@@ -125,7 +135,7 @@ class DaskRows:
             desc = np.ctypeslib.as_array(description, shape=(length,)).copy()
             size = _native.lib().gmm_remote_slot_size(_native.f64_pointer(desc), length)
             delayed = self._dask.delayed(_slot_sums)
-            tasks = [delayed(block, None if self.weights is None else self.weights[p], desc, self.starts[p], a, b, self.threads)
+            tasks = [delayed(block, self.dtype, None if self.weights is None else self.weights[p], desc, self.starts[p], a, b, self.threads)
                      for p, (block, (a, b)) in enumerate(zip(self.blocks, self.slot_ranges)) if a < slot_end and b > slot_begin]
             results = self._dask.compute(*tasks)
             target = np.ctypeslib.as_array(out, shape=((slot_end - slot_begin) * size,))

@@ -111,3 +111,25 @@ def test_fit_predict_verbose_and_float32_without_warnings(client, capsys):
     import re
     strip = lambda text: [re.sub(r"time lapse [0-9.]+s", "", line) for line in text.splitlines()]  # (times differ)
     assert strip(out) == strip(printed) and "Iteration 1" in out
+
+
+def test_frames_of_other_dtypes_blocks_of_another_dtype_and_failed_fits(client):
+    X = blobs(n=6000, d=3)
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2] > 0})  # a bool column
+    frame["n"] = pd.array(np.round(X[:, 0]).astype(int), dtype="Int64")  # nullable integers
+    memory = GaussianMixture(2, random_state=0).fit(frame)
+    remote = GaussianMixture(2, random_state=0).fit(dd.from_pandas(frame, npartitions=3))
+    same(memory, remote)
+    # A block computed as int64 under a float64 declaration is converted, not reinterpreted.
+    ints = np.round(X * 3)
+    lying = da.from_array(ints, chunks=(1000, 3)).map_blocks(lambda b: b.astype(np.int64), dtype=np.float64)
+    same(GaussianMixture(2, random_state=0).fit(ints), GaussianMixture(2, random_state=0).fit(lying))
+    # A failed fit keeps the fitted model (its features, names, predictions).
+    before = remote.predict(frame)
+    bad = np.hstack([X, X[:, :2]])
+    bad[10, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        remote.fit(da.from_array(bad, chunks=(2000, 5)))
+    assert remote.n_features_in_ == 4 and np.array_equal(remote.predict(frame), before)
+    with pytest.raises(ValueError, match="The feature names should match those that were passed during fit"):
+        remote.predict(dd.from_pandas(frame.rename(columns={"a": "z"}), npartitions=2))

@@ -15,13 +15,13 @@ final class ReservedRows: @unchecked Sendable {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         length = max(page, (bytes + page - 1) / page * page)
         guard let p = mmap(nil, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), p != MAP_FAILED else {
-            throw GaussianMixtureError.insufficientMemory(what: "Address space for the rows of the shards", required: Double(bytes), available: 0, advice: "use more processes")
+            throw GaussianMixtureError.insufficientMemory(what: "Address space for the rows of the data", required: Double(bytes), available: 0, advice: "use more processes")
         }
         base = p
         let lo = backing.lowerBound / page * page, hi = min(length, (backing.upperBound + page - 1) / page * page)
         if lo < hi, mprotect(base + lo, hi - lo, PROT_READ | PROT_WRITE) != 0 {
             munmap(base, length)
-            throw GaussianMixtureError.insufficientMemory(what: "This process's rows of the shards", required: Double(hi - lo), available: 0, advice: "use more processes")
+            throw GaussianMixtureError.insufficientMemory(what: "This process's rows of the data", required: Double(hi - lo), available: 0, advice: "use more processes")
         }
     }
 
