@@ -84,6 +84,23 @@ grep -Eq "^gmm: error: bad-1.npy: Input X contains infinity at row 50007, column
 if run 2 "$mpi" fit --shards 'mixed-*.npy' -k 2 -o b.json > out.txt 2> err.txt; then echo "mpi-test: mixed dtypes did not fail" >&2; exit 1; fi
 grep -q "^gmm: error: mixed-1.npy: dtype <f4 differs from mixed-0.npy's <f8 (all shards must have one dtype) (rank" err.txt
 [ ! -e b.json ] && echo "mpi-test: shards of two dtypes: refused, naming the shard"
+# float32 counts in shards (their scales' rows come from the ranks that hold them).
+python3 -c "
+import numpy as np
+P = np.load('p.npy').astype(np.float32)
+np.save('p32.npy', P); np.save('p32-0.npy', P[:25000]); np.save('p32-1.npy', P[25000:])"
+"$single" fit p32.npy --family poisson -k 2 --seed 2 -o p32.json -q
+run 3 "$mpi" fit --shards 'p32-*.npy' --family poisson -k 2 --seed 2 -o p32m.json -q
+cmp p32.json p32m.json && echo "mpi-test: float32 Poisson shards, -np 3: identical"
+# Ranks that see different data (here: another dtype under the same names) all stop.
+mkdir -p r0 r1 && cp part-0[01].npy r0/ && python3 -c "
+import numpy as np
+for i in range(2): np.save('r1/part-0%d.npy' % i, np.load('part-0%d.npy' % i).astype(np.float32))"
+if timeout 300 mpirun --oversubscribe -np 1 --wdir r0 "$mpi" fit --shards 'part-*.npy' -k 2 -o m.json : -np 1 --wdir r1 "$mpi" fit --shards 'part-*.npy' -k 2 -o m.json > out.txt 2> err.txt; then
+  echo "mpi-test: ranks with different data did not fail" >&2; exit 1
+fi
+grep -q "part-\*.npy: rank 1 sees 2 file(s) of 70000 x 8 float32, rank 0 sees 2 file(s) of 70000 x 8 float64: every rank must see the same data" err.txt
+[ ! -e r0/m.json ] && [ ! -e r1/m.json ] && echo "mpi-test: ranks that see other data (a dtype) stop, naming it"
 # A rank killed mid-fit: mpirun stops the others; nothing is written, nothing is left running.
 mpirun -np 3 --oversubscribe "$mpi" fit --shards 'part-*.npy' -k 6 --tol 0 --max-iter 100000 -o killed.json -q > /dev/null 2>&1 & pid=$!
 sleep 3
