@@ -132,11 +132,12 @@ bench-quick: deps
 	$(SWIFT) build -c release --product gmm-bench $(SWIFTFLAGS)
 	.build/release/gmm-bench grid --quick
 
-# Side by side with scikit-learn (and Armadillo when libarmadillo-dev can be installed) on
+# Side by side with scikit-learn, Intel oneDAL (PyPI daal4py) and Armadillo (when libarmadillo-dev can be installed) on
 # identical data and starting parameters, in one run; then the Bernoulli and Poisson families
 # beside R's flexmix (r-cran-flexmix).
 compare: build
 	@python3 -c "import sklearn, threadpoolctl" 2>/dev/null || python3 -m pip install -q scikit-learn numpy threadpoolctl
+	@python3 -m pip show -q daal4py >/dev/null 2>&1 || python3 -m pip install -q daal4py || echo "make: daal4py (Intel oneDAL) not available; its column stays empty"
 	@dpkg -s libarmadillo-dev >/dev/null 2>&1 || $(APT_INSTALL) libarmadillo-dev || echo "make: Armadillo not available; comparing with scikit-learn only"
 	$(SWIFT) build -c release --product gmm-bench $(SWIFTFLAGS)
 	python3 Benchmarks/compare.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`make compare`: scikit-learn, swift-gmm (and Armadillo when available) side by side, in one
-run, on identical data and identical starting parameters, fixed iterations (tol = 0).
+"""`make compare`: scikit-learn, swift-gmm, Intel oneDAL (PyPI daal4py) and Armadillo (when
+available) side by side, in one run, on identical data and identical starting parameters,
+fixed iterations (tol = 0). oneDAL runs in its own process (Benchmarks/onedal_run.py).
 
 For each workload: seconds per EM iteration (median over the iterations), the ratio to ours,
 and the final mean log-likelihoods (ours and scikit-learn's must agree to 1e-9 relative).
@@ -111,8 +112,17 @@ def main():
                 seconds, bound = sh(arma, tmp, str(n), str(d), str(k), covariance, str(ITERATIONS)).split()
                 armadillo = {"s": float(seconds) / ITERATIONS, "ll": float(bound)}
 
+            onedal = None
+            if not float32:
+                try:
+                    out = json.loads(sh(sys.executable, os.path.join(HERE, "onedal_run.py"), os.path.join(tmp, "X.npy"),
+                                        os.path.join(tmp, "init.json"), str(ITERATIONS)))
+                    onedal = {"s": out["per_iteration"], "ll": out["lower_bound"]}
+                except subprocess.CalledProcessError as error:
+                    print(f"compare: oneDAL not run: {error.stderr.strip().splitlines()[-1] if error.stderr else error}", file=sys.stderr)
+
             flops = 2 * n * k * d * (d + 1) if covariance == "full" else 4 * n * k * d
-            rows.append((name, ours, theirs, armadillo, flops, float32))
+            rows.append((name, ours, theirs, armadillo, flops, float32, onedal))
         pairs = []
         for name, n, d, k, covariance, float32 in WORKLOADS:
             if float32:
@@ -125,10 +135,10 @@ def main():
         print("scikit-learn BLAS (threadpoolctl): " + "; ".join(
             f"{b.get('internal_api')} {b.get('version')} {b.get('architecture')} x{b.get('num_threads')}" for b in blas))
     print()
-    print("| workload | swift-gmm s/iter | GFLOP/s (% peak) | scikit-learn s/iter | × faster | Armadillo s/iter | × faster | mean log-lik (ours) | (scikit-learn) | rel. diff |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| workload | swift-gmm s/iter | GFLOP/s (% peak) | scikit-learn s/iter | × faster | oneDAL s/iter | × faster | Armadillo s/iter | × faster | mean log-lik (ours) | (scikit-learn) | rel. diff | (oneDAL) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     worst = 0.0
-    for name, ours, theirs, armadillo, flops, float32 in rows:
+    for name, ours, theirs, armadillo, flops, float32, onedal in rows:
         gflops = flops / ours["s"] / 1e9
         lane_peak = 2 * peak if float32 else peak
         cells = [name, f"{ours['s']:.4f}", f"{gflops:.1f} ({100 * gflops / lane_peak:.0f}%)"]
@@ -139,15 +149,21 @@ def main():
         else:
             rel = None
             cells += ["–", "–"]
+        cells += [f"{onedal['s']:.4f}", f"{onedal['s'] / ours['s']:.1f}"] if onedal else ["–", "–"]
         cells += [f"{armadillo['s']:.4f}", f"{armadillo['s'] / ours['s']:.1f}"] if armadillo else ["–", "–"]
-        cells += [f"{ours['ll']:.9f}", f"{theirs['ll']:.9f}" if theirs else "–", f"{rel:.1e}" if rel is not None else "–"]
+        cells += [f"{ours['ll']:.9f}", f"{theirs['ll']:.9f}" if theirs else "–", f"{rel:.1e}" if rel is not None else "–",
+                  f"{onedal['ll']:.9f}" if onedal else "–"]
         print("| " + " | ".join(cells) + " |")
+    if any(r[6] for r in rows):
+        print()
+        print("oneDAL: its goalFunction / N; it applies regularizationFactor = 1e-6 only to ill-conditioned covariances, "
+              "so its trajectory is close to ours, not identical")
     if any(r[3] for r in rows):
         print()
         print("Armadillo mean log-likelihoods: " + ", ".join(f"{r[0]}: {r[3]['ll']:.9f}" for r in rows if r[3]) +
               " (its variance floor differs from reg_covar, so its trajectory is close, not identical)")
     # float32 rows against the float64 row of the same workload (issue 5: >= 1.6x).
-    for name, ours, _, _, _, float32 in rows:
+    for name, ours, _, _, _, float32, _ in rows:
         twin = next((r for r in rows if not r[5] and name.startswith(r[0] + ",")), None)
         if float32 and twin:
             print()

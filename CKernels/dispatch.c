@@ -1,5 +1,6 @@
 /* Registration: fill every slot with the reference kernel, then let the tuned table override
- * it once, on first use. GMM_ISA=ref forces the reference path. */
+ * it once, on first use: AVX-512, else AVX2, else the reference. GMM_ISA=ref|avx2|avx512
+ * forces one (an unavailable choice falls back to the next narrower). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,12 @@ static pthread_once_t active_once = PTHREAD_ONCE_INIT;
 static void choose_table(void) {
     const char *want = getenv("GMM_ISA");
     if (want && strcmp(want, "ref") == 0) return;
+    /* AVX-512 unless GMM_ISA=avx2: its twins give the AVX2 kernels' results bit for bit and
+     * are faster even on Zen 4, whose 512-bit FMAs run at the 256-bit rate (BENCHMARKS.md). */
+    const gmm_kernel_table *avx512 = want && strcmp(want, "avx2") == 0 ? 0 : gmm_kernels_avx512();
     const gmm_kernel_table *avx2 = gmm_kernels_avx2();
-    if (avx2) active_table = avx2;
+    if (avx512) active_table = avx512;
+    else if (avx2) active_table = avx2;
 }
 
 const gmm_kernel_table *gmm_kernels_ref(void) { return &ref_table; }

@@ -181,6 +181,11 @@ do {
                 }
             }
         }
+        if !quick {  // rows users run (issue 17): a speaker-model size, image-patch priors in float32, d = 2
+            workloads.append(Workload(n: 1_000_000, d: 40, k: 512, covariance: "diag", dtype: "f64", iterations: 3, repeats: 3))
+            workloads.append(Workload(n: 1_000_000, d: 64, k: 128, covariance: "full", dtype: "f32", iterations: 2, repeats: 2))
+            workloads.append(Workload(n: 1_000_000, d: 2, k: 16, covariance: "full", dtype: "f64", iterations: 20, repeats: 3))
+        }
         try grid(workloads, jsonPath: option("--json"))
     default:
         print("usage: gmm-bench grid [--quick] [--json FILE] | scaling [--json FILE] | run N D K full|diag f64|f32 [ITER] [REPEATS] | peak [THREADS]")

@@ -1,4 +1,5 @@
-/* CPU detection and the AVX2 kernel table. */
+/* CPU detection and the AVX2 and AVX-512 kernel tables. */
+#include <pthread.h>
 #include "gmm_dispatch.h"
 
 static const gmm_kernel_table avx2_table = {
@@ -17,6 +18,27 @@ static const gmm_kernel_table avx2_table = {
     .linear_logprob = gmm_linear_logprob_avx2,
     .linear_accum = gmm_linear_accum_avx2,
 };
+
+static gmm_kernel_table avx512_table;
+static pthread_once_t avx512_once = PTHREAD_ONCE_INIT;
+
+static void make_avx512_table(void) {
+    avx512_table = avx2_table;
+    avx512_table.isa = "avx512";
+    avx512_table.logprob[GMM_COV_DIAG] = gmm_logprob_diag_avx512;
+}
+
+const gmm_kernel_table *gmm_kernels_avx512(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (gmm_kernels_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq")) {
+        pthread_once(&avx512_once, make_avx512_table);
+        return &avx512_table;
+    }
+#endif
+    return 0;
+}
 
 const gmm_kernel_table *gmm_kernels_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)

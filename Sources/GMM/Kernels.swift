@@ -5,22 +5,28 @@ import CKernels
 
 /// Which kernel implementation a fit or evaluation uses.
 public enum KernelISA: String, Sendable, CaseIterable {
-    /// AVX2/FMA when the CPU has it (unless `GMM_ISA=ref`), else the scalar reference.
+    /// AVX-512 when the CPU has it, else AVX2/FMA, else the scalar reference (`GMM_ISA=ref`,
+    /// `avx2` or `avx512` forces one).
     case automatic
     /// The scalar reference kernels (the specification).
     case reference
     /// The AVX2/FMA kernels; falls back to the reference when the CPU lacks them.
     case avx2
+    /// The AVX-512 twins where they exist (the diagonal E-step), AVX2 elsewhere; falls back to
+    /// AVX2 (then the reference) when the CPU lacks AVX-512 F/VL/DQ. Results equal AVX2's bit
+    /// for bit.
+    case avx512
 
     var table: UnsafePointer<gmm_kernel_table> {
         switch self {
         case .automatic: return gmm_kernels_active()
         case .reference: return gmm_kernels_ref()
         case .avx2: return gmm_kernels_avx2() ?? gmm_kernels_ref()
+        case .avx512: return gmm_kernels_avx512() ?? gmm_kernels_avx2() ?? gmm_kernels_ref()
         }
     }
 
-    /// The name of the kernels this choice resolves to on this machine ("avx2" or "ref").
+    /// The name of the kernels this choice resolves to on this machine ("avx512", "avx2" or "ref").
     public var resolvedName: String { String(cString: table.pointee.isa) }
 }
 

@@ -434,3 +434,50 @@ extension Optional where Wrapped == [Double] {
         return self.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
+
+/// The AVX-512 twins run the AVX2 kernels' per-point arithmetic on 8 points per vector: their
+/// outputs equal the AVX2 kernels' bit for bit, on every size and block tail, and they write
+/// nothing outside a block's padded points.
+@Suite("AVX-512 kernels equal the AVX2 kernels", .enabled(if: gmm_kernels_avx512() != nil, "CPU without AVX-512 F/VL/DQ"))
+struct AVX512ParityTests {
+    @Test(arguments: [1, 2, 3, 5, 7, 8, 9, 16, 17, 33, 40], [1, 3, 5, 7, 9, 17, 33])
+    func diagonalLogDensities(d: Int, K: Int) throws {
+        let avx512 = try #require(gmm_kernels_avx512()), avx2 = try #require(gmm_kernels_avx2())
+        #expect(String(cString: avx512.pointee.isa) == "avx512")
+        for B in [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 15, 16, 17, 31, 33, 64, 100, 255, 256] {
+            let c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 7919 + K * 31 + B))
+            func run(_ table: UnsafePointer<gmm_kernel_table>) -> [Double] {
+                var work = [Double](repeating: .nan, count: 2 * c.d * c.ld)
+                var logp = [Double](repeating: -12345, count: c.K * c.ld)  // a canary beyond the padded points
+                let status = table.pointee.logprob.1!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.diag, c.logNorm, &work, &logp, c.ld, nil)
+                #expect(status == GMM_OK)
+                return logp
+            }
+            let wide = run(avx512), narrow = run(avx2), reference = run(gmm_kernels_ref())
+            let padded = (B + 3) / 4 * 4
+            let label = "d=\(d) K=\(K) B=\(B)"
+            for k in 0..<K {
+                for n in 0..<c.ld {
+                    let i = k * c.ld + n
+                    if n < padded {
+                        #expect(wide[i].bitPattern == narrow[i].bitPattern, "\(label) k=\(k) n=\(n)")
+                    } else {
+                        #expect(wide[i] == -12345, "\(label): wrote beyond the padded points (k=\(k) n=\(n))")
+                    }
+                }
+            }
+            let valid = (0..<K).flatMap { k in (0..<B).map { k * c.ld + $0 } }
+            #expect(maxRelativeDifference(valid.map { reference[$0] }, valid.map { wide[$0] }) <= 1e-12, "\(label)")
+        }
+    }
+
+    @Test(arguments: [CovarianceType.diag, .spherical, .full])
+    func fitsEqualTheAVX2FitsBitForBit(type: CovarianceType) throws {
+        for (n, d, k) in [(5_003, 3, 4), (20_000, 40, 7)] {
+            let X = blobs(n: n, d: d, k: k, seed: UInt64(n + d))
+            let narrow = try GaussianMixture(components: k, covarianceType: type, tolerance: 0, maxIterations: 6, seed: 3, isa: .avx2).fit(X)
+            let wide = try GaussianMixture(components: k, covarianceType: type, tolerance: 0, maxIterations: 6, seed: 3, isa: .avx512).fit(X)
+            #expect(wide.parameters == narrow.parameters && wide.lowerBounds == narrow.lowerBounds, "\(type) \(n)x\(d)")
+        }
+    }
+}
