@@ -36,7 +36,7 @@ const gmm_kernel_table *gmm_kernels_ref(void);
 /** The AVX2/FMA table, or NULL when this CPU lacks AVX2 or FMA. */
 const gmm_kernel_table *gmm_kernels_avx2(void);
 /** The AVX-512 table (AVX-512 F/VL/DQ twins where they exist, the AVX2 kernels elsewhere;
- *  today the diagonal E-step), or NULL when this CPU lacks them. */
+ *  today the diagonal E-step and the log-sum-exp), or NULL when this CPU lacks them. */
 const gmm_kernel_table *gmm_kernels_avx512(void);
 /** The table chosen once at first use: AVX-512 when the CPU has it, else AVX2, else the
  *  reference; GMM_ISA=ref|avx2|avx512 forces one (an unavailable choice falls back to the

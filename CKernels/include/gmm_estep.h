@@ -16,6 +16,8 @@ typedef gmm_status (*gmm_logprob_fn)(const double *GMM_RESTRICT Xt, size_t ldx, 
                                      const double *GMM_RESTRICT prec_chol,
                                      const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
                                      double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
+gmm_status gmm_lse_resp_avx512(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K,
+                               double *GMM_RESTRICT lse);
 
 /** In place: logp[k*ldl + n] becomes the responsibility gamma_nk (columns n in [B, ldl) are
  *  set to 0), and lse[n] = log sum_k exp(logp_nk) for n < B. Max-shifted. */

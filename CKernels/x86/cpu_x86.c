@@ -26,6 +26,7 @@ static void make_avx512_table(void) {
     avx512_table = avx2_table;
     avx512_table.isa = "avx512";
     avx512_table.logprob[GMM_COV_DIAG] = gmm_logprob_diag_avx512;
+    avx512_table.lse = gmm_lse_resp_avx512;
 }
 
 const gmm_kernel_table *gmm_kernels_avx512(void) {

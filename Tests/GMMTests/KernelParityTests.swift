@@ -471,6 +471,30 @@ struct AVX512ParityTests {
         }
     }
 
+    /// Responsibilities and log-sum-exp: the same lanes' arithmetic as AVX2's, bit for bit,
+    /// including far-apart log-densities (exp underflow), ties and segments past 512 points.
+    @Test(arguments: [1, 2, 3, 5, 7, 9, 17, 33])
+    func logSumExpAndResponsibilities(K: Int) throws {
+        let avx512 = try #require(gmm_kernels_avx512()), avx2 = try #require(gmm_kernels_avx2())
+        for B in [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 15, 16, 17, 31, 33, 64, 100, 255, 256, 511, 512] {
+            var rng = SeededGenerator(seed: UInt64(B * 131 + K))
+            let ld = (B + 3) / 4 * 4 + 4
+            var input = [Double](repeating: 0, count: K * ld)
+            for k in 0..<K { for n in 0..<ld { input[k * ld + n] = n < (B + 3) / 4 * 4 ? 40 * rng.nextGaussian() - (n % 7 == 0 ? 800 : 0) : 0 } }
+            if B > 3 && K > 1 { input[ld + 3] = input[3] }  // a tie
+            func run(_ table: UnsafePointer<gmm_kernel_table>) -> ([Double], [Double]) {
+                var logp = input
+                var lse = [Double](repeating: -777, count: B + 9)  // canaries past B
+                #expect(table.pointee.lse(&logp, ld, B, K, &lse) == GMM_OK)
+                return (logp, lse)
+            }
+            let wide = run(avx512), narrow = run(avx2)
+            #expect(wide.0.elementsEqual(narrow.0) { $0.bitPattern == $1.bitPattern }, "responsibilities B=\(B) K=\(K)")
+            #expect(wide.1.elementsEqual(narrow.1) { $0.bitPattern == $1.bitPattern }, "log-sum-exp B=\(B) K=\(K)")
+            #expect(wide.1[B...].allSatisfy { $0 == -777 }, "wrote past B (B=\(B) K=\(K))")
+        }
+    }
+
     @Test(arguments: [CovarianceType.diag, .spherical, .full])
     func fitsEqualTheAVX2FitsBitForBit(type: CovarianceType) throws {
         for (n, d, k) in [(5_003, 3, 4), (20_000, 40, 7)] {
