@@ -192,6 +192,19 @@ GMM_AVX2 gmm_status gmm_logprob32_diag_avx2(const float *GMM_RESTRICT Xt, size_t
     return GMM_OK;
 }
 
+/* The float32 moments run with subnormals flushed to zero (MXCSR FTZ and DAZ, restored on
+ * return): responsibilities below FLT_MIN and the products they make are subnormal, and each
+ * subnormal operand or result costs a microcode assist: a 100k x 64, K = 32 float32 pass ran
+ * 16x slower (4.6 s against 0.28 s per iteration, 90 % of it here). What is flushed is below
+ * 1.2e-38 in the data's scaled coordinates: far under float32's own rounding of any sum it
+ * enters (Nk is summed from the double responsibilities, unflushed). */
+#define GMM_FTZ_DAZ 0x8040u
+GMM_AVX2_INLINE unsigned flush_subnormals(void) {
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(csr | GMM_FTZ_DAZ);
+    return csr;
+}
+
 /* gamma (double) -> float, 8 at a time. */
 GMM_AVX2_INLINE void narrow(const double *g, size_t Bp, float *g32) {
     for (size_t n = 0; n < Bp; n += 8) {
@@ -266,6 +279,7 @@ GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t l
     if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = Bp / 8;
     float *g32 = work, *W = work + ldx;  /* g32: 1 row, W: 3 rows (work holds d*d + 3*ldx + 2*d) */
+    const unsigned csr = flush_subnormals();
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg, *s = shift + k * d;
         nk[k] += gmm_sum_padded(g, Bp);
@@ -293,6 +307,7 @@ GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t l
             }
         }
     }
+    _mm_setcsr(csr);
     return GMM_OK;
 }
 
@@ -303,6 +318,7 @@ GMM_AVX2 gmm_status gmm_accum32_diag_avx2(const float *GMM_RESTRICT Xt, size_t l
     const size_t Bp = gmm_round8(B);
     if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     float *g32 = work;
+    const unsigned csr = flush_subnormals();
     for (size_t k = 0; k < K; k++) {
         const double *g = gamma + k * ldg;
         nk[k] += gmm_sum_padded(g, Bp);
@@ -343,6 +359,7 @@ GMM_AVX2 gmm_status gmm_accum32_diag_avx2(const float *GMM_RESTRICT Xt, size_t l
             }
         }
     }
+    _mm_setcsr(csr);
     return GMM_OK;
 }
 
