@@ -151,12 +151,7 @@ public struct DataFingerprint: Sendable, Equatable, CustomStringConvertible {
         }
         let sampled = min(X.rows, 4096)
         let rows = (0..<sampled).map { i in X.rows <= 4096 ? i : i * (X.rows - 1) / (sampled - 1) }
-        let values: [Double]
-        if let distribution, distribution.size > 1 {
-            values = distribution.gather(rows, rows: X.rows, width: X.columns, read: X.doubleRow)
-        } else {
-            values = rows.flatMap(X.doubleRow)
-        }
+        let values = readRows(rows, rows: X.rows, width: X.columns, distribution: distribution, read: X.doubleRow)
         for (i, r) in rows.enumerated() {
             mix(UInt64(r))
             for c in 0..<X.columns { mix(values[i * X.columns + c].bitPattern) }

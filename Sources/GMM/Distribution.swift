@@ -83,6 +83,13 @@ extension PassDistribution {
     }
 }
 
+/// `width` doubles per row `indices` of an `n`-row dataset, read by `read` here, or in a
+/// distributed job by the process that holds each row (`PassDistribution.gather`).
+func readRows(_ indices: [Int], rows n: Int, width: Int, distribution: PassDistribution?, read: (Int) -> [Double]) -> [Double] {
+    guard let distribution, distribution.size > 1 else { return indices.flatMap(read) }
+    return distribution.gather(indices, rows: n, width: width, read: read)
+}
+
 /// The processes' shares of a dataset's rows: the whole data for a single process.
 func rowShare(_ n: Int, _ distribution: PassDistribution?) -> Range<Int> {
     guard let distribution, distribution.size > 1 else { return 0..<n }

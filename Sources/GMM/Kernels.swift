@@ -170,15 +170,13 @@ struct DataSource: @unchecked Sendable {
     /// Rows `indices` as stored (codes for categorical data), widened to Double, one after
     /// another; in a distributed job each row is read by the process that holds it.
     func storedRows(_ indices: [Int], distribution: PassDistribution?) -> [Double] {
-        guard let distribution, distribution.size > 1 else { return indices.flatMap(storedRow) }
-        return distribution.gather(indices, rows: rows, width: storedWidth, read: storedRow)
+        readRows(indices, rows: rows, width: storedWidth, distribution: distribution, read: storedRow)
     }
 
     /// Rows `indices` widened to Double (one-hot for categorical data), one after another;
     /// in a distributed job each row is read by the process that holds it.
     func rows(_ indices: [Int], distribution: PassDistribution?) -> [Double] {
-        guard let distribution, distribution.size > 1 else { return indices.flatMap(widenedRow) }
-        return distribution.gather(indices, rows: rows, width: columns, read: widenedRow)
+        readRows(indices, rows: rows, width: columns, distribution: distribution, read: widenedRow)
     }
 
     /// Categorical codes (validated: integers in [0, categories[j])) seen as their one-hot
@@ -215,12 +213,7 @@ struct DataSource: @unchecked Sendable {
                                                distribution: PassDistribution? = nil) -> [Double] {
         let n = matrix.rows, d = matrix.columns, m = min(n, scaleSampleRows)
         let sampled = (0..<m).map { $0 * n / m }
-        let sample: [Double]
-        if let distribution, distribution.size > 1 {
-            sample = distribution.gather(sampled, rows: n, width: d, read: matrix.doubleRow)
-        } else {
-            sample = sampled.flatMap(matrix.doubleRow)
-        }
+        let sample = readRows(sampled, rows: n, width: d, distribution: distribution, read: matrix.doubleRow)
         return (0..<d).map { i -> Double in
                 var column = (0..<m).map { sample[$0 * d + i] }
                 column.sort()
@@ -344,30 +337,28 @@ final class PassEngine {
         let slots = gmm_pass_slot_count(n, d, K, kind, accumulate, mode.lowest)
         let size = gmm_pass_stats_size(d, K, kind, accumulate, mode.lowest)
         precondition(slots == gmm_pass_share_slots(n), "PassEngine: a distributed pass needs the shared slot layout")
+        let bounds = (0...P).map { $0 * slots / P }  // (the slots of each process's rowShare)
+        let (s0, s1) = (bounds[distribution.rank], bounds[distribution.rank + 1])
         if let remote = distribution.remote {  // every slot summed where the rows are
             if !remote.slotSums(RemotePass.encode(view, request), slots: 0..<slots, into: stats.pointer) {
                 stats.pointer.update(repeating: .nan, count: slots * size)
             }
-            var finish = request
-            finish.slot_mode = Int32(GMM_SLOTS_FINISH)
-            return gmm_pass(&view, &finish, stats.pointer, scratch.pointer)
+        } else {
+            if s0 < s1 {
+                let first = gmm_pass_slot_first_row(n, slots, s0)
+                let element = data.isFloat32 ? 4 : 8
+                var part = request
+                part.slot_mode = Int32(GMM_SLOTS_PARTIAL)
+                part.slot_begin = s0
+                part.slot_end = s1
+                part.X = request.X.map { $0 + first * data.rowStride * element }
+                part.weights = request.weights.map { $0 + first }
+                part.row_terms = request.row_terms.map { $0 + first }
+                let status = gmm_pass(&view, &part, stats.pointer + s0 * size, scratch.pointer)
+                guard status == GMM_OK else { return status }
+            }
+            distribution.allGather(stats.pointer, counts: (0..<P).map { (bounds[$0 + 1] - bounds[$0]) * size })
         }
-        let bounds = (0...P).map { $0 * slots / P }  // (the slots of each process's rowShare)
-        let (s0, s1) = (bounds[distribution.rank], bounds[distribution.rank + 1])
-        if s0 < s1 {
-            let first = gmm_pass_slot_first_row(n, slots, s0)
-            let element = data.isFloat32 ? 4 : 8
-            var part = request
-            part.slot_mode = Int32(GMM_SLOTS_PARTIAL)
-            part.slot_begin = s0
-            part.slot_end = s1
-            part.X = request.X.map { $0 + first * data.rowStride * element }
-            part.weights = request.weights.map { $0 + first }
-            part.row_terms = request.row_terms.map { $0 + first }
-            let status = gmm_pass(&view, &part, stats.pointer + s0 * size, scratch.pointer)
-            guard status == GMM_OK else { return status }
-        }
-        distribution.allGather(stats.pointer, counts: (0..<P).map { (bounds[$0 + 1] - bounds[$0]) * size })
         var finish = request
         finish.slot_mode = Int32(GMM_SLOTS_FINISH)
         return gmm_pass(&view, &finish, stats.pointer, scratch.pointer)
