@@ -21,6 +21,8 @@ static const gmm_kernel_table ref_table = {
     .accum32 = {gmm_accum32_full_ref, gmm_accum32_diag_ref},
     .linear_logprob = gmm_linear_logprob_ref,
     .linear_accum = gmm_linear_accum_ref,
+    .logprob_trunc = {gmm_logprob_trunc_full_ref, gmm_logprob_trunc_diag_ref},
+    .trunc_accum = gmm_trunc_accum_ref,
 };
 
 static const gmm_kernel_table *active_table = &ref_table;

@@ -3,7 +3,7 @@
 //
 //   gmm-bench grid [--quick] [--json FILE]   every workload in its own process (clean peak RSS)
 //   gmm-bench scaling [--json FILE]          full, d = 16, K = 16, N from 100k to 10M
-//   gmm-bench run N D K full|diag f64|f32 [ITERATIONS] [REPEATS]   one workload, one JSON line
+//   gmm-bench run N D K full|diag f64|f32 [ITERATIONS] [REPEATS] [TAU]   one workload, one JSON line (TAU: truncated EM)
 //   gmm-bench peak [THREADS]                 FMA peak in GFLOP/s
 import BenchSupport
 import Foundation
@@ -12,6 +12,8 @@ import GMM
 struct Workload: Codable {
     var n: Int, d: Int, k: Int, covariance: String, dtype: String
     var iterations = 20, repeats = 3
+    /// τ of the truncated E-step (nil: exact EM).
+    var truncation: Double? = nil
 }
 
 struct Measurement: Codable {
@@ -63,9 +65,13 @@ func start(_ truth: GaussianMixtureParameters, _ type: CovarianceType) throws ->
 
 func run(_ w: Workload) throws -> Measurement {
     let type = CovarianceType(rawValue: w.covariance)!
-    let truth = SyntheticMixture(components: w.k, features: w.d, spread: 2, seed: 2026).parameters
-    let gm = GaussianMixture(components: w.k, covarianceType: type, tolerance: 0, maxIterations: w.iterations,
+    // Means uniform in [-spread, spread]^d (GMM_BENCH_SPREAD, default 2: heavily overlapping
+    // components at large K; 10: SyntheticMixture's default, well separated).
+    let spread = ProcessInfo.processInfo.environment["GMM_BENCH_SPREAD"].flatMap(Double.init) ?? 2
+    let truth = SyntheticMixture(components: w.k, features: w.d, spread: spread, seed: 2026).parameters
+    var gm = GaussianMixture(components: w.k, covarianceType: type, tolerance: 0, maxIterations: w.iterations,
                              initialization: .parameters(try start(truth, type)))
+    gm.truncation = w.truncation
     var medians: [Double] = [], all: [Double] = []
     var bound = 0.0
     func time<T: GMMScalar>(_ X: Matrix<T>) throws {
@@ -98,6 +104,7 @@ func runIsolated(_ w: Workload) throws -> Measurement {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     p.arguments = ["run", "\(w.n)", "\(w.d)", "\(w.k)", w.covariance, w.dtype, "\(w.iterations)", "\(w.repeats)"]
+        + (w.truncation.map { ["\($0)"] } ?? [])
     let out = Pipe()
     p.standardOutput = out
     try p.run()
@@ -110,12 +117,13 @@ func runIsolated(_ w: Workload) throws -> Measurement {
 func table(_ results: [Measurement], peak: Double, peak1: Double) -> String {
     var lines = [String(format: "FMA peak measured in this run: %.1f GFLOP/s float64 on %d threads (%.1f on 1 thread); "
                         + "f32 rows are rated against twice that (8 lanes)", peak, NativeRuntime.threadCount(), peak1), "",
-                 "| N | d | K | covariance | dtype | s/iteration | useful GFLOP/s | % of peak | peak RSS MB | data MB |",
-                 "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+                 "| N | d | K | covariance | dtype | E-step | s/iteration | useful GFLOP/s | % of peak | peak RSS MB | data MB |",
+                 "|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|"]
     for m in results {
         let w = m.workload
-        lines.append(String(format: "| %d | %d | %d | %@ | %@ | %.4f | %.1f | %.0f%% | %.0f | %.0f |", w.n, w.d, w.k,
-                            w.covariance as NSString, w.dtype as NSString, m.secondsPerIteration, m.gflops,
+        lines.append(String(format: "| %d | %d | %d | %@ | %@ | %@ | %.4f | %.1f | %.0f%% | %.0f | %.0f |", w.n, w.d, w.k,
+                            w.covariance as NSString, w.dtype as NSString,
+                            (w.truncation.map { "truncated τ=\($0)" } ?? "exact") as NSString, m.secondsPerIteration, m.gflops,
                             100 * m.gflops / (w.dtype == "f32" ? 2 * peak : peak), m.peakRSSMB, m.dataMB))
     }
     return lines.joined(separator: "\n")
@@ -156,6 +164,7 @@ do {
         var w = Workload(n: Int(args[1])!, d: Int(args[2])!, k: Int(args[3])!, covariance: args[4], dtype: args[5])
         if args.count > 6 { w.iterations = Int(args[6])! }
         if args.count > 7 { w.repeats = Int(args[7])! }
+        if args.count > 8 { w.truncation = Double(args[8])! }
         let encoder = JSONEncoder()
         print(String(decoding: try encoder.encode(try run(w)), as: UTF8.self))
     case "peak":
@@ -182,13 +191,16 @@ do {
             }
         }
         if !quick {  // rows users run (issue 17): a speaker-model size, image-patch priors in float32, d = 2
-            workloads.append(Workload(n: 1_000_000, d: 40, k: 512, covariance: "diag", dtype: "f64", iterations: 3, repeats: 3))
-            workloads.append(Workload(n: 1_000_000, d: 64, k: 128, covariance: "full", dtype: "f32", iterations: 2, repeats: 2))
-            workloads.append(Workload(n: 1_000_000, d: 2, k: 16, covariance: "full", dtype: "f64", iterations: 20, repeats: 3))
+            // exact, then truncated (τ = 1e-8)
+            for tau in [nil, 1e-8] as [Double?] {
+                workloads.append(Workload(n: 1_000_000, d: 40, k: 512, covariance: "diag", dtype: "f64", iterations: 3, repeats: 3, truncation: tau))
+                workloads.append(Workload(n: 1_000_000, d: 64, k: 128, covariance: "full", dtype: "f32", iterations: 2, repeats: 2, truncation: tau))
+                workloads.append(Workload(n: 1_000_000, d: 2, k: 16, covariance: "full", dtype: "f64", iterations: 20, repeats: 3, truncation: tau))
+            }
         }
         try grid(workloads, jsonPath: option("--json"))
     default:
-        print("usage: gmm-bench grid [--quick] [--json FILE] | scaling [--json FILE] | run N D K full|diag f64|f32 [ITER] [REPEATS] | peak [THREADS]")
+        print("usage: gmm-bench grid [--quick] [--json FILE] | scaling [--json FILE] | run N D K full|diag f64|f32 [ITER] [REPEATS] [TAU] | peak [THREADS]")
     }
 } catch {
     FileHandle.standardError.write(Data("gmm-bench: error: \(error)\n".utf8))

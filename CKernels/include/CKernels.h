@@ -8,6 +8,7 @@
 #include "gmm_layout.h"
 #include "gmm_f32.h"
 #include "gmm_linear.h"
+#include "gmm_trunc.h"
 #include "gmm_linalg.h"
 #include "gmm_dispatch.h"
 #include "gmm_driver.h"

@@ -8,6 +8,7 @@
 #include "gmm_layout.h"
 #include "gmm_f32.h"
 #include "gmm_linear.h"
+#include "gmm_trunc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +30,9 @@ typedef struct gmm_kernel_table {
     /* the linear families: Bernoulli, categorical, Poisson (gmm_linear.h) */
     gmm_linear_logprob_fn linear_logprob;
     gmm_linear_accum_fn linear_accum;
+    /* the truncated E-step (gmm_trunc.h) */
+    gmm_logprob_trunc_fn logprob_trunc[GMM_COV_COUNT];
+    gmm_trunc_accum_fn trunc_accum;
 } gmm_kernel_table;
 
 /** The reference table (always available). */

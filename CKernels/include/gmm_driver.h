@@ -51,6 +51,19 @@ typedef struct gmm_pass_request {
                                  and random passes always do), e.g. k-means++ distances, whose
                                  unit precisions would square data of spread 1e-23 to float32
                                  underflow */
+    double truncate;          /* 0: the exact E-step. tau in (0, 1): the truncated E-step of
+                                 gmm_trunc.h for EM and evaluation passes (not hard or random
+                                 ones): per point, components whose responsibility is below tau
+                                 times the point's largest are proven negligible by partial
+                                 distances and set to 0, the rest renormalized; the statistics
+                                 then cost O(kept components) per point. float32 data are
+                                 widened (float64 arithmetic). Deterministic and independent of
+                                 threads and ISA. */
+    int32_t *truncate_hint;   /* truncated passes, or NULL: n per-row components (indexed as
+                                 weights), each read as the row's hint (gmm_trunc.h; -1: none)
+                                 and overwritten with the row's label. Keeping it from pass to
+                                 pass makes the previous iteration's label the first component
+                                 tried: only speed depends on it, never a result. */
     size_t lowest;            /* track the rows with the `lowest` smallest log-likelihoods
                                  (positive weight only), e.g. to re-seed collapsed components */
     const double *shift;      /* K*d shift for accumulation; NULL means the model's means */

@@ -63,10 +63,12 @@ size_t gmm_pass_slot_first_row(size_t n, size_t slots, size_t slot) {
 }
 
 /* Per thread: Xt, work (2 d x ld), logp (K x ld), per-point values, labels (int32); sized
- * for the larger (float32) block. */
+ * for the larger (float32) block; then the truncated E-step's work, component lists (K per
+ * group of points, int32) and list lengths. */
 static size_t thread_scratch(size_t d, size_t K) {
     size_t ld = block_ld(d, 1);
-    return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld) + round8(ld / 2 + 1);
+    return round8(d * ld) + round8(2 * d * ld) + round8(K * ld) + round8(ld) + round8(ld / 2 + 1) +
+           round8(gmm_trunc_work_size(ld, d)) + round8((K * ld + 1) / 2) + round8(ld / 2 + 1);
 }
 
 /* Shared: the centre, the means and shifts relative to it, and the precision factors of a
@@ -239,7 +241,8 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     if (!model || !req || !stats || !scratch || (!req->X && !finish_only) || model->d == 0 || model->K == 0 || raw_d == 0 ||
         req->ldX < raw_d || (unsigned)model->covariance > GMM_COV_LINEAR || req->n == 0 ||
         (req->hard && req->random_resp) || (linear && req->hard) ||
-        (req->code_offsets && (size_t)req->code_offsets[raw_d] != model->d))
+        (req->code_offsets && (size_t)req->code_offsets[raw_d] != model->d) ||
+        !(req->truncate >= 0.0 && req->truncate < 1.0))
         return GMM_ERR_ARGUMENT;
     const gmm_kernel_table *kt = req->kernels ? req->kernels : gmm_kernels_active();
     const size_t d = model->d, K = model->K, n = req->n;
@@ -247,7 +250,10 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
     const gmm_load_block_fn load = req->x_float32 ? kt->load_f32 : kt->load_f64;
     /* float32 data take the float32-arithmetic kernels for EM and evaluation (k-means,
      * k-means++ and random starts widen the block and use the float64 ones). */
-    int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen && !linear && !req->code_offsets;
+    /* The truncated E-step (gmm_trunc.h) takes EM and evaluation passes, in float64. */
+    const int trunc = req->truncate > 0.0 && !req->hard && !req->random_resp && !linear;
+    const double log_tau = trunc ? log(req->truncate) : 0.0;
+    int f32 = req->x_float32 && !req->hard && !req->random_resp && !req->widen && !linear && !req->code_offsets && !trunc;
     const size_t elem = req->x_float32 ? sizeof(float) : sizeof(double);
     const size_t L = req->lowest;
     const size_t slots = gmm_pass_slot_count(n, d, K, cov, req->accumulate, L);
@@ -325,7 +331,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
      * of every component. Full covariances pay for their shared product rows from about 8
      * components (measured per block: 0.68-0.82 x the per-component kernel's time at K >= 8,
      * 1.04 x at d = 16, K = 4); diagonal ones always gain (0.78-0.99 x). */
-    const int shared_origin = req->accumulate && !req->hard && !req->x_float32 && !linear &&
+    const int shared_origin = req->accumulate && !req->hard && !req->x_float32 && !linear && !trunc &&
                               (cov == GMM_COV_DIAG || K >= 8 || d <= 8) &&
                               shift_within(cov, d, K, shift, model->prec_chol, GMM_SHARED_ORIGIN_MAX);
 
@@ -355,6 +361,10 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
             double *Xt = scr, *work = Xt + round8(d * ld), *logp = work + round8(2 * d * ld);
             double *pl = logp + round8(K * ld);
             int32_t *lab = (int32_t *)(pl + round8(ld));
+            double *twork = pl + round8(ld) + round8(ld / 2 + 1);
+            int32_t *active = (int32_t *)(twork + round8(gmm_trunc_work_size(ld, d)));
+            int32_t *count = active + 2 * round8((K * ld + 1) / 2);
+            size_t lanes = 1;
             double *st = stats + ((size_t)s - s_begin) * ss;
             memset(st, 0, ss * sizeof(double));
             for (size_t p = 0; p < L; p++) {
@@ -397,7 +407,11 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                         e = load_scaled(load, rowsX, req->ldX, rows, d, center, scale, Xt, ld);
                     }
                 }
-                if (e == GMM_OK && !block32) {
+                if (e == GMM_OK && trunc) {
+                    e = kt->logprob_trunc[cov](Xt, ld, rows, d, K, means, prec, model->log_norm, log_tau, twork, logp, ld,
+                                               active, count, &lanes, req->truncate_hint ? req->truncate_hint + local : NULL);
+                    if (e == GMM_OK) e = gmm_trunc_resp(logp, ld, rows, K, log_tau, active, count, lanes, pl, lab);
+                } else if (e == GMM_OK && !block32) {
                     if (req->random_resp) {
                         random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);
                     } else {
@@ -420,16 +434,28 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 for (size_t r = 0; L && r < rows; r++)
                     if (!w || w[r] > 0) lowest_insert(st + lowest_at, L, pl[r], (double)(r0 + r));
                 if (req->lse) memcpy(req->lse + local, pl, rows * sizeof(double));
-                if (req->resp)
+                if (trunc && req->truncate_hint) memcpy(req->truncate_hint + local, lab, rows * sizeof(int32_t));
+                if (req->resp && trunc)
+                    for (size_t r = 0; r < rows; r++) {
+                        double *row = req->resp + (local + r) * K;
+                        const int32_t *list = active + (r / lanes) * K;
+                        memset(row, 0, K * sizeof(double));
+                        for (int32_t c = 0; c < count[r / lanes]; c++) row[list[c]] = logp[(size_t)list[c] * ld + r];
+                    }
+                else if (req->resp)
                     for (size_t r = 0; r < rows; r++)
                         for (size_t k = 0; k < K; k++) req->resp[(local + r) * K + k] = logp[k * ld + r];
-                if (req->labels && req->hard) memcpy(req->labels + local, lab, rows * sizeof(int32_t));
+                if (req->labels && (req->hard || trunc)) memcpy(req->labels + local, lab, rows * sizeof(int32_t));
                 else if (req->labels)
                     for (size_t r = 0; r < rows; r++) req->labels[local + r] = argmax_column(logp, ld, K, r);
                 if (!req->accumulate) continue;
                 double *nk = st + 1, *s1 = nk + K, *s2 = s1 + K * d;
                 if (req->hard) {
                     accumulate_hard(Xt, ld, rows, d, lab, w, shift, cov, nk, s1, s2, work);
+                    continue;
+                }
+                if (trunc) {
+                    kt->trunc_accum(Xt, ld, rows, d, K, cov, logp, ld, active, count, lanes, w, shift, work, nk, s1, s2);
                     continue;
                 }
                 if (w) /* weighted responsibilities w_n gamma_nk; padding columns stay 0 */

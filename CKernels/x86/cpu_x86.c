@@ -17,6 +17,8 @@ static const gmm_kernel_table avx2_table = {
     .accum32 = {gmm_accum32_full_avx2, gmm_accum32_diag_avx2},
     .linear_logprob = gmm_linear_logprob_avx2,
     .linear_accum = gmm_linear_accum_avx2,
+    .logprob_trunc = {gmm_logprob_trunc_full_avx2, gmm_logprob_trunc_diag_avx2},
+    .trunc_accum = gmm_trunc_accum_avx2,
 };
 
 static gmm_kernel_table avx512_table;
@@ -27,6 +29,9 @@ static void make_avx512_table(void) {
     avx512_table.isa = "avx512";
     avx512_table.logprob[GMM_COV_DIAG] = gmm_logprob_diag_avx512;
     avx512_table.lse = gmm_lse_resp_avx512;
+    avx512_table.logprob_trunc[GMM_COV_FULL] = gmm_logprob_trunc_full_avx512;
+    avx512_table.logprob_trunc[GMM_COV_DIAG] = gmm_logprob_trunc_diag_avx512;
+    avx512_table.trunc_accum = gmm_trunc_accum_avx512;
 }
 
 const gmm_kernel_table *gmm_kernels_avx512(void) {

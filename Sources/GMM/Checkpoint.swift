@@ -44,14 +44,18 @@ public struct MixtureCheckpoint<Parameters: MixtureParameterSet>: Sendable, Equa
         public let family: String
         /// Categories per feature (categorical mixtures; empty otherwise).
         public let categories: [Int]
+        /// τ of the truncated E-step (0: exact).
+        public let truncation: Double
 
         /// The covariance type of a Gaussian fit, the family otherwise (as `MixtureParameterSet.kind`).
         public var kind: String { family == "gaussian" ? covarianceType.rawValue : family }
 
         public init(components: Int, covarianceType: CovarianceType, tolerance: Double, regCovar: Double,
                     maxIterations: Int, initializations: Int, initialization: String, seed: UInt64,
-                    onDegenerate: DegeneratePolicy, family: String = "gaussian", categories: [Int] = []) {
+                    onDegenerate: DegeneratePolicy, family: String = "gaussian", categories: [Int] = [],
+                    truncation: Double = 0) {
             self.family = family
+            self.truncation = truncation
             self.categories = categories
             self.components = components
             self.covarianceType = covarianceType
@@ -78,6 +82,7 @@ public struct MixtureCheckpoint<Parameters: MixtureParameterSet>: Sendable, Equa
                 ("init", initialization, other.initialization),
                 ("seed", "\(seed)", "\(other.seed)"),
                 ("on_degenerate", onDegenerate.rawValue, other.onDegenerate.rawValue),
+                ("truncation", truncation == 0 ? "none (exact)" : "\(truncation)", other.truncation == 0 ? "none (exact)" : "\(other.truncation)"),
             ]
             return pairs.first { $0.1 != $0.2 }.map { "\($0.0): checkpoint \($0.1), this fit \($0.2)" }
         }

@@ -99,6 +99,8 @@ struct GaussianEMFamily: MixtureEMFamily {
     let weightSum: Double
     /// The data's per-feature variance, computed once when a re-seed needs it.
     let dataVariance: LazyBox<[Double]>
+    /// τ of the truncated E-step (0: exact; see `GaussianMixture.truncation`).
+    var truncation = 0.0
 
     /// Cᵢᵢ at most this fraction of the terms it is computed from triggers the accurate
     /// re-accumulation: its rounding error (eps × terms) would then exceed 1e-8 of it for
@@ -111,12 +113,12 @@ struct GaussianEMFamily: MixtureEMFamily {
     func step(from parameters: GaussianMixtureParameters) throws -> (meanLogLikelihood: Double, next: GaussianMixtureParameters) {
         let model = GaussianModelBuffers(parameters)
         let lowest = policy == .reseed ? engine.lowestCapacity : 0
-        let totals = engine.run(model, mode: PassMode(accumulate: true, lowest: lowest))
+        let totals = engine.run(model, mode: PassMode(accumulate: true, lowest: lowest, truncation: truncation))
         let logLikelihood = totals.logLikelihoodSum
         let rows = totals.lowestRows
         log.iteration += 1
         let next = try maximize(SufficientStatistics(totals, shift: model.means), reseedRows: rows) { shift in
-            SufficientStatistics(engine.run(model, mode: PassMode(accumulate: true, shift: shift)), shift: shift)
+            SufficientStatistics(engine.run(model, mode: PassMode(accumulate: true, shift: shift, truncation: truncation)), shift: shift)
         }
         return (logLikelihood / weightSum, next)
     }

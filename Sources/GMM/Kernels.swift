@@ -74,6 +74,8 @@ struct PassMode {
     var lowest = 0
     /// float32 data through the float64 kernels (unit-precision distances: k-means++).
     var widen = false
+    /// 0: the exact E-step; τ in (0, 1): the truncated E-step (CKernels/include/gmm_trunc.h).
+    var truncation = 0.0
 }
 
 /// Optional per-point outputs of a pass (caller-owned, sized n, n·K and n).
@@ -254,6 +256,9 @@ final class PassEngine {
     private let scratch: AlignedStorage<Double>
     /// Distinct threads that took part in the latest pass.
     private(set) var lastThreadsUsed = 0
+    /// Each row's label in the latest truncated pass, tried first by the next one (the
+    /// previous iteration's best component: speed only, never a result; gmm_trunc.h).
+    private var truncationHints: [Int32] = []
 
     init(data: DataSource, weights: [Double]? = nil, components: Int, covariance: CovarianceType,
          threads: Int?, isa: KernelISA, lowestCapacity: Int = 0, linear: Bool = false) {
@@ -354,6 +359,7 @@ final class PassEngine {
                 part.X = request.X.map { $0 + first * data.rowStride * element }
                 part.weights = request.weights.map { $0 + first }
                 part.row_terms = request.row_terms.map { $0 + first }
+                part.truncate_hint = request.truncate_hint.map { $0 + first }
                 let status = gmm_pass(&view, &part, stats.pointer + s0 * size, scratch.pointer)
                 guard status == GMM_OK else { return status }
             }
@@ -368,7 +374,9 @@ final class PassEngine {
                       mode: PassMode, outputs: PassOutputs) -> PassTotals {
         precondition(mode.lowest <= lowestCapacity, "PassEngine: lowest-row capacity exceeded")
         var threadsUsed: Int32 = 0
-        let status: gmm_status = means.withUnsafeBufferPointer { mu in
+        if mode.truncation > 0 && truncationHints.count != data.rows { truncationHints = [Int32](repeating: -1, count: data.rows) }
+        let status: gmm_status = truncationHints.withUnsafeMutableBufferPointer { hints in
+         means.withUnsafeBufferPointer { mu in
             precisionCholesky.withUnsafeBufferPointer { u in
                 logNorm.withUnsafeBufferPointer { c in
                     (mode.shift ?? []).withUnsafeBufferPointer { shift in
@@ -394,6 +402,8 @@ final class PassEngine {
                             request.seed = mode.randomSeed ?? 0
                             request.widen = mode.widen ? 1 : 0
                             request.lowest = mode.lowest
+                            request.truncate = mode.truncation
+                            request.truncate_hint = mode.truncation > 0 ? hints.baseAddress : nil
                             request.shift = mode.shift == nil ? nil : shift.baseAddress
                             request.scale = data.columnScales == nil ? nil : scales.baseAddress
                             request.resp = outputs.responsibilities
@@ -416,6 +426,7 @@ final class PassEngine {
                     }
                 }
             }
+         }
         }
         precondition(status == GMM_OK, "gmm_pass rejected its arguments (status \(status.rawValue))")
         lastThreadsUsed = Int(threadsUsed)

@@ -45,6 +45,7 @@ struct Fit: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
     @Option(help: "One non-negative weight per row (.npy or one-column CSV).") var sampleWeights: String?
     @Option(help: "When a component collapses: fail or reseed.") var onDegenerate = "fail"
+    @Option(parsing: .unconditional, help: "Truncated EM for large K: per point, drop components whose responsibility is below TAU times the largest (proven from partial distances, not evaluated in full), e.g. 1e-8 (default: exact EM).") var truncate: String?
     @Option(name: .short, help: "Output model (JSON).") var output: String
     @Option(help: "Save the fit's state to this file every --checkpoint-every iterations and when interrupted.") var checkpoint: String?
     @Option(parsing: .unconditional, help: "Iterations between checkpoints (with --checkpoint).") var checkpointEvery = "10"
@@ -68,6 +69,7 @@ struct Fit: ParsableCommand {
         let nInit = try OptionValue.int(self.nInit, option: "--n-init", parameter: "n_init", minimum: 1)
         let seedValue = try seed.map { try OptionValue.seed($0) }
         let threads = try OptionValue.threads(self.threads)
+        let truncation = try OptionValue.truncation(truncate)
         let checkpointEvery = try OptionValue.int(self.checkpointEvery, option: "--checkpoint-every", minimum: 1)
         if checkpoint == nil && self.checkpointEvery != "10" {
             throw CommandError("--checkpoint-every: needs --checkpoint FILE (periodic checkpoints go there)")
@@ -124,6 +126,7 @@ struct Fit: ParsableCommand {
                                  seed: Cluster.shared(seedValue ?? resumed?.settings.seed ?? UInt64.random(in: .min ... .max)),
                                  threads: threads, onDegenerate: policy, initialParameters: given)
         gm.distribution = Cluster.distribution
+        gm.truncation = truncation
         if let previous, resumed != nil {  // the resumed run continues; its settings must match a warm start's
             gm.initialization = .parameters(previous.parameters)
             gm.initialParameters = nil
@@ -219,6 +222,7 @@ struct Fit: ParsableCommand {
                      threads: Int?, checkpointEvery: Int, components: Int?, method: InitializationMethod) throws {
         guard covariance == nil else { throw CommandError("--covariance: applies to Gaussian mixtures (this fit is --family \(family.rawValue))") }
         guard regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
+        guard truncate == nil else { throw CommandError("--truncate: applies to Gaussian mixtures (this fit is --family \(family.rawValue))") }
         let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
         let declared = try parseCategories(categories, family: family)
         let resumed = try resume.map { try CheckpointFile.read($0, as: DiscreteMixtureParameters.self) }

@@ -28,6 +28,14 @@ enum OptionValue {
         return v
     }
 
+    /// τ of the truncated E-step: a float in (0, 1).
+    static func truncation(_ text: String?) throws -> Double? {
+        guard let text else { return nil }
+        let v = try float(text, option: "--truncate", open: true, maximum: 1)
+        guard v < 1 else { throw CommandError("--truncate must be a float in the range (0, 1). Got \(got(text)) instead.") }
+        return v
+    }
+
     /// An integer in [minimum, maximum], e.g. `max_iter`.
     static func int(_ text: String, option: String, parameter: String? = nil, minimum: Int, maximum: Int? = nil) throws -> Int {
         let range = "[\(minimum), \(maximum.map { "\($0)]" } ?? "inf)")"

@@ -27,6 +27,7 @@ struct Select: ParsableCommand {
     @Option(help: "Categorical: categories per feature, e.g. 3,2,5 (default: each column's largest code + 1).") var categories: String?
     @Option(parsing: .unconditional, help: "Random seed.") var seed = "0"
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
+    @Option(parsing: .unconditional, help: "Truncated EM for large K: per point, drop components whose responsibility is below TAU times the largest (proven from partial distances, not evaluated in full), e.g. 1e-8 (default: exact EM).") var truncate: String?
     @Option(name: .short, help: "Best model output (JSON).") var output: String
     @Flag(help: "Rank by the criterion alone (by default candidates with a component only reg_covar holds up rank after the regular ones).")
     var plainRanking = false
@@ -49,6 +50,7 @@ struct Select: ParsableCommand {
         let nInit = try OptionValue.int(self.nInit, option: "--n-init", parameter: "n_init", minimum: 1)
         let seed = try OptionValue.seed(self.seed)
         let threads = try OptionValue.threads(self.threads)
+        let truncation = try OptionValue.truncation(truncate)
         let input = try DataInput(data: data, shards: shards)
         try checkDistinct(inputs: input.inputs, outputs: [("-o", output)])
         try checkWritable(output)
@@ -58,6 +60,7 @@ struct Select: ParsableCommand {
         }
         var gm = GaussianMixture(tolerance: tol, regCovar: regCovar, maxIterations: maxIter, initializations: nInit,
                                  seed: seed, threads: threads)
+        gm.truncation = truncation
         gm.distribution = Cluster.distribution  // under mpirun: every fit split across the ranks
         let quiet = self.quiet || !Cluster.isRoot  // rank 0 reports and writes
         let report: (SelectionCandidate) -> Void = { c in
@@ -69,6 +72,7 @@ struct Select: ParsableCommand {
         if family != .gaussian {
             guard covariance == "full" else { throw CommandError("--covariance: applies to Gaussian mixtures (this selection is --family \(family.rawValue))") }
             guard self.regCovar == "1e-6" else { throw CommandError("--reg-covar: applies to Gaussian mixtures (--family \(family.rawValue) takes --pseudo-count)") }
+            guard truncate == nil else { throw CommandError("--truncate: applies to Gaussian mixtures (this selection is --family \(family.rawValue))") }
             let alpha = try OptionValue.float(pseudoCount, option: "--pseudo-count", parameter: "pseudo_count")
             let declared = try parseCategories(categories, family: family)
             var dm = DiscreteMixture(family: family, categories: declared, pseudoCount: alpha, tolerance: tol, maxIterations: maxIter,

@@ -25,7 +25,8 @@ public enum CheckpointFile {
                 ("n_init", "\(s.initializations)"), ("init", M.quote(s.initialization)), ("seed", hex(s.seed)),
                 ("on_degenerate", M.quote(s.onDegenerate.rawValue)),
             ] + (s.family == "gaussian" ? [] : [("family", M.quote(s.family))])
-              + (s.categories.isEmpty ? [] : [("categories", "[" + s.categories.map(String.init).joined(separator: ", ") + "]")]),
+              + (s.categories.isEmpty ? [] : [("categories", "[" + s.categories.map(String.init).joined(separator: ", ") + "]")])
+              + (s.truncation == 0 ? [] : [("truncation", M.number(s.truncation))]),
                indent: "  ")),
             ("data", M.object([
                 ("rows", "\(c.data.rows)"), ("columns", "\(c.data.columns)"),
@@ -106,11 +107,13 @@ public enum CheckpointFile {
             guard let items = list.array else { throw fail("'categories' must be a list") }
             categories = try items.map { guard let c = $0.int, c >= 1 else { throw fail("'categories' must hold positive integers") }; return c }
         }
+        let truncation = s?["truncation"] == nil ? 0 : try double(s, "truncation")
+        guard truncation >= 0 && truncation < 1 else { throw fail("'truncation' must be in [0, 1)") }
         let settings = MixtureCheckpoint<P>.Settings(
             components: try int(s, "n_components"), covarianceType: type, tolerance: try double(s, "tol"),
             regCovar: try double(s, "reg_covar"), maxIterations: try int(s, "max_iter"), initializations: try int(s, "n_init"),
             initialization: initialization, seed: try hex(s?["seed"], "seed"), onDegenerate: policy,
-            family: family, categories: categories)
+            family: family, categories: categories, truncation: truncation)
         let dtype = try string(data, "dtype")
         guard dtype == "float32" || dtype == "float64" else { throw fail("'dtype' must be float32 or float64") }
         let fingerprint = DataFingerprint(rows: try int(data, "rows"), columns: try int(data, "columns"),

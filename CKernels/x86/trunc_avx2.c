@@ -1,0 +1,41 @@
+/* AVX2/FMA truncated E-step: 4 lanes (trunc_simd.h; contract in gmm_trunc.h). */
+#include <immintrin.h>
+#include <math.h>
+#include "gmm_trunc.h"
+
+#define TW 4
+#define TV __m256d
+#define TM int
+#define T_ALL 0
+#define T_GROUP_MASK(g) 0
+#define T_FN __attribute__((target("avx2,fma")))
+#define T_NAME(x) x##_avx2
+#define T_LOAD(p, m) ((void)(m), _mm256_loadu_pd(p))
+#define T_STORE(p, m, v) ((void)(m), _mm256_storeu_pd((p), (v)))
+#define T_LOADU(p) _mm256_loadu_pd(p)
+#define T_STOREU(p, v) _mm256_storeu_pd((p), (v))
+#define T_SET1(x) _mm256_set1_pd(x)
+#define T_FMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#define T_SUB(a, b) _mm256_sub_pd((a), (b))
+#define T_MUL(a, b) _mm256_mul_pd((a), (b))
+#define T_ADD(a, b) _mm256_add_pd((a), (b))
+#define T_MAX(a, b) _mm256_max_pd((a), (b))
+#define T_ANY_GE(a, b) _mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_GE_OQ))
+#define T_GT_BLEND(u, bu, v, bv) _mm256_blendv_pd((bv), (v), _mm256_cmp_pd((u), (bu), _CMP_GT_OQ))
+#include "trunc_simd.h"
+
+T_FN gmm_status gmm_logprob_trunc_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
+                                            const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
+                                            const double *GMM_RESTRICT log_norm, double log_tau,
+                                            double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
+                                            int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint) {
+    return trunc_avx2(1, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
+}
+
+T_FN gmm_status gmm_logprob_trunc_diag_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
+                                            const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
+                                            const double *GMM_RESTRICT log_norm, double log_tau,
+                                            double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
+                                            int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint) {
+    return trunc_avx2(0, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
+}
