@@ -62,6 +62,11 @@ gmm_status gmm_lse_resp_avx2(double *GMM_RESTRICT logp, size_t ldl, size_t B, si
                              double *GMM_RESTRICT lse);
 /* AVX-512 twins (x86/estep_avx512.c): the AVX2 kernels' per-point arithmetic, 8 points per
  * vector, bit-for-bit the AVX2 kernels' results. */
+gmm_status gmm_logprob_full_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                   size_t K, const double *GMM_RESTRICT means,
+                                   const double *GMM_RESTRICT prec_chol,
+                                   const double *GMM_RESTRICT log_norm, double *GMM_RESTRICT work,
+                                   double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 gmm_status gmm_logprob_diag_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                                    size_t K, const double *GMM_RESTRICT means,
                                    const double *GMM_RESTRICT prec_chol,

@@ -66,6 +66,14 @@ gmm_status gmm_moments_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size
                                  double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
                                  double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
 
+gmm_status gmm_moments_full_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                   size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                   double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                   double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
+gmm_status gmm_moments_diag_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
+                                   size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
+                                   double *GMM_RESTRICT work, double *GMM_RESTRICT nk,
+                                   double *GMM_RESTRICT s1, double *GMM_RESTRICT s2);
 gmm_status gmm_accum_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d,
                               size_t K, const double *GMM_RESTRICT gamma, size_t ldg,
                               const double *GMM_RESTRICT shift, double *GMM_RESTRICT work,

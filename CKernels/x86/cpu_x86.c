@@ -27,8 +27,13 @@ static pthread_once_t avx512_once = PTHREAD_ONCE_INIT;
 static void make_avx512_table(void) {
     avx512_table = avx2_table;
     avx512_table.isa = "avx512";
+    avx512_table.logprob[GMM_COV_FULL] = gmm_logprob_full_avx512;
     avx512_table.logprob[GMM_COV_DIAG] = gmm_logprob_diag_avx512;
     avx512_table.lse = gmm_lse_resp_avx512;
+    avx512_table.logprob32[GMM_COV_FULL] = gmm_logprob32_full_avx512;
+    avx512_table.logprob32[GMM_COV_DIAG] = gmm_logprob32_diag_avx512;
+    avx512_table.moments[GMM_COV_FULL] = gmm_moments_full_avx512;
+    avx512_table.moments[GMM_COV_DIAG] = gmm_moments_diag_avx512;
     avx512_table.logprob_trunc[GMM_COV_FULL] = gmm_logprob_trunc_full_avx512;
     avx512_table.logprob_trunc[GMM_COV_DIAG] = gmm_logprob_trunc_diag_avx512;
     avx512_table.trunc_accum = gmm_trunc_accum_avx512;

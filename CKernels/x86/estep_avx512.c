@@ -73,6 +73,103 @@ GMM_AVX512 gmm_status gmm_logprob_diag_avx512(const double *GMM_RESTRICT Xt, siz
     return GMM_OK;
 }
 
+/* full: y = x U - mu U (b = -mu U, computed as the AVX2 kernel does), register-blocked as V
+ * vectors of 8 points (up to 4) by NC columns of U (up to 6): 24 accumulator chains use the
+ * 32 registers, each loaded vector of features feeds six FMAs. Per lane the same chains as
+ * the AVX2 kernel (y_j from b_j over i = 0 .. j ascending, then |y|^2 += y_j^2 in column
+ * order in the output row), so every bit is the AVX2 kernel's. */
+GMM_AVX512_INLINE void full_cols512(const double *GMM_RESTRICT X, size_t ldx, size_t d, const double *GMM_RESTRICT b,
+                                    const double *GMM_RESTRICT U, size_t j, double *GMM_RESTRICT sq, const int V,
+                                    const int NC, const __mmask8 last) {
+    __m512d y[6][4];
+    for (int c = 0; c < NC; c++) {
+        const __m512d bc = _mm512_set1_pd(b[j + c]);
+        for (int v = 0; v < V; v++) y[c][v] = bc;
+    }
+    for (size_t i = 0; i <= j; i++) {
+        __m512d u[6];
+        for (int c = 0; c < NC; c++) u[c] = _mm512_set1_pd(U[i * d + j + c]);
+        for (int v = 0; v < V; v++) {
+            const __m512d x = _mm512_maskz_loadu_pd(v == V - 1 ? last : (__mmask8)0xFF, X + i * ldx + 8 * v);
+            for (int c = 0; c < NC; c++) y[c][v] = _mm512_fmadd_pd(x, u[c], y[c][v]);
+        }
+    }
+    for (int e = 1; e < NC; e++) {
+        const size_t i = j + e;
+        for (int v = 0; v < V; v++) {
+            const __m512d x = _mm512_maskz_loadu_pd(v == V - 1 ? last : (__mmask8)0xFF, X + i * ldx + 8 * v);
+            for (int c = e; c < NC; c++) y[c][v] = _mm512_fmadd_pd(x, _mm512_set1_pd(U[i * d + j + c]), y[c][v]);
+        }
+    }
+    for (int v = 0; v < V; v++) {
+        const __mmask8 m = v == V - 1 ? last : (__mmask8)0xFF;
+        __m512d s = _mm512_maskz_loadu_pd(m, sq + 8 * v);
+        for (int c = 0; c < NC; c++) s = _mm512_fmadd_pd(y[c][v], y[c][v], s);
+        _mm512_mask_storeu_pd(sq + 8 * v, m, s);
+    }
+}
+
+GMM_AVX512_INLINE void full_tile512(const double *GMM_RESTRICT X, size_t ldx, size_t d, const double *GMM_RESTRICT b,
+                                    const double *GMM_RESTRICT U, double ln, double *GMM_RESTRICT out, const int V,
+                                    const __mmask8 last) {
+    for (int v = 0; v < V; v++) _mm512_mask_storeu_pd(out + 8 * v, v == V - 1 ? last : (__mmask8)0xFF, _mm512_setzero_pd());
+    size_t j = 0;
+#define FC(nc) full_cols512(X, ldx, d, b, U, j, out, V, nc, last)
+    for (; j + 6 <= d; j += 6) FC(6);
+    switch (d - j) {
+    case 5: FC(5); break;
+    case 4: FC(4); break;
+    case 3: FC(3); break;
+    case 2: FC(2); break;
+    case 1: FC(1); break;
+    default: break;
+    }
+#undef FC
+    const __m512d half = _mm512_set1_pd(0.5), c = _mm512_set1_pd(ln);
+    for (int v = 0; v < V; v++) {
+        const __mmask8 m = v == V - 1 ? last : (__mmask8)0xFF;
+        _mm512_mask_storeu_pd(out + 8 * v, m, _mm512_fnmadd_pd(half, _mm512_maskz_loadu_pd(m, out + 8 * v), c));
+    }
+}
+
+GMM_AVX512 gmm_status gmm_logprob_full_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B,
+                                              size_t d, size_t K, const double *GMM_RESTRICT means,
+                                              const double *GMM_RESTRICT prec_chol,
+                                              const double *GMM_RESTRICT log_norm,
+                                              double *GMM_RESTRICT work, double *GMM_RESTRICT logp,
+                                              size_t ldl, const gmm_prefetch *next) {
+    const size_t Bp = gmm_round4(B);
+    if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
+    const size_t nvec = (Bp + 7) / 8;
+    const __mmask8 tail = (Bp % 8) ? (__mmask8)0x0F : (__mmask8)0xFF;
+    const char *pf = next ? (const char *)next->addr : 0;
+    size_t pf_left = next ? next->bytes : 0;
+    const size_t tiles = K * ((nvec + 3) / 4);
+    const size_t pf_step = tiles ? ((pf_left / 64 + tiles - 1) / tiles) * 64 : 0;
+    double *b = work;  /* -mu U, d values, as the AVX2 kernel computes them */
+    for (size_t k = 0; k < K; k++) {
+        const double *mu = means + k * d;
+        const double *U = prec_chol + k * d * d;
+        for (size_t jj = 0; jj < d; jj++) b[jj] = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            const double m = mu[i];
+            for (size_t jj = i; jj < d; jj++) b[jj] -= m * U[i * d + jj];
+        }
+        double *out = logp + k * ldl;
+        for (size_t v = 0; v < nvec; v += 4) {
+            const int V = nvec - v < 4 ? (int)(nvec - v) : 4;
+            const __mmask8 last = v + (size_t)V == nvec ? tail : (__mmask8)0xFF;
+            for (size_t o = 0; o < pf_step && pf_left > 0; o += 64, pf += 64, pf_left = pf_left > 64 ? pf_left - 64 : 0)
+                _mm_prefetch(pf, _MM_HINT_T1);
+            if (V == 4) full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 4, last);
+            else if (V == 3) full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 3, last);
+            else if (V == 2) full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 2, last);
+            else full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 1, last);
+        }
+    }
+    return GMM_OK;
+}
+
 /* ---- Log-sum-exp and responsibilities: the AVX2 kernel's passes (lse_avx2.h, vmath_avx2.h)
  * with the same operations lane for lane, on 8 points per vector; the last vector of a
  * segment may be half full (masked). ---- */

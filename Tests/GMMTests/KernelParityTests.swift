@@ -442,6 +442,15 @@ extension Optional where Wrapped == [Double] {
 struct AVX512ParityTests {
     @Test(arguments: [1, 2, 3, 5, 7, 8, 9, 16, 17, 33, 40], [1, 3, 5, 7, 9, 17, 33])
     func diagonalLogDensities(d: Int, K: Int) throws {
+        try logDensities(d: d, K: K, cov: GMM_COV_DIAG)
+    }
+
+    @Test(arguments: [1, 2, 3, 5, 6, 7, 11, 12, 13, 17, 33, 64], [1, 3, 5, 7, 9, 17, 33])
+    func fullLogDensities(d: Int, K: Int) throws {
+        try logDensities(d: d, K: K, cov: GMM_COV_FULL)
+    }
+
+    func logDensities(d: Int, K: Int, cov: gmm_covariance) throws {
         let avx512 = try #require(gmm_kernels_avx512()), avx2 = try #require(gmm_kernels_avx2())
         #expect(String(cString: avx512.pointee.isa) == "avx512")
         for B in [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 15, 16, 17, 31, 33, 64, 100, 255, 256] {
@@ -449,7 +458,8 @@ struct AVX512ParityTests {
             func run(_ table: UnsafePointer<gmm_kernel_table>) -> [Double] {
                 var work = [Double](repeating: .nan, count: 2 * c.d * c.ld)
                 var logp = [Double](repeating: -12345, count: c.K * c.ld)  // a canary beyond the padded points
-                let status = table.pointee.logprob.1!(c.Xt, c.ld, c.B, c.d, c.K, c.means, c.diag, c.logNorm, &work, &logp, c.ld, nil)
+                let fn = cov == GMM_COV_FULL ? table.pointee.logprob.0! : table.pointee.logprob.1!
+                let status = fn(c.Xt, c.ld, c.B, c.d, c.K, c.means, cov == GMM_COV_FULL ? c.full : c.diag, c.logNorm, &work, &logp, c.ld, nil)
                 #expect(status == GMM_OK)
                 return logp
             }
@@ -468,6 +478,70 @@ struct AVX512ParityTests {
             }
             let valid = (0..<K).flatMap { k in (0..<B).map { k * c.ld + $0 } }
             #expect(maxRelativeDifference(valid.map { reference[$0] }, valid.map { wide[$0] }) <= 1e-12, "\(label)")
+        }
+    }
+
+    /// float32 log-densities on 16 points per vector: the AVX2 kernels' bits, every tail.
+    @Test(arguments: [1, 2, 3, 5, 6, 7, 9, 13, 17, 33, 64], [1, 3, 5, 7, 9, 17])
+    func float32LogDensities(d: Int, K: Int) throws {
+        let avx512 = try #require(gmm_kernels_avx512()), avx2 = try #require(gmm_kernels_avx2())
+        for B in [1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 64, 100, 255, 256, 511, 512] {
+            let c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 577 + K * 11 + B))
+            let ld32 = (c.ld + 7) / 8 * 8, padded = (B + 7) / 8 * 8
+            var X32 = [Float](repeating: 0, count: c.d * ld32)
+            for i in 0..<c.d { for n in 0..<B { X32[i * ld32 + n] = Float(c.Xt[i * c.ld + n]) } }
+            for cov in [GMM_COV_FULL, GMM_COV_DIAG] {
+                func run(_ table: UnsafePointer<gmm_kernel_table>) -> [Double] {
+                    var work32 = [Float](repeating: .nan, count: c.d * c.d + 2 * c.d + 32)  // the contract's size
+                    var logp = [Double](repeating: -12345, count: c.K * c.ld)
+                    let f = cov == GMM_COV_FULL ? table.pointee.logprob32.0! : table.pointee.logprob32.1!
+                    #expect(f(X32, ld32, B, c.d, c.K, c.means, cov == GMM_COV_FULL ? c.full : c.diag, c.logNorm, &work32, &logp, c.ld, nil) == GMM_OK)
+                    return logp
+                }
+                let wide = run(avx512), narrow = run(avx2)
+                let label = "d=\(d) K=\(K) B=\(B) \(cov == GMM_COV_FULL ? "full" : "diag")"
+                for k in 0..<K {
+                    for n in 0..<c.ld {
+                        let i = k * c.ld + n
+                        if n < padded { #expect(wide[i].bitPattern == narrow[i].bitPattern, "\(label) k=\(k) n=\(n)") }
+                        else { #expect(wide[i] == -12345, "\(label): wrote beyond the padded points") }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Shared-origin moments (4-component tiles in the 32 registers): the AVX2 kernels'
+    /// statistics bit for bit, for every component count around the tile sizes and every tail.
+    @Test(arguments: [1, 2, 3, 5, 7, 8, 9, 16, 17, 33], [1, 2, 3, 4, 5, 6, 7, 9, 17, 33])
+    func sharedOriginMoments(d: Int, K: Int) throws {
+        let avx512 = try #require(gmm_kernels_avx512()), avx2 = try #require(gmm_kernels_avx2())
+        for B in [1, 3, 4, 5, 8, 13, 64, 127, 256] {
+            let c = KernelCase(d: d, K: K, B: B, seed: UInt64(d * 613 + K * 17 + B))
+            var rng = SeededGenerator(seed: UInt64(B + 5 * K))
+            var gamma = [Double](repeating: 0, count: K * c.ld)
+            for k in 0..<K { for n in 0..<B { gamma[k * c.ld + n] = rng.nextUnit() } }
+            for cov in [GMM_COV_FULL, GMM_COV_DIAG] {
+                let s2count = cov == GMM_COV_FULL ? K * d * d : K * d
+                func run(_ table: UnsafePointer<gmm_kernel_table>) -> [Double] {
+                    var work = [Double](repeating: .nan, count: 2 * d * c.ld)
+                    var nk = [Double](repeating: 0.25, count: K), s1 = [Double](repeating: 0.5, count: K * d)
+                    var s2 = [Double](repeating: 0.75, count: s2count)
+                    let fn = cov == GMM_COV_FULL ? table.pointee.moments.0! : table.pointee.moments.1!
+                    #expect(fn(c.Xt, c.ld, B, d, K, gamma, c.ld, &work, &nk, &s1, &s2) == GMM_OK)
+                    return nk + s1 + s2
+                }
+                let wide = run(avx512), narrow = run(avx2), reference = run(gmm_kernels_ref())
+                let label = "d=\(d) K=\(K) B=\(B) \(cov == GMM_COV_FULL ? "full" : "diag")"
+                #expect(wide.elementsEqual(narrow) { $0.bitPattern == $1.bitPattern }, "\(label)")
+                let upper = (0..<wide.count).filter { q in
+                    let base = K + K * d
+                    guard cov == GMM_COV_FULL, q >= base else { return true }
+                    let e = (q - base) % (d * d)
+                    return e / d <= e % d
+                }
+                #expect(maxRelativeDifference(upper.map { reference[$0] }, upper.map { wide[$0] }) <= 1e-12, "\(label) vs reference")
+            }
         }
     }
 
@@ -495,13 +569,17 @@ struct AVX512ParityTests {
         }
     }
 
-    @Test(arguments: [CovarianceType.diag, .spherical, .full])
+    @Test(arguments: CovarianceType.allCases)
     func fitsEqualTheAVX2FitsBitForBit(type: CovarianceType) throws {
         for (n, d, k) in [(5_003, 3, 4), (20_000, 40, 7)] {
             let X = blobs(n: n, d: d, k: k, seed: UInt64(n + d))
             let narrow = try GaussianMixture(components: k, covarianceType: type, tolerance: 0, maxIterations: 6, seed: 3, isa: .avx2).fit(X)
             let wide = try GaussianMixture(components: k, covarianceType: type, tolerance: 0, maxIterations: 6, seed: 3, isa: .avx512).fit(X)
             #expect(wide.parameters == narrow.parameters && wide.lowerBounds == narrow.lowerBounds, "\(type) \(n)x\(d)")
+            let X32 = Matrix<Float>(rows: X.rows, columns: X.columns, elements: X.elements.map(Float.init))
+            let narrow32 = try GaussianMixture(components: k, covarianceType: type, tolerance: 0, maxIterations: 6, seed: 3, isa: .avx2).fit(X32)
+            let wide32 = try GaussianMixture(components: k, covarianceType: type, tolerance: 0, maxIterations: 6, seed: 3, isa: .avx512).fit(X32)
+            #expect(wide32.parameters == narrow32.parameters && wide32.lowerBounds == narrow32.lowerBounds, "float32 \(type) \(n)x\(d)")
         }
     }
 }
