@@ -34,7 +34,7 @@ typedef gmm_status (*gmm_logprob32_fn)(const float *GMM_RESTRICT Xt, size_t ldx,
                                        double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
 
 /** As gmm_accum_fn on a float block: float32 sums within the block, added to the float64
- *  nk, s1, s2. work: (1 + min(d, 3))*ldx floats. */
+ *  nk, s1, s2. work: (1 + min(d, 6))*ldx floats. */
 typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                      const double *GMM_RESTRICT gamma, size_t ldg, const double *GMM_RESTRICT shift,
                                      float *GMM_RESTRICT work, double *GMM_RESTRICT nk, double *GMM_RESTRICT s1,
@@ -71,7 +71,8 @@ typedef gmm_status (*gmm_accum32_fn)(const float *GMM_RESTRICT Xt, size_t ldx, s
 
 GMM_F32_DECLARE(ref)
 GMM_F32_DECLARE(avx2)
-/* AVX-512 twins of the float32 log-densities (x86/f32_avx512.c): the AVX2 kernels' bits. */
+/* AVX-512 twins of the float32 log-densities and full statistics (x86/f32_avx512.c): the
+ * AVX2 kernels' bits. */
 gmm_status gmm_logprob32_full_avx512(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
                                      const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                      const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
@@ -80,6 +81,10 @@ gmm_status gmm_logprob32_diag_avx512(const float *GMM_RESTRICT Xt, size_t ldx, s
                                      const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
                                      const double *GMM_RESTRICT log_norm, float *GMM_RESTRICT work,
                                      double *GMM_RESTRICT logp, size_t ldl, const gmm_prefetch *next);
+gmm_status gmm_accum32_full_avx512(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
+                                   const double *GMM_RESTRICT gamma, size_t ldg, const double *GMM_RESTRICT shift,
+                                   float *GMM_RESTRICT work, double *GMM_RESTRICT nk, double *GMM_RESTRICT s1,
+                                   double *GMM_RESTRICT s2);
 
 /** gmm_lse32_ref for the points [first, B) only (and the padding columns [B, ldl)): the
  *  scalar tail the AVX2 kernel shares with the reference. */

@@ -32,6 +32,7 @@ static void make_avx512_table(void) {
     avx512_table.lse = gmm_lse_resp_avx512;
     avx512_table.logprob32[GMM_COV_FULL] = gmm_logprob32_full_avx512;
     avx512_table.logprob32[GMM_COV_DIAG] = gmm_logprob32_diag_avx512;
+    avx512_table.accum32[GMM_COV_FULL] = gmm_accum32_full_avx512;
     avx512_table.moments[GMM_COV_FULL] = gmm_moments_full_avx512;
     avx512_table.moments[GMM_COV_DIAG] = gmm_moments_diag_avx512;
     avx512_table.logprob_trunc[GMM_COV_FULL] = gmm_logprob_trunc_full_avx512;

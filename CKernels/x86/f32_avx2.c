@@ -4,17 +4,11 @@
 #include "vmath_avx2.h"
 #include "lse_avx2.h"
 
-GMM_AVX2_INLINE double hsum8(__m256 v) {
-    __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), b = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
-    return gmm_hsum(_mm256_add_pd(a, b));
-}
-
-/* The eight horizontal sums of a0..a7 as one vector (float adds: a transpose by hadd). */
-GMM_AVX2_INLINE __m256 hsum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5, __m256 a6, __m256 a7) {
-    const __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    const __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
-    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20), _mm256_permute2f128_ps(s0123, s4567, 0x31));
-}
+#define A32_RMAX 3
+#define A32_INLINE GMM_AVX2_INLINE
+#define A32_FN GMM_AVX2
+#define A32_NAME(x) x##_avx2
+#include "f32_accum_simd.h"
 
 /* Stores c - 1/2 sq (8 lanes) as doubles. */
 GMM_AVX2_INLINE void store_logp(double *out, double c, __m256 sq) {
@@ -189,125 +183,6 @@ GMM_AVX2 gmm_status gmm_logprob32_diag_avx2(const float *GMM_RESTRICT Xt, size_t
 #undef DT
         }
     }
-    return GMM_OK;
-}
-
-/* The float32 moments run with subnormals flushed to zero (MXCSR FTZ and DAZ, restored on
- * return): responsibilities below FLT_MIN and the products they make are subnormal, and each
- * subnormal operand or result costs a microcode assist: a 100k x 64, K = 32 float32 pass ran
- * 16x slower (4.6 s against 0.28 s per iteration, 90 % of it here). What is flushed is below
- * 1.2e-38 in the data's scaled coordinates: far under float32's own rounding of any sum it
- * enters (Nk is summed from the double responsibilities, unflushed). */
-#define GMM_FTZ_DAZ 0x8040u
-GMM_AVX2_INLINE unsigned flush_subnormals(void) {
-    const unsigned csr = _mm_getcsr();
-    _mm_setcsr(csr | GMM_FTZ_DAZ);
-    return csr;
-}
-
-/* gamma (double) -> float, 8 at a time. */
-GMM_AVX2_INLINE void narrow(const double *g, size_t Bp, float *g32) {
-    for (size_t n = 0; n < Bp; n += 8) {
-        __m128 lo = _mm256_cvtpd_ps(_mm256_loadu_pd(g + n)), hi = _mm256_cvtpd_ps(_mm256_loadu_pd(g + n + 4));
-        _mm256_storeu_ps(g32 + n, _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1));
-    }
-}
-
-/* W_r = g * (x_r - s_r) for R (1..3) rows at once (one load of g serves all), and their
- * float32 sums (two chains per row, 8 lanes) folded to double into w1. */
-GMM_AVX2_INLINE void weight_rows32(const float *X, size_t ldx, const float *g, const float *sh, size_t Bp, float *W,
-                                   double *w1, const int R) {
-    __m256 m[3], acc[3][2];
-    for (int r = 0; r < R; r++) {
-        m[r] = _mm256_set1_ps(sh[r]);
-        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    }
-    size_t n = 0;
-    for (; n + 16 <= Bp; n += 16)
-        for (int q = 0; q < 2; q++) {
-            const __m256 gv = _mm256_loadu_ps(g + n + 8 * q);
-            for (int r = 0; r < R; r++) {
-                const __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(X + r * ldx + n + 8 * q), m[r]), gv);
-                _mm256_storeu_ps(W + r * ldx + n + 8 * q, v);
-                acc[r][q] = _mm256_add_ps(acc[r][q], v);
-            }
-        }
-    for (; n < Bp; n += 8) {
-        const __m256 gv = _mm256_loadu_ps(g + n);
-        for (int r = 0; r < R; r++) {
-            const __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(X + r * ldx + n), m[r]), gv);
-            _mm256_storeu_ps(W + r * ldx + n, v);
-            acc[r][0] = _mm256_add_ps(acc[r][0], v);
-        }
-    }
-    for (int r = 0; r < R; r++) w1[r] = hsum8(_mm256_add_ps(acc[r][0], acc[r][1]));
-}
-
-/* T[r][c] = sum over the block of W[i+r] X[j+c] (raw columns: no centring on the fly) from a
- * 3 x 4 float32 register tile, 12 independent accumulators: 7 loads per 12 FMAs. */
-GMM_AVX2_INLINE void s2_tile32(const float *W, const float *X, size_t ldx, size_t nvec, size_t j, double T[3][4],
-                               const int R, const int C) {
-    __m256 acc[3][4];
-    for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 4; c++) acc[r][c] = _mm256_setzero_ps();
-    for (size_t v = 0; v < nvec; v++) {
-        __m256 a[3];
-        for (int r = 0; r < R; r++) a[r] = _mm256_loadu_ps(W + r * ldx + 8 * v);
-        for (int c = 0; c < C; c++) {
-            const __m256 b = _mm256_loadu_ps(X + (j + c) * ldx + 8 * v);
-            for (int r = 0; r < R; r++) acc[r][c] = _mm256_fmadd_ps(a[r], b, acc[r][c]);
-        }
-    }
-    /* Lane sums of all 12 accumulators in two 8-way folds (float), not 12 separate ones. */
-    const __m256 z = _mm256_setzero_ps();
-    float sums[16];
-    _mm256_storeu_ps(sums, hsum8x8(acc[0][0], acc[0][1], acc[0][2], acc[0][3], acc[1][0], acc[1][1], acc[1][2], acc[1][3]));
-    _mm256_storeu_ps(sums + 8, hsum8x8(acc[2][0], acc[2][1], acc[2][2], acc[2][3], z, z, z, z));
-    for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) T[r][c] = sums[4 * r + c];
-}
-
-/* Per component: rows weighted three at a time, W = g (x - s) (their sums are S1), then
- * sum W_i (x_j - s_j) = sum W_i x_j - s_j S1_i: the tiles read the block's rows as they are,
- * so the column side needs no centring pass or shift registers. The raw x_j are centred on
- * the driver's centre, near the means, so the products stay of the data's spread. */
-GMM_AVX2 gmm_status gmm_accum32_full_avx2(const float *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                          const double *GMM_RESTRICT gamma, size_t ldg,
-                                          const double *GMM_RESTRICT shift, float *GMM_RESTRICT work,
-                                          double *GMM_RESTRICT nk, double *GMM_RESTRICT s1, double *GMM_RESTRICT s2) {
-    const size_t Bp = gmm_round8(B);
-    if (Bp > ldx || Bp > ldg || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
-    const size_t nvec = Bp / 8;
-    float *g32 = work, *W = work + ldx;  /* g32: 1 row, W: 3 rows (work holds d*d + 3*ldx + 2*d) */
-    const unsigned csr = flush_subnormals();
-    for (size_t k = 0; k < K; k++) {
-        const double *g = gamma + k * ldg, *s = shift + k * d;
-        nk[k] += gmm_sum_padded(g, Bp);
-        narrow(g, Bp, g32);
-        double *S2 = s2 + k * d * d;
-        for (size_t i = 0; i < d; i += 3) {
-            const int R = (int)(d - i < 3 ? d - i : 3);
-            const float sh[3] = {(float)s[i], R > 1 ? (float)s[i + 1] : 0.0f, R > 2 ? (float)s[i + 2] : 0.0f};
-            double w1[3];
-            if (R == 3) weight_rows32(Xt + i * ldx, ldx, g32, sh, Bp, W, w1, 3);
-            else if (R == 2) weight_rows32(Xt + i * ldx, ldx, g32, sh, Bp, W, w1, 2);
-            else weight_rows32(Xt + i * ldx, ldx, g32, sh, Bp, W, w1, 1);
-            for (int r = 0; r < R; r++) s1[k * d + i + r] += w1[r];
-            for (size_t j = i; j < d; j += 4) {
-                const int C = (int)(d - j < 4 ? d - j : 4);
-                double T[3][4];
-#define TILE(r, c) s2_tile32(W, Xt, ldx, nvec, j, T, r, c)
-                if (R == 3) { if (C == 4) TILE(3, 4); else if (C == 3) TILE(3, 3); else if (C == 2) TILE(3, 2); else TILE(3, 1); }
-                else if (R == 2) { if (C == 4) TILE(2, 4); else if (C == 3) TILE(2, 3); else if (C == 2) TILE(2, 2); else TILE(2, 1); }
-                else { if (C == 4) TILE(1, 4); else if (C == 3) TILE(1, 3); else if (C == 2) TILE(1, 2); else TILE(1, 1); }
-#undef TILE
-                for (int r = 0; r < R; r++)
-                    for (int c = 0; c < C; c++)
-                        if (j + c >= i + (size_t)r) S2[(i + r) * d + j + c] += T[r][c] - s[j + c] * w1[r];
-            }
-        }
-    }
-    _mm_setcsr(csr);
     return GMM_OK;
 }
 

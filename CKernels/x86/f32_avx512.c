@@ -6,6 +6,7 @@
  * components x V vectors (up to 4). */
 #include <immintrin.h>
 #include "gmm_f32.h"
+#include "vmath_avx2.h"
 
 #define GMM_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
 #define GMM_AVX512_INLINE __attribute__((target("avx512f,avx512vl,avx512dq,fma"), always_inline)) static inline
@@ -162,3 +163,11 @@ GMM_AVX512 gmm_status gmm_logprob32_diag_avx512(const float *GMM_RESTRICT Xt, si
     }
     return GMM_OK;
 }
+
+/* float32 full statistics: the AVX2 kernel with 6 weighted rows per tile instead of 3 (24
+ * accumulators of 8 floats in the 32 registers of AVX-512VL): its bits (f32_accum_simd.h). */
+#define A32_RMAX 6
+#define A32_INLINE GMM_AVX512_INLINE
+#define A32_FN GMM_AVX512
+#define A32_NAME(x) x##_avx512
+#include "f32_accum_simd.h"

@@ -500,6 +500,18 @@ struct AVX512ParityTests {
                 }
                 let wide = run(avx512), narrow = run(avx2)
                 let label = "d=\(d) K=\(K) B=\(B) \(cov == GMM_COV_FULL ? "full" : "diag")"
+                // The statistics from the same responsibilities (6-row tiles against 3-row ones).
+                var rng = SeededGenerator(seed: UInt64(B * 7 + K))
+                let gamma = (0..<K * c.ld).map { q in q % c.ld < B ? (q % 5 == 0 ? 1e-41 : rng.nextUnit()) : 0 }
+                func stats(_ table: UnsafePointer<gmm_kernel_table>) -> [Double] {
+                    var work32 = [Float](repeating: .nan, count: (1 + min(c.d, 6)) * ld32)
+                    var nk = [Double](repeating: 0, count: K), s1 = [Double](repeating: 0, count: K * d)
+                    var s2 = [Double](repeating: 0, count: cov == GMM_COV_FULL ? K * d * d : K * d)
+                    let a = cov == GMM_COV_FULL ? table.pointee.accum32.0! : table.pointee.accum32.1!
+                    #expect(a(X32, ld32, B, d, K, gamma, c.ld, c.shift, &work32, &nk, &s1, &s2) == GMM_OK)
+                    return nk + s1 + s2
+                }
+                #expect(stats(avx512).elementsEqual(stats(avx2)) { $0.bitPattern == $1.bitPattern }, "statistics \(label)")
                 for k in 0..<K {
                     for n in 0..<c.ld {
                         let i = k * c.ld + n
