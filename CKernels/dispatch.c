@@ -22,6 +22,7 @@ static const gmm_kernel_table ref_table = {
     .linear_logprob = gmm_linear_logprob_ref,
     .linear_accum = gmm_linear_accum_ref,
     .logprob_trunc = {gmm_logprob_trunc_full_ref, gmm_logprob_trunc_diag_ref},
+    .trunc_resp = gmm_trunc_resp_ref,
     .trunc_accum = gmm_trunc_accum_ref,
 };
 

@@ -32,6 +32,7 @@ typedef struct gmm_kernel_table {
     gmm_linear_accum_fn linear_accum;
     /* the truncated E-step (gmm_trunc.h) */
     gmm_logprob_trunc_fn logprob_trunc[GMM_COV_COUNT];
+    gmm_trunc_resp_fn trunc_resp;
     gmm_trunc_accum_fn trunc_accum;
 } gmm_kernel_table;
 

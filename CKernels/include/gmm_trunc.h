@@ -105,14 +105,23 @@ gmm_status gmm_logprob_trunc_diag_avx512(const double *GMM_RESTRICT Xt, size_t l
                                          double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
                                          int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
 
-/** Turns a gmm_logprob_trunc_fn's output into truncated responsibilities, in place and
- *  identically for every ISA: for each point n < B, over its group's list, m_n = max l_nk,
- *  logp[k * ldl + n] = gamma_nk for listed k (0 outside K'_n), lse[n] = the point's term of the
- *  lower bound (see above), label[n] (may be NULL) = the first k attaining m_n. Entries of
- *  unlisted components are not touched (they are zero responsibilities). */
-gmm_status gmm_trunc_resp(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double log_tau,
-                          const int32_t *GMM_RESTRICT active, const int32_t *GMM_RESTRICT count, size_t lanes,
-                          double *GMM_RESTRICT lse, int32_t *GMM_RESTRICT label);
+/** Turns a gmm_logprob_trunc_fn's output into truncated responsibilities, in place: for each
+ *  point n < B, over its group's list, m_n = max l_nk, logp[k * ldl + n] = gamma_nk for listed
+ *  k (0 outside K'_n), lse[n] = the point's term of the lower bound (see above), label[n] (may
+ *  be NULL) = the first k attaining m_n. Entries of unlisted components are not touched (they
+ *  are zero responsibilities). Arithmetic (every twin): e_k = exp(l_k - m) in list order by
+ *  the vectorized exponential of vmath_avx2.h (one lane of it in the reference; <= 1 ulp of
+ *  libm's), s = sum of e_k in list order, gamma = e_k * (1 / s), lse = m + log(s) (libm). */
+typedef gmm_status (*gmm_trunc_resp_fn)(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double log_tau,
+                                        const int32_t *GMM_RESTRICT active, const int32_t *GMM_RESTRICT count,
+                                        size_t lanes, double *GMM_RESTRICT lse, int32_t *GMM_RESTRICT label);
+#define GMM_TRUNC_RESP_DECL(name)                                                                                  \
+    gmm_status name(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double log_tau,                      \
+                    const int32_t *GMM_RESTRICT active, const int32_t *GMM_RESTRICT count, size_t lanes,           \
+                    double *GMM_RESTRICT lse, int32_t *GMM_RESTRICT label)
+GMM_TRUNC_RESP_DECL(gmm_trunc_resp_ref);
+GMM_TRUNC_RESP_DECL(gmm_trunc_resp_avx2);
+GMM_TRUNC_RESP_DECL(gmm_trunc_resp_avx512);
 
 /** Sufficient statistics of truncated responsibilities (gmm_mstep.h's accum contract, about
  *  the shifts): for each group (of `lanes` points), each listed k, each point n of the group

@@ -410,7 +410,7 @@ gmm_status gmm_pass(const gmm_model_view *model, const gmm_pass_request *req,
                 if (e == GMM_OK && trunc) {
                     e = kt->logprob_trunc[cov](Xt, ld, rows, d, K, means, prec, model->log_norm, log_tau, twork, logp, ld,
                                                active, count, &lanes, req->truncate_hint ? req->truncate_hint + local : NULL);
-                    if (e == GMM_OK) e = gmm_trunc_resp(logp, ld, rows, K, log_tau, active, count, lanes, pl, lab);
+                    if (e == GMM_OK) e = kt->trunc_resp(logp, ld, rows, K, log_tau, active, count, lanes, pl, lab);
                 } else if (e == GMM_OK && !block32) {
                     if (req->random_resp) {
                         random_responsibilities(req->seed, r0, rows, K, logp, ld, pl);

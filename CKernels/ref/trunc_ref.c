@@ -5,6 +5,7 @@
  * is evaluated exactly (m); every other component continues chunk by chunk while its bound
  * stays at or above m + log tau, and m rises to each larger exact value found. */
 #include <math.h>
+#include <string.h>
 #include "gmm_trunc.h"
 
 /* Continues q over columns [j0, j1) for point n of component (mu, P). Full: a holds x - mu
@@ -99,9 +100,34 @@ gmm_status gmm_logprob_trunc_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx,
     return trunc_ref(0, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
 }
 
-gmm_status gmm_trunc_resp(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_t K, double log_tau,
-                          const int32_t *GMM_RESTRICT active, const int32_t *GMM_RESTRICT count, size_t lanes,
-                          double *GMM_RESTRICT lse, int32_t *GMM_RESTRICT label) {
+/* One lane of the vectorized exponential of x86/vmath_avx2.h (gmm_vexp_reduce, then
+ * gmm_vexp_finish), operation for operation: exp(x) for x <= 0, +0 below ln(2^-1022). */
+static double exp_lane(double x) {
+    const double shifter = 6755399441055744.0 + 1023.0;
+    const double xc = -745.0 > x ? -745.0 : x;  /* as vmaxpd(-745, x): NaN passes */
+    double kt = fma(xc, 1.4426950408889634, shifter);
+    const double kf = kt - shifter;
+    double r = fma(-kf, 6.93147180369123816490e-01, xc);
+    r = fma(-kf, 1.90821492927058770002e-10, r);
+    if (x < -708.3964185322641) kt = 0.0;
+    const double r2 = r * r, r4 = r2 * r2;
+    const double p23 = fma(0.1666666666666668, r, 0.5000000000000019);
+    const double p45 = fma(0.008333333333319601, r, 0.0416666666664881);
+    const double p67 = fma(0.00019841269890047113, r, 0.0013888888952314775);
+    const double p89 = fma(2.755724091857897e-06, r, 2.4801485482328494e-05);
+    const double p1011 = fma(2.5110037605963777e-08, r, 2.763263963904103e-07);
+    const double q25 = fma(p45, r2, p23), q69 = fma(p89, r2, p67);
+    const double t = fma(fma(p1011, r4, q69), r4, q25);
+    const double p = 1.0 + fma(t, r2, r);
+    uint64_t bits;
+    memcpy(&bits, &kt, sizeof bits);
+    bits <<= 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+GMM_TRUNC_RESP_DECL(gmm_trunc_resp_ref) {
     if (!(log_tau < 0.0) || lanes == 0 || B > ldl || K == 0) return GMM_ERR_ARGUMENT;
     for (size_t n = 0; n < B; n++) {
         const size_t g = n / lanes;
@@ -121,7 +147,7 @@ gmm_status gmm_trunc_resp(double *GMM_RESTRICT logp, size_t ldl, size_t B, size_
         double s = 0.0;
         for (size_t i = 0; i < c; i++) {
             double *l = logp + (size_t)list[i] * ldl + n;
-            const double e = *l >= keep ? exp(*l - m) : 0.0;
+            const double e = *l >= keep ? exp_lane(*l - m) : 0.0;
             s += e;
             *l = e;
         }

@@ -18,6 +18,7 @@ static const gmm_kernel_table avx2_table = {
     .linear_logprob = gmm_linear_logprob_avx2,
     .linear_accum = gmm_linear_accum_avx2,
     .logprob_trunc = {gmm_logprob_trunc_full_avx2, gmm_logprob_trunc_diag_avx2},
+    .trunc_resp = gmm_trunc_resp_avx2,
     .trunc_accum = gmm_trunc_accum_avx2,
 };
 
@@ -37,6 +38,7 @@ static void make_avx512_table(void) {
     avx512_table.moments[GMM_COV_DIAG] = gmm_moments_diag_avx512;
     avx512_table.logprob_trunc[GMM_COV_FULL] = gmm_logprob_trunc_full_avx512;
     avx512_table.logprob_trunc[GMM_COV_DIAG] = gmm_logprob_trunc_diag_avx512;
+    avx512_table.trunc_resp = gmm_trunc_resp_avx512;
     avx512_table.trunc_accum = gmm_trunc_accum_avx512;
 }
 

@@ -2,6 +2,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include "gmm_trunc.h"
+#include "vmath_avx2.h"
 
 #define TW 4
 #define TV __m256d
@@ -22,6 +23,14 @@
 #define T_MAX(a, b) _mm256_max_pd((a), (b))
 #define T_ANY_GE(a, b) _mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_GE_OQ))
 #define T_GT_BLEND(u, bu, v, bv) _mm256_blendv_pd((bv), (v), _mm256_cmp_pd((u), (bu), _CMP_GT_OQ))
+#define T_DIV(a, b) _mm256_div_pd((a), (b))
+#define T_GE_ZERO(a, b, v) _mm256_and_pd((v), _mm256_cmp_pd((a), (b), _CMP_GE_OQ))
+static inline __attribute__((target("avx2,fma"))) __m256d exp4(__m256d x) {
+    __m256d r, kt;
+    gmm_vexp_reduce(x, &r, &kt);
+    return gmm_vexp_finish(r, kt);
+}
+#define T_EXP(x) exp4(x)
 #include "trunc_simd.h"
 
 T_FN gmm_status gmm_logprob_trunc_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,

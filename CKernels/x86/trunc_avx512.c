@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include "gmm_trunc.h"
+#include "vmath_avx2.h"
 
 #define TW 8
 #define TV __m512d
@@ -24,6 +25,17 @@
 #define T_MAX(a, b) _mm512_max_pd((a), (b))
 #define T_ANY_GE(a, b) ((int)_mm512_cmp_pd_mask((a), (b), _CMP_GE_OQ))
 #define T_GT_BLEND(u, bu, v, bv) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((u), (bu), _CMP_GT_OQ), (bv), (v))
+#define T_DIV(a, b) _mm512_div_pd((a), (b))
+#define T_GE_ZERO(a, b, v) _mm512_maskz_mov_pd(_mm512_cmp_pd_mask((a), (b), _CMP_GE_OQ), (v))
+/* The AVX2 exponential on each half: the same operations per lane. */
+static inline __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) __m512d exp8(__m512d x) {
+    __m256d r, kt;
+    gmm_vexp_reduce(_mm512_castpd512_pd256(x), &r, &kt);
+    const __m256d lo = gmm_vexp_finish(r, kt);
+    gmm_vexp_reduce(_mm512_extractf64x4_pd(x, 1), &r, &kt);
+    return _mm512_insertf64x4(_mm512_castpd256_pd512(lo), gmm_vexp_finish(r, kt), 1);
+}
+#define T_EXP(x) exp8(x)
 #include "trunc_simd.h"
 
 T_FN gmm_status gmm_logprob_trunc_full_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,

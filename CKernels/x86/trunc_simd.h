@@ -13,6 +13,8 @@
  *   T_SET1(x), T_FMA(a, b, c) = a b + c, T_SUB, T_MUL, T_ADD, T_MAX
  *   T_ANY_GE(a, b)  nonzero when a >= b in some lane
  *   T_GT_BLEND(u, bu, v, bv)  per lane: u > bu ? v : bv
+ *   T_GE_ZERO(a, b, v)  per lane: a >= b ? v : 0;  T_DIV;  T_EXP(x)  the exponential of
+ *                   vmath_avx2.h, lane by lane
  *   T_FN            the function attribute (target ISA);  T_NAME(x)  x with the ISA suffix */
 
 /* Continues q over columns [j0, j1) (j1 - j0 <= GMM_TRUNC_CHUNK) of a group. A holds the
@@ -213,6 +215,76 @@ T_FN GMM_TRUNC_ACCUM_DECL(T_NAME(gmm_trunc_accum)) {
                     for (size_t i = 0; i < d; i++) T_NAME(axpy)(d - i, wg * a[i], a + i, S + i * d + i);
                 }
             }
+        }
+    }
+    return GMM_OK;
+}
+
+/* Truncated responsibilities for whole groups (gmm_trunc_resp_fn), the reference's arithmetic
+ * per lane; a group with a point of no finite density takes the reference's scalar path. */
+T_FN GMM_TRUNC_RESP_DECL(T_NAME(gmm_trunc_resp)) {
+    if (!(log_tau < 0.0) || lanes != TW || B > ldl || K == 0) return GMM_ERR_ARGUMENT;
+    const TV vlt = T_SET1(log_tau);
+    for (size_t g = 0; g * TW < B; g++) {
+        const TM msk = T_GROUP_MASK(g);
+        const int32_t *list = active + g * K;
+        const size_t c = (size_t)count[g], n0 = g * TW, valid = B - n0 < TW ? B - n0 : TW;
+        if (c == 0) return GMM_ERR_ARGUMENT;
+        TV m = T_LOAD(logp + (size_t)list[0] * ldl + n0, msk), arg = T_SET1((double)list[0]);
+        for (size_t i = 1; i < c; i++) {
+            const TV l = T_LOAD(logp + (size_t)list[i] * ldl + n0, msk), vk = T_SET1((double)list[i]);
+            arg = T_GT_BLEND(l, m, vk, arg);
+            m = T_GT_BLEND(l, m, l, m);
+        }
+        double mm[TW], aa[TW];
+        T_STORE(mm, T_ALL, m);
+        T_STORE(aa, T_ALL, arg);
+        int finite = 1;
+        for (size_t t = 0; t < valid; t++) finite &= isfinite(mm[t]) != 0;
+        if (!finite) {  /* the reference's path, lane by lane (its lists are this group's) */
+            for (size_t t = 0; t < valid; t++) {
+                const size_t n = n0 + t;
+                if (label) label[n] = (int32_t)aa[t];
+                if (isfinite(mm[t])) {
+                    const double keep = mm[t] + log_tau;
+                    double s = 0.0;
+                    for (size_t i = 0; i < c; i++) {
+                        double *l = logp + (size_t)list[i] * ldl + n;
+                        double v[TW] = {0}, e[TW];
+                        v[0] = *l - mm[t];
+                        T_STORE(e, T_ALL, T_EXP(T_LOADU(v)));
+                        *l = *l >= keep ? e[0] : 0.0;
+                        s += *l;
+                    }
+                    const double inv = 1.0 / s;
+                    for (size_t i = 0; i < c; i++) logp[(size_t)list[i] * ldl + n] *= inv;
+                    lse[n] = mm[t] + log(s);
+                } else {
+                    for (size_t i = 0; i < c; i++) logp[(size_t)list[i] * ldl + n] = NAN;
+                    lse[n] = mm[t];
+                }
+            }
+            continue;
+        }
+        const TV keep = T_ADD(m, vlt);
+        TV s = T_SET1(0.0);
+        for (size_t i = 0; i < c; i++) {
+            double *lp = logp + (size_t)list[i] * ldl + n0;
+            const TV l = T_LOAD(lp, msk);
+            const TV e = T_GE_ZERO(l, keep, T_EXP(T_SUB(l, m)));
+            s = T_ADD(s, e);
+            T_STORE(lp, msk, e);
+        }
+        const TV inv = T_DIV(T_SET1(1.0), s);
+        for (size_t i = 0; i < c; i++) {
+            double *lp = logp + (size_t)list[i] * ldl + n0;
+            T_STORE(lp, msk, T_MUL(T_LOAD(lp, msk), inv));
+        }
+        double ss[TW];
+        T_STORE(ss, T_ALL, s);
+        for (size_t t = 0; t < valid; t++) {
+            lse[n0 + t] = mm[t] + log(ss[t]);
+            if (label) label[n0 + t] = (int32_t)aa[t];
         }
     }
     return GMM_OK;

@@ -146,8 +146,9 @@ struct Fit: ParsableCommand {
         }
         let methodName = gmm.initName(method)
         let recordedInit = previous != nil ? "warm-start" : given.map { $0.isComplete ? "model" : "\(methodName)+model" } ?? methodName
-        let settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: previous == nil ? nInit : 1,
+        var settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: previous == nil ? nInit : 1,
                                           initMethod: recordedInit, seed: gm.seed)
+        settings.truncation = truncation
         try finish(model, X) { try ModelFile.write(model, settings: settings, to: output) }
     }
 

@@ -31,8 +31,10 @@ enum OptionValue {
     /// τ of the truncated E-step: a float in (0, 1).
     static func truncation(_ text: String?) throws -> Double? {
         guard let text else { return nil }
-        let v = try float(text, option: "--truncate", open: true, maximum: 1)
-        guard v < 1 else { throw CommandError("--truncate must be a float in the range (0, 1). Got \(got(text)) instead.") }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.lowercased().contains("x"), let v = Double(trimmed), v > 0, v < 1 else {
+            throw CommandError("--truncate: The 'truncation' parameter of GaussianMixture must be a float in the range (0.0, 1.0). Got \(got(text)) instead.")
+        }
         return v
     }
 

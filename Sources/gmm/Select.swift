@@ -106,8 +106,9 @@ struct Select: ParsableCommand {
         guard Cluster.isRoot else { return }
         printRanking(selection.ranking, rank)
         let best = selection.best
-        try ModelFile.write(best, settings: ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit,
-                                                               initMethod: "kmeans", seed: seed), to: output)
+        var settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit, initMethod: "kmeans", seed: seed)
+        settings.truncation = truncation
+        try ModelFile.write(best, settings: settings, to: output)
         if !quiet {
             printError("gmm: best: K=\(best.components) \(best.covarianceType.rawValue), written to \(output)")
             if !best.regularizationHolds.isEmpty {

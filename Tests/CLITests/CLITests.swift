@@ -8,6 +8,32 @@ import FoundationXML
 
 @Suite("gmm command line, end to end")
 struct CLITests {
+    /// --truncate: the library's truncated fit bit for bit, recorded in the model file; a
+    /// checkpoint of a truncated fit refuses an exact resume (and the reverse), naming both.
+    @Test func truncatedFit() throws {
+        let dir = try scratchDirectory()
+        try GMMBinary.run(["generate", "-n", "4000", "-d", "4", "-k", "12", "--seed", "2", "--spread", "6", "-o", "X.npy"], in: dir)
+        let r = try GMMBinary.run(["fit", "X.npy", "-k", "12", "--seed", "3", "--truncate", "1e-6", "-o", "m.json", "--checkpoint", "c.json",
+                                   "--checkpoint-every", "1", "--quiet"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        guard case .float64(let X) = try NPY.read(dir.appendingPathComponent("X.npy").path) else { Issue.record(); return }
+        var gm = GaussianMixture(components: 12, seed: 3)
+        gm.truncation = 1e-6
+        let library = try gm.fit(X)
+        let model = try ModelFile.read(dir.appendingPathComponent("m.json").path)
+        #expect(model.parameters == library.parameters && model.lowerBounds == library.lowerBounds)
+        let text = try String(contentsOf: dir.appendingPathComponent("m.json"), encoding: .utf8)
+        #expect(text.contains("\"truncation\": 1e-06"))
+        let before = try Data(contentsOf: dir.appendingPathComponent("m.json"))
+        let exact = try GMMBinary.run(["fit", "X.npy", "-k", "12", "--seed", "3", "--resume", "c.json", "-o", "m.json"], in: dir)
+        #expect(exact.status == 1)
+        #expect(exact.stderr.contains("truncation: checkpoint 1e-06, this fit none (exact)"), "\(exact.stderr)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("m.json")) == before)
+        let resumed = try GMMBinary.run(["fit", "X.npy", "-k", "12", "--seed", "3", "--truncate", "1e-6", "--resume", "c.json", "-o", "r.json", "--quiet"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try ModelFile.read(dir.appendingPathComponent("r.json").path).parameters == library.parameters)
+    }
+
     /// generate → fit → predict → score → sample → select → info → plot, checking every output.
     @Test func fullPipeline() throws {
         let dir = try scratchDirectory()

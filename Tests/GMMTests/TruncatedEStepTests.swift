@@ -36,7 +36,7 @@ struct TruncatedEStepTests {
         var lanes = 0
         #expect(fn(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, Foundation.log(tau), &work, &logp, c.ld,
                    &active, &count, &lanes, hint) == GMM_OK)
-        #expect(gmm_trunc_resp(&logp, c.ld, c.B, c.K, Foundation.log(tau), active, count, lanes, &lse, &labels) == GMM_OK)
+        #expect(table.pointee.trunc_resp(&logp, c.ld, c.B, c.K, Foundation.log(tau), active, count, lanes, &lse, &labels) == GMM_OK)
         #expect(logp[(c.K * c.ld)...].allSatisfy(\.isNaN) && lse[c.B...].allSatisfy(\.isNaN) && labels[c.B...].allSatisfy { $0 == -7 },
                 "wrote past its outputs")
         var gamma = [Double](repeating: 0, count: c.B * c.K)
@@ -151,7 +151,7 @@ struct TruncatedEStepTests {
                 var lanes = 0
                 let lt = Foundation.log(1e-6)
                 #expect(fn(c.Xt, c.ld, c.B, c.d, c.K, c.means, params, c.logNorm, lt, &work, &logp, c.ld, &active, &count, &lanes, nil) == GMM_OK)
-                #expect(gmm_trunc_resp(&logp, c.ld, c.B, c.K, lt, active, count, lanes, &lse, nil) == GMM_OK)
+                #expect(table.pointee.trunc_resp(&logp, c.ld, c.B, c.K, lt, active, count, lanes, &lse, nil) == GMM_OK)
                 let weights = (0..<c.B).map { Double(($0 * 7) % 5) / 2 }  // some zero
                 var dense = [Double](repeating: 0, count: c.K * c.ld)
                 for n in 0..<c.B {

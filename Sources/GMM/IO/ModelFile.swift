@@ -26,6 +26,8 @@ public enum ModelFile {
         public var nInit: Int
         public var initMethod: String
         public var seed: UInt64?
+        /// τ of the truncated E-step, when the fit used one (written as "truncation").
+        public var truncation: Double? = nil
 
         public init(tol: Double, regCovar: Double, maxIter: Int, nInit: Int, initMethod: String, seed: UInt64?) {
             self.tol = tol
@@ -58,6 +60,7 @@ public enum ModelFile {
         guard let s = settings else { return [] }
         return [("tol", number(s.tol)), (regularization, number(s.regCovar)), ("max_iter", "\(s.maxIter)"),
                 ("n_init", "\(s.nInit)"), ("init", quote(s.initMethod)), ("seed", s.seed.map { "\($0)" } ?? "null")]
+            + (s.truncation.map { [("truncation", number($0))] } ?? [])
     }
 
     /// Writes a model atomically.
