@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFTFLAGS = -Xcc -O3 $(if $(filter 1,$(GMM_SERIAL)),,$(if $(wildcard /usr/lib/*-linux-gnu/libomp5.so),-Xcc -fopenmp -Xlinker -lomp5))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build lib install c-example swift-consumer wheel python-test mpi mpi-test bench-mpi test demo deps test-deps clean roundtrip bench bench-quick bench-python compare fuzz fuzz-args sanitize
+.PHONY: all build lib install c-example swift-consumer wheel python-test mpi mpi-test bench-mpi test demo deps test-deps clean roundtrip bench bench-quick bench-truncation bench-python compare fuzz fuzz-args sanitize
 
 all: build
 
@@ -131,6 +131,12 @@ bench: deps
 bench-quick: deps
 	$(SWIFT) build -c release --product gmm-bench $(SWIFTFLAGS)
 	.build/release/gmm-bench grid --quick
+
+# Truncated EM against exact EM from the same start, to convergence (Benchmarks/truncation.py);
+# and the exponential-throughput floor of the log-sum-exp (Benchmarks/exp_floor.c).
+bench-truncation: build
+	python3 Benchmarks/truncation.py .build/release/gmm
+	mkdir -p build && $(CC) -O3 -I CKernels/include -I CKernels/x86 Benchmarks/exp_floor.c -o build/exp_floor && build/exp_floor
 
 # Side by side with scikit-learn, Intel oneDAL (PyPI daal4py) and Armadillo (when libarmadillo-dev can be installed) on
 # identical data and starting parameters, in one run; then the Bernoulli and Poisson families

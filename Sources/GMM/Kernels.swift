@@ -12,7 +12,7 @@ public enum KernelISA: String, Sendable, CaseIterable {
     case reference
     /// The AVX2/FMA kernels; falls back to the reference when the CPU lacks them.
     case avx2
-    /// The AVX-512 twins where they exist (the diagonal E-step, the log-sum-exp), AVX2 elsewhere; falls back to
+    /// The AVX-512 twins where they exist (E-steps, log-sum-exp, moments, float32 full statistics, the truncated E-step), AVX2 elsewhere; falls back to
     /// AVX2 (then the reference) when the CPU lacks AVX-512 F/VL/DQ. Results equal AVX2's bit
     /// for bit.
     case avx512

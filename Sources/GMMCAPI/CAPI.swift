@@ -342,6 +342,14 @@ public func gmm_set_on_degenerate(_ p: OpaquePointer?, _ policy: UnsafePointer<C
     }
 }
 
+@_cdecl("gmm_set_truncation")
+public func gmm_set_truncation(_ p: OpaquePointer?, _ tau: Double) -> Int32 {
+    guarded(estimator(p)) {
+        guard tau >= 0, tau < 1 else { throw parameterError("truncation", "a float", "[0.0, 1.0)", "\(tau)") }
+        estimator(p)?.settings.truncation = tau > 0 ? tau : nil
+    }
+}
+
 @_cdecl("gmm_set_weights_init")
 public func gmm_set_weights_init(_ p: OpaquePointer?, _ w: UnsafePointer<Double>?, _ k: Int64) -> Int32 {
     guarded(estimator(p)) { estimator(p)?.given.weights = try w.map { _ in try array(w, k, "weights_init") } }

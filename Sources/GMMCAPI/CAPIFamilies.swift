@@ -39,6 +39,7 @@ public func gmm_set_categories(_ p: OpaquePointer?, _ categories: UnsafePointer<
 /// A Bernoulli, categorical or Poisson fit with the estimator's settings.
 func fitDiscrete(_ e: EstimatorHandle, _ rows: Rows, _ weights: [Double]?, warm: ModelHandle?) throws -> FittedDiscreteMixture {
     let s = e.settings
+    guard s.truncation == nil else { throw CAPIError.value("truncation applies to Gaussian mixtures (this is a \(e.family.rawValue) mixture)") }
     guard e.given.covariances == nil, e.given.precisions == nil, e.given.precisionsCholesky == nil else {
         throw CAPIError.value("a \(e.family.rawValue) mixture has no precisions or covariances to start from")
     }

@@ -35,6 +35,11 @@ struct GMMCommand: ParsableCommand {
             execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only if it failed: go on as we are
         }
         Interruption.install()
+        // An unknown GMM_ISA is ignored by the kernel dispatch: say so once, rather than leave
+        // a typo (e.g. "AVX2") to pass for a forced choice.
+        if let isa = ProcessInfo.processInfo.environment["GMM_ISA"], !["ref", "avx2", "avx512"].contains(isa) {
+            printError("gmm: warning: GMM_ISA=\(isa) is not one of ref, avx2, avx512; using \(KernelISA.automatic.resolvedName)")
+        }
         Cluster.start()
         do {
             var command = try parseAsRoot()

@@ -45,7 +45,7 @@ _signatures = {
     "gmm_set_tol": ([_p, _f64], _i32), "gmm_set_reg_covar": ([_p, _f64], _i32), "gmm_set_max_iter": ([_p, _i64], _i32),
     "gmm_set_n_init": ([_p, _i64], _i32), "gmm_set_init_params": ([_p, _str], _i32),
     "gmm_set_random_state": ([_p, _u64], _i32), "gmm_set_threads": ([_p, _i32], _i32),
-    "gmm_set_on_degenerate": ([_p, _str], _i32), "gmm_set_weights_init": ([_p, _pf64, _i64], _i32),
+    "gmm_set_on_degenerate": ([_p, _str], _i32), "gmm_set_truncation": ([_p, _f64], _i32), "gmm_set_weights_init": ([_p, _pf64, _i64], _i32),
     "gmm_set_means_init": ([_p, _pf64, _i64, _i64], _i32), "gmm_set_precisions_init": ([_p, _pf64, _i64], _i32),
     "gmm_set_covariances_init": ([_p, _pf64, _i64], _i32), "gmm_set_progress": ([_p, PROGRESS, _p], _i32),
     "gmm_set_checkpoint": ([_p, _str, _i64], _i32), "gmm_set_resume": ([_p, _str], _i32),

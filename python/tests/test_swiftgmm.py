@@ -6,6 +6,7 @@ import _thread
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -122,6 +123,32 @@ def test_same_start_same_result(covariance_type, dtype, tmp_path):
     np.testing.assert_allclose(ours.lower_bounds_, reference.lower_bounds_, rtol=tolerance)
     np.testing.assert_allclose(ours.means_, reference.means_, rtol=tolerance * 100, atol=tolerance * 100)
     assert ours.means_.dtype == dtype and ours.covariances_.dtype == dtype
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_truncation(covariance_type, tmp_path):
+    """truncation: the command line's --truncate model bit for bit (same seed), within 1e-6 of
+    exact EM's score from the same start, and refused outside (0, 1) with scikit-learn's text."""
+    rng = np.random.default_rng(4)
+    centres = rng.uniform(-12, 12, size=(20, 5))
+    X = (centres[rng.integers(0, 20, 4000)] + rng.standard_normal((4000, 5))).astype(np.float64)
+    kwargs = dict(n_components=20, covariance_type=covariance_type, random_state=3)
+    exact = GaussianMixture(**kwargs).fit(X)
+    ours = GaussianMixture(truncation=1e-8, **kwargs).fit(X)
+    assert abs(exact.score(X) - ours.score(X)) <= 1e-6 * abs(exact.score(X))
+    assert abs(exact.n_iter_ - ours.n_iter_) <= 1
+    assert ours.lower_bound_ <= ours.score(X) + 1e-12
+    np.save(tmp_path / "X.npy", X)
+    cli("fit", str(tmp_path / "X.npy"), "-k", "20", "--covariance", covariance_type, "--seed", "3", "--truncate", "1e-8",
+        "-o", str(tmp_path / "cli.json"), "-q")
+    ours.save_model(tmp_path / "py.json")
+    a, b = json.loads((tmp_path / "py.json").read_text()), json.loads((tmp_path / "cli.json").read_text())
+    for field in ["weights", "means", "precisions_cholesky", "lower_bounds"]:
+        assert a[field] == b[field], field
+    for bad in [0, 1, -1e-8, 2.0]:
+        with pytest.raises(ValueError, match=r"The 'truncation' parameter of GaussianMixture must be a float in the range "
+                                             r"\(0.0, 1.0\) or None. Got %s instead." % re.escape(str(bad))):
+            GaussianMixture(2, truncation=bad).fit(X)
 
 
 BAD_INPUTS = {

@@ -89,6 +89,13 @@ gmm_code gmm_set_random_state(gmm_estimator *estimator, uint64_t seed);
 gmm_code gmm_set_threads(gmm_estimator *estimator, int32_t threads);
 /** "fail" (scikit-learn's behaviour) or "reseed" (a collapsed component restarts elsewhere). */
 gmm_code gmm_set_on_degenerate(gmm_estimator *estimator, const char *policy);
+/** Truncated EM for large K (Gaussian mixtures; 0, the default: exact EM). tau in (0, 1): per
+ *  point, components whose responsibility is below tau times the point's largest are dropped
+ *  (proven negligible by partial Mahalanobis distances) and the rest renormalized; each dropped
+ *  responsibility is below tau times the largest and the lower bound lies within
+ *  log(1 + (K - 1) tau) per point below the exact mean log-likelihood; deterministic and
+ *  independent of the thread count. Not with gmm_fit_remote. GMM_E_VALUE outside [0, 1). */
+gmm_code gmm_set_truncation(gmm_estimator *estimator, double truncation);
 /** scikit-learn's weights_init (K values), means_init (K × d) and precisions_init (the
  *  covariance type's shape, `count` values); covariances_init is ours, instead of
  *  precisions. NULL clears the piece. Any subset may be given: the missing pieces come from
