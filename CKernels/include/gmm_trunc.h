@@ -74,36 +74,18 @@ typedef gmm_status (*gmm_logprob_trunc_fn)(const double *GMM_RESTRICT Xt, size_t
 /** Doubles of `work` a gmm_logprob_trunc_fn needs. */
 static inline size_t gmm_trunc_work_size(size_t ldx, size_t d) { return 2 * (ldx + GMM_TRUNC_LANES_MAX) + GMM_TRUNC_LANES_MAX * (d + 1); }
 
-gmm_status gmm_logprob_trunc_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                      const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                      const double *GMM_RESTRICT log_norm, double log_tau,
-                                      double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                      int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
-gmm_status gmm_logprob_trunc_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                      const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                      const double *GMM_RESTRICT log_norm, double log_tau,
-                                      double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                      int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
-gmm_status gmm_logprob_trunc_full_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                       const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                       const double *GMM_RESTRICT log_norm, double log_tau,
-                                       double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                       int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
-gmm_status gmm_logprob_trunc_diag_avx2(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                       const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                       const double *GMM_RESTRICT log_norm, double log_tau,
-                                       double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                       int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
-gmm_status gmm_logprob_trunc_full_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                         const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                         const double *GMM_RESTRICT log_norm, double log_tau,
-                                         double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                         int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
-gmm_status gmm_logprob_trunc_diag_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                         const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                         const double *GMM_RESTRICT log_norm, double log_tau,
-                                         double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                         int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint);
+#define GMM_TRUNC_LOGPROB_DECL(name)                                                                                \
+    gmm_status name(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,                         \
+                    const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,                          \
+                    const double *GMM_RESTRICT log_norm, double log_tau, double *GMM_RESTRICT work,                  \
+                    double *GMM_RESTRICT logp, size_t ldl, int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, \
+                    size_t *lanes, const int32_t *GMM_RESTRICT hint)
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_full_ref);
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_diag_ref);
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_full_avx2);
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_diag_avx2);
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_full_avx512);
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_diag_avx512);
 
 /** Turns a gmm_logprob_trunc_fn's output into truncated responsibilities, in place: for each
  *  point n < B, over its group's list, m_n = max l_nk, logp[k * ldl + n] = gamma_nk for listed

@@ -84,19 +84,11 @@ static gmm_status trunc_ref(int full, const double *GMM_RESTRICT Xt, size_t ldx,
     return GMM_OK;
 }
 
-gmm_status gmm_logprob_trunc_full_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                      const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                      const double *GMM_RESTRICT log_norm, double log_tau,
-                                      double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                      int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint) {
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_full_ref) {
     return trunc_ref(1, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
 }
 
-gmm_status gmm_logprob_trunc_diag_ref(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                      const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                      const double *GMM_RESTRICT log_norm, double log_tau,
-                                      double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                      int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint) {
+GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_diag_ref) {
     return trunc_ref(0, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
 }
 

@@ -38,18 +38,10 @@ static inline __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) __m5
 #define T_EXP(x) exp8(x)
 #include "trunc_simd.h"
 
-T_FN gmm_status gmm_logprob_trunc_full_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                              const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                              const double *GMM_RESTRICT log_norm, double log_tau,
-                                              double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                              int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint) {
+T_FN GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_full_avx512) {
     return trunc_avx512(1, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
 }
 
-T_FN gmm_status gmm_logprob_trunc_diag_avx512(const double *GMM_RESTRICT Xt, size_t ldx, size_t B, size_t d, size_t K,
-                                              const double *GMM_RESTRICT means, const double *GMM_RESTRICT prec_chol,
-                                              const double *GMM_RESTRICT log_norm, double log_tau,
-                                              double *GMM_RESTRICT work, double *GMM_RESTRICT logp, size_t ldl,
-                                              int32_t *GMM_RESTRICT active, int32_t *GMM_RESTRICT count, size_t *lanes, const int32_t *GMM_RESTRICT hint) {
+T_FN GMM_TRUNC_LOGPROB_DECL(gmm_logprob_trunc_diag_avx512) {
     return trunc_avx512(0, Xt, ldx, B, d, K, means, prec_chol, log_norm, log_tau, work, logp, ldl, active, count, lanes, hint);
 }
