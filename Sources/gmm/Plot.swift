@@ -6,8 +6,10 @@ struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw the data coloured by component, with 1σ/2σ ellipses and means, and the lower-bound trace, as SVG.",
         discussion: """
-        With more than two features the data are projected on their first two principal axes. \
-        At most 4000 points (a seeded sample) are drawn.
+        With more than two features the data are projected on their first two principal axes; \
+        with one, a histogram of the data (density scale, Freedman–Diaconis bins) carries the \
+        fitted mixture density and each weighted component density. At most 4000 points (a \
+        seeded sample) are drawn.
 
         Example:
           gmm plot model.json X.npy -o fit.svg
@@ -67,6 +69,71 @@ struct PlotRenderer {
     func svg() -> String {
         let p = model.parameters
         let d = p.features, K = p.components
+        var s = SVG(width: 1280, height: 660)
+        s.text(640, 34, "\(K)-component \(p.covarianceType.rawValue)-covariance Gaussian mixture on \(dataName) (\(totalRows) points, \(sample.rows) drawn)",
+               size: 20, anchor: "middle", weight: "bold")
+        if d == 1 { densityPanel(&s) } else { scatterPanel(&s) }
+        sidePanels(&s, key: d == 1 ? ["bars: the data (density scale,", "Freedman–Diaconis bins); black:", "the mixture; dashed: each", "weighted component"]
+                                    : ["solid 1σ, dashed 2σ, × mean"])
+        return s.finish()
+    }
+
+    /// One feature: a histogram of the drawn sample on the density scale (Freedman–Diaconis
+    /// bins: width 2 IQR n^(-1/3); Sturges' rule when the IQR is 0), the mixture's density and
+    /// each weighted component's density πₖ N(x | μₖ, σ²ₖ), on 400 points.
+    func densityPanel(_ s: inout SVG) {
+        let p = model.parameters
+        let K = p.components
+        let values = (0..<sample.rows).map { sample[$0, 0] }.sorted()
+        let n = values.count
+        func quantile(_ q: Double) -> Double {
+            let h = q * Double(n - 1), lo = Int(h.rounded(.down)), hi = min(lo + 1, n - 1)
+            return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
+        }
+        let lo = values.first ?? 0, hi = values.last ?? 1
+        let range = hi - lo
+        var width = 2 * (quantile(0.75) - quantile(0.25)) / pow(Double(max(n, 1)), 1.0 / 3)
+        if !(width > 0) || !width.isFinite { width = range > 0 ? range / (log2(Double(max(n, 1))).rounded(.up) + 1) : 1 }
+        let bins = max(1, min(200, Int((range / width).rounded(.up))))
+        width = range > 0 ? range / Double(bins) : 1
+        var counts = [Int](repeating: 0, count: bins)
+        for v in values { counts[min(bins - 1, max(0, Int((v - lo) / width)))] += 1 }
+        let heights = counts.map { Double($0) / (Double(n) * width) }
+        let sd = (0..<K).map { p.variances(component: $0)[0].squareRoot() }
+        let mu = (0..<K).map { p.means[$0, 0] }
+        let left = min(lo, (0..<K).map { mu[$0] - 3 * sd[$0] }.min() ?? lo)
+        let right = max(range > 0 ? hi : lo + 1, (0..<K).map { mu[$0] + 3 * sd[$0] }.max() ?? hi)
+        let grid = (0..<400).map { left + (right - left) * Double($0) / 399 }
+        func normal(_ x: Double, _ k: Int) -> Double {
+            let z = (x - mu[k]) / sd[k]
+            return p.weights[k] * exp(-0.5 * z * z) / (sd[k] * (2 * Double.pi).squareRoot())
+        }
+        let components = (0..<K).map { k in grid.map { normal($0, k) } }
+        let mixture = grid.indices.map { i in (0..<K).reduce(0.0) { $0 + components[$1][i] } }
+        let top = max(heights.max() ?? 0, mixture.filter(\.isFinite).max() ?? 0)
+        let frame = Frame(x: 90, y: 70, width: 600, height: 520, xs: [left, right], ys: [0, top], zeroY: true)
+        frame.axes(&s, xLabel: "x0", yLabel: "density")
+        s.open("<g clip-path=\"url(#scatter)\">")
+        for (b, h) in heights.enumerated() where h > 0 {
+            let x0 = frame.px(lo + Double(b) * width), x1 = frame.px(lo + Double(b + 1) * width)
+            s.raw("<rect class=\"bar\" x=\"\(f(x0))\" y=\"\(f(frame.py(h)))\" width=\"\(f(max(0.5, x1 - x0)))\" height=\"\(f(frame.py(0) - frame.py(h)))\" fill=\"#c9d3df\" stroke=\"#8a99ab\" stroke-width=\"0.6\"/>")
+        }
+        func path(_ ys: [Double]) -> String {
+            zip(grid, ys).enumerated().map { i, v in "\(i == 0 ? "M" : "L")\(f(frame.px(v.0))),\(f(frame.py(v.1)))" }.joined()
+        }
+        s.raw("<path class=\"mixture\" d=\"\(path(mixture))\" fill=\"none\" stroke=\"black\" stroke-width=\"3\"/>")
+        for k in 0..<K {  /* over the mixture, dashed, so each shows where it is the mixture */
+            s.raw("<path class=\"component\" d=\"\(path(components[k]))\" fill=\"none\" stroke=\"\(color(k))\" stroke-width=\"2.2\" stroke-dasharray=\"8 4\"/>")
+        }
+        s.close("</g>")
+        s.raw("<defs><clipPath id=\"scatter\"><rect x=\"\(frame.x)\" y=\"\(frame.y)\" width=\"\(frame.width)\" height=\"\(frame.height)\"/></clipPath></defs>")
+    }
+
+    /// Two or more features: the data coloured by component (first two principal axes when
+    /// d > 2), 1σ/2σ ellipses and means.
+    func scatterPanel(_ s: inout SVG) {
+        let p = model.parameters
+        let d = p.features, K = p.components
         let axes = projection()
         let (axisNames, P) = (axes.names, axes.matrix)  // P: 2 x d
         func project(_ x: [Double]) -> (Double, Double) {
@@ -105,10 +172,6 @@ struct PlotRenderer {
         var xs = projected.map(\.0) + centers.map(\.0), ys = projected.map(\.1) + centers.map(\.1)
         for e in ellipses.flatMap({ $0 }) { xs += e.map(\.0); ys += e.map(\.1) }
         let frame = Frame(x: 70, y: 70, width: 620, height: 520, xs: xs, ys: ys)
-
-        var s = SVG(width: 1280, height: 660)
-        s.text(640, 34, "\(K)-component \(p.covarianceType.rawValue)-covariance Gaussian mixture on \(dataName) (\(totalRows) points, \(sample.rows) drawn)",
-               size: 20, anchor: "middle", weight: "bold")
         frame.axes(&s, xLabel: axisNames.0, yLabel: axisNames.1)
         s.open("<g clip-path=\"url(#scatter)\">")
         for (i, pt) in projected.enumerated() {
@@ -124,7 +187,12 @@ struct PlotRenderer {
         }
         s.close("</g>")
         s.raw("<defs><clipPath id=\"scatter\"><rect x=\"\(frame.x)\" y=\"\(frame.y)\" width=\"\(frame.width)\" height=\"\(frame.height)\"/></clipPath></defs>")
+    }
 
+    /// The legend (components with weights, then `key`), the lower-bound trace and a summary.
+    func sidePanels(_ s: inout SVG, key: [String]) {
+        let p = model.parameters
+        let d = p.features, K = p.components
         // Legend: one row per component (up to 20), then a key for the marks.
         var ly = 80.0
         s.text(720, ly - 10, "component (weight)", size: 14, weight: "bold")
@@ -135,7 +203,10 @@ struct PlotRenderer {
         }
         if K > 20 { ly += 22; s.text(720, ly, "… \(K - 20) more", size: 14) }
         ly += 34
-        s.text(720, ly, "solid 1σ, dashed 2σ, × mean", size: 13)
+        for line in key {
+            s.text(720, ly, line, size: 13)
+            ly += 18
+        }
 
         // Lower-bound trace.
         let trace = model.lowerBounds
@@ -161,7 +232,6 @@ struct PlotRenderer {
             s.text(930, sy, line, size: 14)
             sy += 22
         }
-        return s.finish()
     }
 
     /// The two plotted axes: the features themselves for d ≤ 2, else the data's first two
@@ -267,7 +337,8 @@ struct Frame {
     let x: Double, y: Double, width: Double, height: Double
     let x0: Double, x1: Double, y0: Double, y1: Double
 
-    init(x: Double, y: Double, width: Double, height: Double, xs: [Double], ys: [Double]) {
+    /// `zeroY`: the y axis starts at 0 exactly (densities, counts).
+    init(x: Double, y: Double, width: Double, height: Double, xs: [Double], ys: [Double], zeroY: Bool = false) {
         self.x = x; self.y = y; self.width = width; self.height = height
         func bounds(_ v: [Double]) -> (Double, Double) {
             let finite = v.filter(\.isFinite)
@@ -277,7 +348,8 @@ struct Frame {
             return (lo - pad, hi + pad)
         }
         (x0, x1) = bounds(xs)
-        (y0, y1) = bounds(ys)
+        let (lo, hi) = bounds(ys)
+        (y0, y1) = zeroY ? (0, hi > 0 ? hi : 1) : (lo, hi)
     }
 
     func px(_ v: Double) -> Double { x + (v - x0) / (x1 - x0) * width }

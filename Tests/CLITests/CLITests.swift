@@ -133,6 +133,79 @@ struct CLITests {
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 20_000, "a real picture was rendered")
     }
 
+    /// One feature (the example: 0.75 N(0, 1) + 0.25 N(4, 0.5²), K = 2): a histogram on
+    /// the density scale under the mixture density and each weighted component's, no scatter
+    /// or ellipses; the bars' area is the density's and the curve peaks where the density does.
+    @Test func oneFeatureDensityPlot() throws {
+        let dir = try scratchDirectory()
+        var rng = SeededGenerator(seed: 11)
+        let x = (0..<4000).map { _ in rng.nextUnit() < 0.75 ? rng.nextGaussian() : 4 + 0.5 * rng.nextGaussian() }
+        try write(x.map { "\($0)\n" }.joined(), "one.csv", in: dir)
+        #expect(try GMMBinary.run(["fit", "one.csv", "-k", "2", "--seed", "1", "-o", "m.json", "-q"], in: dir).status == 0)
+        let r = try GMMBinary.run(["plot", "m.json", "one.csv", "-o", "one.svg"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let url = dir.appendingPathComponent("one.svg")
+        final class Marks: NSObject, XMLParserDelegate {
+            var counts: [String: Int] = [:]
+            var bars: [(x: Double, y: Double, w: Double, h: Double)] = []
+            var paths: [String: [String]] = [:]
+            var texts: [String] = [], inText = false
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                counts[name, default: 0] += 1
+                if name == "rect", attributes["class"] == "bar" {
+                    bars.append((Double(attributes["x"]!)!, Double(attributes["y"]!)!, Double(attributes["width"]!)!, Double(attributes["height"]!)!))
+                }
+                if name == "path", let c = attributes["class"] { paths[c, default: []].append(attributes["d"] ?? "") }
+                inText = name == "text"
+            }
+            func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { texts.append(string) } }
+        }
+        let parser = XMLParser(data: try Data(contentsOf: url))
+        let marks = Marks()
+        parser.delegate = marks
+        #expect(parser.parse(), "the SVG is well-formed XML")
+        #expect(marks.bars.count >= 15 && marks.bars.count <= 60, "Freedman–Diaconis bins: \(marks.bars.count)")
+        #expect(marks.paths["mixture"]?.count == 1 && marks.paths["component"]?.count == 2)
+        #expect(marks.counts["polygon"] == nil && (marks.counts["circle"] ?? 0) < 60, "no scatter, no ellipses")
+        #expect(marks.texts.contains("density") && marks.texts.contains("x0"))
+        // Pixel geometry: the x axis spans the data, the y axis starts at 0, so the bars' total
+        // area in data units is 1 when pixels are converted with the axes' own ticks.
+        func points(_ d: String) -> [(Double, Double)] {
+            d.split(whereSeparator: { $0 == "M" || $0 == "L" }).map { p in
+                let xy = p.split(separator: ","); return (Double(xy[0])!, Double(xy[1])!)
+            }
+        }
+        let mixture = points(marks.paths["mixture"]![0])
+        #expect(mixture.count == 400)
+        let baseline = marks.bars.map { $0.y + $0.h }.max()!
+        #expect(marks.bars.allSatisfy { abs($0.y + $0.h - baseline) < 0.02 }, "bars stand on one baseline")
+        // The mixture's highest point is near x = 0 (the N(0, 1) part: 0.75 × 0.399 = 0.30 against
+        // 0.25 × 0.798 = 0.20 at x = 4), and its second peak near x = 4.
+        let peak = mixture.min { $0.1 < $1.1 }!
+        let left = marks.bars.map(\.x).min()!, right = marks.bars.map { $0.x + $0.w }.max()!
+        let data = (x.min()!, x.max()!)
+        let xAt = { (px: Double) in data.0 + (px - left) / (right - left) * (data.1 - data.0) }
+        #expect(abs(xAt(peak.0)) < 0.3, "mixture peak at \(xAt(peak.0))")
+        // Density scale: the bars' area equals the area under the mixture curve (both 1 in data
+        // units; the same axes convert both to pixels).
+        let barArea = marks.bars.reduce(0) { $0 + $1.w * $1.h }
+        let curveArea = zip(mixture, mixture.dropFirst()).reduce(0) { $0 + ($1.1.0 - $1.0.0) * (2 * baseline - $1.0.1 - $1.1.1) / 2 }
+        #expect(abs(barArea / curveArea - 1) < 0.03, "histogram area / density area = \(barArea / curveArea)")
+        try checkRendered(url)
+    }
+
+    func checkRendered(_ url: URL) throws {
+        let png = url.deletingPathExtension().appendingPathExtension("png")
+        let render = Process()
+        render.executableURL = URL(fileURLWithPath: "/usr/bin/rsvg-convert")
+        render.arguments = [url.path, "-o", png.path]
+        try render.run()
+        render.waitUntilExit()
+        #expect(render.terminationStatus == 0)
+        let bytes = try Data(contentsOf: png)
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 20_000, "a real picture was rendered")
+    }
+
     @Test func progressIsHumanOrQuiet() throws {
         let dir = try scratchDirectory()
         try write("1,2\n1.5,2.5\n3,1\n0,0\n5,5\n4,4.5\n", "x.csv", in: dir)
