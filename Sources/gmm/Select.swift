@@ -29,6 +29,10 @@ struct Select: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: String?
     @Option(parsing: .unconditional, help: "Truncated EM for large K: per point, drop components whose responsibility is below TAU times the largest (proven from partial distances, not evaluated in full), e.g. 1e-8 (default: exact EM).") var truncate: String?
     @Option(name: .short, help: "Best model output (JSON).") var output: String
+    @Option(help: "Also draw the criterion against K, one line per covariance type (or family), the chosen model marked (SVG).")
+    var plot: String?
+    @Option(help: "Also write every candidate's K, type, criterion, log-likelihood, free parameters, iterations, convergence and flags (.csv or .json).")
+    var table: String?
     @Flag(help: "Rank by the criterion alone (by default candidates with a component only reg_covar holds up rank after the regular ones).")
     var plainRanking = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
@@ -52,8 +56,13 @@ struct Select: ParsableCommand {
         let threads = try OptionValue.threads(self.threads)
         let truncation = try OptionValue.truncation(truncate)
         let input = try DataInput(data: data, shards: shards)
-        try checkDistinct(inputs: input.inputs, outputs: [("-o", output)])
+        if let plot, !plot.lowercased().hasSuffix(".svg") { throw CommandError("--plot: \(plot): the plot must be an .svg file") }
+        if let table, !(table.lowercased().hasSuffix(".csv") || table.lowercased().hasSuffix(".json")) {
+            throw CommandError("--table: \(table): the table must be a .csv or .json file")
+        }
+        try checkDistinct(inputs: input.inputs, outputs: [("-o", output), ("--plot", plot), ("--table", table)])
         try checkWritable(output)
+        for path in [plot, table].compactMap({ $0 }) { try checkWritable(path) }
         let X = try input.load()
         if let tooMany = grid.first(where: { $0 > X.rows }) {  // refused up front (a grid may be huge)
             throw CommandError("\(input.label): \(GaussianMixtureError.tooFewSamples(samples: X.rows, components: tooMany))")
@@ -87,6 +96,7 @@ struct Select: ParsableCommand {
             }
             guard Cluster.isRoot else { return }
             printRanking(selection.ranking, rank)
+            try writeExtras(selection.ranking, rank, best: selection.ranking.firstIndex { $0.value != nil }, dataName: input.label)
             try ModelFile.write(selection.best, settings: ModelFile.Settings(tol: tol, regCovar: alpha, maxIter: maxIter, nInit: nInit,
                                                                              initMethod: "kmeans", seed: seed), to: output)
             if !quiet { printError("gmm: best: K=\(selection.best.components) \(family.rawValue), written to \(output)") }
@@ -105,6 +115,7 @@ struct Select: ParsableCommand {
         }
         guard Cluster.isRoot else { return }
         printRanking(selection.ranking, rank)
+        try writeExtras(selection.ranking, rank, best: selection.ranking.firstIndex { $0.value != nil }, dataName: input.label)
         let best = selection.best
         var settings = ModelFile.Settings(tol: tol, regCovar: regCovar, maxIter: maxIter, nInit: nInit, initMethod: "kmeans", seed: seed)
         settings.truncation = truncation
@@ -117,6 +128,108 @@ struct Select: ParsableCommand {
                     : "gmm: warning: every candidate has a component held up by reg_covar; the best of them was written")
             }
         }
+    }
+}
+
+extension Select {
+    /// --plot and --table, written atomically (the ranking's first candidate with a value is
+    /// the chosen one).
+    func writeExtras(_ ranking: [SelectionCandidate], _ rank: SelectionCriterion, best: Int?, dataName: String) throws {
+        if let plot {
+            let out = try AtomicOutput(path: plot)
+            try out.write(SelectionPlot(ranking: ranking, criterion: rank, best: best, dataName: dataName).svg())
+            try out.commit()
+        }
+        if let table {
+            let out = try AtomicOutput(path: table)
+            try out.write(table.lowercased().hasSuffix(".json") ? selectionJSON(ranking, rank) : selectionCSV(ranking, rank))
+            try out.commit()
+        }
+    }
+}
+
+/// One row per candidate, in ranking order: rank, K, type, the criterion, mean log-likelihood,
+/// free parameters, iterations, converged, held up by reg_covar (components), failure.
+func selectionCSV(_ ranking: [SelectionCandidate], _ rank: SelectionCriterion) -> String {
+    func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    var lines = ["rank,n_components,type,criterion,\(rank.rawValue),mean_log_likelihood,free_parameters,n_iter,converged,held_by_regularization,failure"]
+    for (i, c) in ranking.enumerated() {
+        lines.append(["\(i + 1)", "\(c.components)", c.kind, rank.rawValue, c.value.map { "\($0)" } ?? "", c.score.map { "\($0)" } ?? "",
+                      "\(c.freeParameters)", "\(c.iterations)", c.converged ? "true" : "false",
+                      quote(c.holds.map(\.description).joined(separator: "; ")), quote(c.failure ?? "")].joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+func selectionJSON(_ ranking: [SelectionCandidate], _ rank: SelectionCriterion) -> String {
+    func str(_ s: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [])) ?? Data("[\"\"]".utf8)
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+    func num(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+    let rows = ranking.enumerated().map { i, c in
+        "  {\"rank\": \(i + 1), \"n_components\": \(c.components), \"type\": \(str(c.kind)), \"\(rank.rawValue)\": \(num(c.value)), "
+            + "\"mean_log_likelihood\": \(num(c.score)), \"free_parameters\": \(c.freeParameters), \"n_iter\": \(c.iterations), "
+            + "\"converged\": \(c.converged), \"held_by_regularization\": [\(c.holds.map { str($0.description) }.joined(separator: ", "))], "
+            + "\"failure\": \(c.failure.map(str) ?? "null")}"
+    }
+    return "{\"criterion\": \(str(rank.rawValue)), \"candidates\": [\n" + rows.joined(separator: ",\n") + "\n]}\n"
+}
+
+/// The criterion against K, one line per covariance type (mclust's BIC plot, in scikit-learn's
+/// sign: lower is better): filled marks for regular candidates, hollow for those the
+/// regularization holds up, × along the bottom for failed fits, a ring and label on the chosen.
+struct SelectionPlot {
+    let ranking: [SelectionCandidate]
+    let criterion: SelectionCriterion
+    let best: Int?
+    let dataName: String
+
+    func svg() -> String {
+        let order = CovarianceType.allCases.map(\.rawValue)  // full, tied, diag, spherical; then families
+        let kinds = ranking.reduce(into: [String]()) { if !$0.contains($1.kind) { $0.append($1.kind) } }
+            .sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
+        let ks = ranking.map { Double($0.components) }
+        let values = ranking.compactMap(\.value)
+        let frame = Frame(x: 110, y: 70, width: 760, height: 470, xs: ks, ys: values.isEmpty ? [0, 1] : values)
+        let name = criterion.rawValue.uppercased()
+        var s = SVG(width: 1180, height: 640)
+        s.text(590, 34, "\(name) of \(ranking.count) candidate models on \(dataName)", size: 20, anchor: "middle", weight: "bold")
+        frame.axes(&s, xLabel: "number of components K", yLabel: "\(name) (lower is better)", integerX: true)
+        for (t, kind) in kinds.enumerated() {
+            let color = PlotRenderer.palette[t % PlotRenderer.palette.count]
+            let mine = ranking.filter { $0.kind == kind }.sorted { $0.components < $1.components }
+            let line = mine.compactMap { c in c.value.map { "\(f(frame.px(Double(c.components)))),\(f(frame.py($0)))" } }
+            s.raw("<polyline class=\"criterion\" data-type=\"\(kind)\" points=\"\(line.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2.2\"/>")
+            for c in mine {
+                let x = frame.px(Double(c.components))
+                if let v = c.value {
+                    let held = c.isHeldByRegularization
+                    s.raw("<circle class=\"\(held ? "held" : "candidate")\" cx=\"\(f(x))\" cy=\"\(f(frame.py(v)))\" r=\"5\" fill=\"\(held ? "white" : color)\" stroke=\"\(color)\" stroke-width=\"2\"/>")
+                } else {
+                    let y = frame.y + frame.height - 10
+                    s.raw("<path class=\"failed\" d=\"M\(f(x - 6)),\(f(y - 6))L\(f(x + 6)),\(f(y + 6))M\(f(x - 6)),\(f(y + 6))L\(f(x + 6)),\(f(y - 6))\" stroke=\"\(color)\" stroke-width=\"2.5\"/>")
+                }
+            }
+            let ly = 96.0 + 24 * Double(t)
+            s.raw("<line x1=\"900\" y1=\"\(f(ly - 5))\" x2=\"930\" y2=\"\(f(ly - 5))\" stroke=\"\(color)\" stroke-width=\"2.5\"/>")
+            s.raw("<circle cx=\"915\" cy=\"\(f(ly - 5))\" r=\"5\" fill=\"\(color)\"/>")
+            s.text(940, ly, kind, size: 15)
+        }
+        var ly = 96.0 + 24 * Double(kinds.count) + 20
+        for line in ["filled: a regular fit", "hollow: a component only", "  reg_covar holds up", "× at the bottom: the fit failed"] {
+            s.text(900, ly, line, size: 13)
+            ly += 19
+        }
+        if let best, let v = ranking[best].value {
+            let c = ranking[best]
+            let (x, y) = (frame.px(Double(c.components)), frame.py(v))
+            s.raw("<circle class=\"best\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"11\" fill=\"none\" stroke=\"black\" stroke-width=\"2.5\"/>")
+            s.text(x + 14, y - 12, "best: K=\(c.components) \(c.kind)", size: 14, weight: "bold")
+            s.text(900, ly + 16, "chosen: K=\(c.components) \(c.kind)", size: 14, weight: "bold")
+            s.text(900, ly + 36, "\(name) \(String(format: "%.3f", v))", size: 14)
+        }
+        return s.finish()
     }
 }
 

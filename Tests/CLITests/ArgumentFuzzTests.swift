@@ -31,7 +31,7 @@ struct ArgumentFuzzTests {
         "score": ["--per-sample", "--json", "--threads"],
         "sample": ["-n", "--seed", "-o", "--labels"],
         "select": ["-k", "--covariance", "--criterion", "--tol", "--max-iter", "--n-init", "--reg-covar", "--seed", "--threads", "-o",
-                   "--plain-ranking", "-q", "--truncate"],
+                   "--plain-ranking", "-q", "--truncate", "--plot", "--table"],
         "info": [],
         "generate": ["-n", "-d", "-k", "--seed", "--spread", "--float32", "-o", "--labels", "--model"],
         "plot": ["-o", "--points", "--seed"],

@@ -194,6 +194,58 @@ struct CLITests {
         try checkRendered(url)
     }
 
+    /// select --plot and --table: one line per covariance type, a mark per candidate, the
+    /// chosen one ringed; the table lists every candidate with the ranking's values; bad
+    /// extensions are refused before any fit, writing nothing.
+    @Test func selectionPlotAndTable() throws {
+        let dir = try scratchDirectory()
+        try GMMBinary.run(["generate", "-n", "1500", "-d", "2", "-k", "3", "--seed", "6", "--spread", "6", "-o", "X.npy"], in: dir)
+        let r = try GMMBinary.run(["select", "X.npy", "-k", "1...4", "--covariance", "full,diag", "--seed", "2", "-o", "best.json",
+                                   "--plot", "bic.svg", "--table", "bic.csv", "-q"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let ranked = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let csv = try String(contentsOf: dir.appendingPathComponent("bic.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "rank,n_components,type,criterion,bic,mean_log_likelihood,free_parameters,n_iter,converged,held_by_regularization,failure")
+        #expect(csv.count == 9)
+        for (row, line) in zip(csv.dropFirst(), ranked) {  // the printed ranking, row for row
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(cells[1] == line[1] && cells[2] == line[2], "\(row) vs \(line)")
+            #expect(String(format: "%.3f", Double(cells[4])!) == String(line[3]))
+        }
+        final class Marks: NSObject, XMLParserDelegate {
+            var classes: [String: Int] = [:]
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                if let c = attributes["class"] { classes[c, default: 0] += 1 }
+            }
+        }
+        let parser = XMLParser(data: try Data(contentsOf: dir.appendingPathComponent("bic.svg")))
+        let marks = Marks()
+        parser.delegate = marks
+        #expect(parser.parse())
+        #expect(marks.classes["criterion"] == 2, "one line per covariance type")
+        #expect((marks.classes["candidate"] ?? 0) + (marks.classes["held"] ?? 0) + (marks.classes["failed"] ?? 0) == 8)
+        #expect(marks.classes["best"] == 1)
+        try checkRendered(dir.appendingPathComponent("bic.svg"))
+        // JSON: the same candidates.
+        let j = try GMMBinary.run(["select", "X.npy", "-k", "1...4", "--covariance", "full,diag", "--seed", "2", "-o", "best2.json",
+                                   "--table", "bic.json", "-q"], in: dir)
+        #expect(j.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("bic.json"))) as? [String: Any]
+        let candidates = object?["candidates"] as? [[String: Any]] ?? []
+        #expect(object?["criterion"] as? String == "bic" && candidates.count == 8)
+        #expect(Set(candidates.first?.keys.map { $0 } ?? []) == ["rank", "n_components", "type", "bic", "mean_log_likelihood", "free_parameters",
+                                                                    "n_iter", "converged", "held_by_regularization", "failure"])
+        #expect(try Data(contentsOf: dir.appendingPathComponent("best.json")) == Data(contentsOf: dir.appendingPathComponent("best2.json")))
+        for (args, message) in [(["--plot", "bic.png"], "gmm: error: --plot: bic.png: the plot must be an .svg file"),
+                                (["--table", "bic.txt"], "gmm: error: --table: bic.txt: the table must be a .csv or .json file"),
+                                (["--table", "X.npy"], nil)] {
+            let bad = try GMMBinary.run(["select", "X.npy", "-k", "1,2", "-o", "b3.json", "-q"] + args, in: dir)
+            #expect(bad.status == 1)
+            if let message { #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == message) }
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b3.json").path))
+        }
+    }
+
     func checkRendered(_ url: URL) throws {
         let png = url.deletingPathExtension().appendingPathExtension("png")
         let render = Process()
