@@ -20,6 +20,8 @@ struct Plot: ParsableCommand {
     @Option(name: .short, help: "SVG output.") var output: String
     @Option(parsing: .unconditional, help: "Most points to draw.") var points = "4000"
     @Option(parsing: .unconditional, help: "Seed for the drawn sample.") var seed = "0"
+    @Flag(help: "Size and shade the points by their classification uncertainty, 1 − the largest responsibility (mclust's uncertainty plot; d ≥ 2).")
+    var uncertainty = false
 
     func run() throws {
         try checkDistinct(inputs: [("the model argument", model), ("the data argument", data)], outputs: [("-o", output)])
@@ -44,8 +46,15 @@ struct Plot: ParsableCommand {
                 for j in 0..<d { out[i * d + j] = row[j] }
             }
         }
+        if uncertainty && d < 2 { throw CommandError("--uncertainty: needs two or more features (this model has \(d))") }
         let labels = try naming(data) { try fitted.predict(sample) }
-        let svg = PlotRenderer(model: fitted, sample: sample, labels: labels, totalRows: X.rows, dataName: data).svg()
+        var renderer = PlotRenderer(model: fitted, sample: sample, labels: labels, totalRows: X.rows, dataName: data)
+        if uncertainty {
+            let gamma = try naming(data) { try fitted.predictProbabilities(sample) }
+            let K = fitted.components
+            renderer.uncertainty = (0..<sample.rows).map { i in 1 - (0..<K).map { gamma[i, $0] }.max()! }
+        }
+        let svg = renderer.svg()
         let out = try AtomicOutput(path: output)
         try out.write(svg)
         try out.commit()
@@ -59,6 +68,8 @@ struct PlotRenderer {
     let labels: [Int32]
     let totalRows: Int
     let dataName: String
+    /// 1 − the largest responsibility of each drawn point (--uncertainty), or nil.
+    var uncertainty: [Double]? = nil
 
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                           "#bcbd22", "#17becf", "#393b79", "#ad494a", "#8ca252", "#bd9e39", "#7b4173", "#3182bd",
@@ -74,7 +85,8 @@ struct PlotRenderer {
                size: 20, anchor: "middle", weight: "bold")
         if d == 1 { densityPanel(&s) } else { scatterPanel(&s) }
         sidePanels(&s, key: d == 1 ? ["bars: the data (density scale,", "Freedman–Diaconis bins); black:", "the mixture; dashed: each", "weighted component"]
-                                    : ["solid 1σ, dashed 2σ, × mean"])
+                                    : ["solid 1σ, dashed 2σ, × mean"] + (uncertainty == nil ? [] : [
+                                        "size: 1 − max responsibility", "(top 5 % large, next 20 %)"]))
         return s.finish()
     }
 
@@ -174,8 +186,21 @@ struct PlotRenderer {
         let frame = Frame(x: 70, y: 70, width: 620, height: 520, xs: xs, ys: ys)
         frame.axes(&s, xLabel: axisNames.0, yLabel: axisNames.1)
         s.open("<g clip-path=\"url(#scatter)\">")
-        for (i, pt) in projected.enumerated() {
-            s.raw("<circle cx=\"\(f(frame.px(pt.0)))\" cy=\"\(f(frame.py(pt.1)))\" r=\"2.2\" fill=\"\(color(Int(labels[i])))\" fill-opacity=\"0.55\"/>")
+        if let u = uncertainty {
+            // mclust's uncertainty plot: the most uncertain 5 % large and dark, the next 20 %
+            // medium, the rest small and faint; the least certain drawn last (on top).
+            let sorted = u.sorted()
+            func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
+            let (q75, q95) = (quantile(0.75), quantile(0.95))
+            for i in u.indices.sorted(by: { u[$0] < u[$1] }) {
+                let pt = projected[i]
+                let (cls, r, opacity) = u[i] >= q95 && u[i] > 0 ? ("uncertain-high", 5.5, 0.95) : u[i] >= q75 && u[i] > 0 ? ("uncertain-mid", 3.4, 0.7) : ("uncertain-low", 1.6, 0.35)
+                s.raw("<circle class=\"\(cls)\" cx=\"\(f(frame.px(pt.0)))\" cy=\"\(f(frame.py(pt.1)))\" r=\"\(r)\" fill=\"\(color(Int(labels[i])))\" fill-opacity=\"\(opacity)\"/>")
+            }
+        } else {
+            for (i, pt) in projected.enumerated() {
+                s.raw("<circle cx=\"\(f(frame.px(pt.0)))\" cy=\"\(f(frame.py(pt.1)))\" r=\"2.2\" fill=\"\(color(Int(labels[i])))\" fill-opacity=\"0.55\"/>")
+            }
         }
         for k in 0..<K {
             for (r, e) in ellipses[k].enumerated() {

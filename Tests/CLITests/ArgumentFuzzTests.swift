@@ -34,14 +34,14 @@ struct ArgumentFuzzTests {
                    "--plain-ranking", "-q", "--truncate", "--plot", "--table"],
         "info": [],
         "generate": ["-n", "-d", "-k", "--seed", "--spread", "--float32", "-o", "--labels", "--model"],
-        "plot": ["-o", "--points", "--seed"],
+        "plot": ["-o", "--points", "--seed", "--uncertainty"],
         "demo": ["--points", "--features", "--components", "--spread", "--covariance", "--max-iter", "--tol", "--seed", "--threads"],
     ]
     static let positionals: [String: [String]] = [
         "fit": ["data"], "predict": ["model", "data"], "score": ["model", "data"], "sample": ["model"], "select": ["data"],
         "info": ["model"], "generate": [], "plot": ["model", "data"], "demo": [],
     ]
-    static let flags: Set<String> = ["--json-progress", "-q", "--json", "--float32", "--plain-ranking"]
+    static let flags: Set<String> = ["--json-progress", "-q", "--json", "--float32", "--plain-ranking", "--uncertainty"]
     static let words = ["full", "diag", "tied", "spherical", "all", "kmeans", "k-means++", "random", "random-from-data", "reseed", "fail",
                         "bic", "aic", "bogus"]
 

@@ -246,6 +246,41 @@ struct CLITests {
         }
     }
 
+    /// --uncertainty: the 5 % of points with the largest 1 − max responsibility drawn large,
+    /// the next 20 % medium (as the library's responsibilities rank them); refused for d = 1.
+    @Test func uncertaintyPlot() throws {
+        let dir = try scratchDirectory()
+        try GMMBinary.run(["generate", "-n", "3000", "-d", "2", "-k", "3", "--seed", "8", "--spread", "3", "-o", "X.npy"], in: dir)
+        #expect(try GMMBinary.run(["fit", "X.npy", "-k", "3", "--seed", "1", "-o", "m.json", "-q"], in: dir).status == 0)
+        let r = try GMMBinary.run(["plot", "m.json", "X.npy", "-o", "u.svg", "--uncertainty"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        final class Marks: NSObject, XMLParserDelegate {
+            var classes: [String: Int] = [:]
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                if let c = attributes["class"] { classes[c, default: 0] += 1 }
+            }
+        }
+        let parser = XMLParser(data: try Data(contentsOf: dir.appendingPathComponent("u.svg")))
+        let marks = Marks()
+        parser.delegate = marks
+        #expect(parser.parse())
+        guard case .float64(let X) = try NPY.read(dir.appendingPathComponent("X.npy").path) else { Issue.record(); return }
+        let model = try ModelFile.read(dir.appendingPathComponent("m.json").path)
+        let gamma = try model.predictProbabilities(X)
+        let u = (0..<X.rows).map { i in 1 - (0..<3).map { gamma[i, $0] }.max()! }.sorted()
+        let q95 = u[Int(0.95 * Double(u.count))], q75 = u[Int(0.75 * Double(u.count))]
+        #expect(marks.classes["uncertain-high"] == u.filter { $0 >= q95 && $0 > 0 }.count)
+        #expect(marks.classes["uncertain-mid"] == u.filter { $0 >= q75 && $0 < q95 && $0 > 0 }.count)
+        #expect((marks.classes["uncertain-high"] ?? 0) + (marks.classes["uncertain-mid"] ?? 0) + (marks.classes["uncertain-low"] ?? 0) == 3000)
+        try checkRendered(dir.appendingPathComponent("u.svg"))
+        try write((0..<50).map { "\(Double($0 % 7))\n" }.joined(), "one.csv", in: dir)
+        #expect(try GMMBinary.run(["fit", "one.csv", "-k", "2", "--seed", "1", "-o", "m1.json", "-q"], in: dir).status == 0)
+        let bad = try GMMBinary.run(["plot", "m1.json", "one.csv", "-o", "u1.svg", "--uncertainty"], in: dir)
+        #expect(bad.status == 1 && bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "gmm: error: --uncertainty: needs two or more features (this model has 1)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("u1.svg").path))
+    }
+
     func checkRendered(_ url: URL) throws {
         let png = url.deletingPathExtension().appendingPathExtension("png")
         let render = Process()
