@@ -7,7 +7,7 @@ struct Plot: ParsableCommand {
         abstract: "Draw the data coloured by component, with 1σ/2σ ellipses and means, and the lower-bound trace, as SVG.",
         discussion: """
         With more than two features the data are projected on their first two principal axes; \
-        with one, a histogram of the data (density scale, Freedman–Diaconis bins) carries the \
+        with one, a histogram of the data (density scale, Freedman–Diaconis or Sturges bins) carries the \
         fitted mixture density and each weighted component density. At most 4000 points (a \
         seeded sample) are drawn.
 
@@ -20,6 +20,8 @@ struct Plot: ParsableCommand {
     @Option(name: .short, help: "SVG output.") var output: String
     @Option(parsing: .unconditional, help: "Most points to draw.") var points = "4000"
     @Option(parsing: .unconditional, help: "Seed for the drawn sample.") var seed = "0"
+    @Option(help: "Bernoulli fits: draw each component's probabilities as an H,W image (H x W = the number of features, row-major), e.g. 8,8 for 8 x 8 digits.")
+    var imageShape: String?
     @Flag(help: "Size and shade the points by their classification uncertainty, 1 − the largest responsibility (mclust's uncertainty plot; d ≥ 2).")
     var uncertainty = false
 
@@ -29,9 +31,8 @@ struct Plot: ParsableCommand {
         let points = try OptionValue.int(self.points, option: "--points", minimum: 1)
         let seed = try OptionValue.seed(self.seed)
         let family = try ModelFile.declaredFamily(model)
-        guard family == .gaussian else {
-            throw CommandError("\(model): gmm plot draws Gaussian mixtures; this model is a \(family.rawValue) mixture")
-        }
+        if family != .gaussian { return try plotDiscrete(family, points: points, seed: seed) }
+        if imageShape != nil { throw CommandError("--image-shape: applies to Bernoulli mixtures (this model is Gaussian)") }
         let fitted = try ModelFile.read(model)
         try checkWritable(output)
         let X = try loadData(data)
@@ -61,6 +62,40 @@ struct Plot: ParsableCommand {
     }
 }
 
+extension Plot {
+    /// Bernoulli and categorical: heat maps (or images); Poisson: rates against the data.
+    func plotDiscrete(_ family: MixtureFamily, points: Int, seed: UInt64) throws {
+        if uncertainty { throw CommandError("--uncertainty: draws Gaussian fits (this model is a \(family.rawValue) mixture)") }
+        let fitted = try ModelFile.readDiscrete(model, assumed: family)
+        var shape: (height: Int, width: Int)?
+        if let text = imageShape {
+            guard family == .bernoulli else { throw CommandError("--image-shape: applies to Bernoulli mixtures (this model is a \(family.rawValue) mixture)") }
+            let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let h = parts[0], let w = parts[1], h >= 1, w >= 1, h.multipliedReportingOverflow(by: w).partialValue == fitted.parameters.features,
+                  !h.multipliedReportingOverflow(by: w).overflow else {
+                throw CommandError("--image-shape: '\(text)' must be H,W with H × W = the model's \(fitted.parameters.features) features")
+            }
+            shape = (h, w)
+        }
+        try checkWritable(output)
+        let X = try loadData(data)
+        try checkEvaluable(X, data, fitted, model)
+        var rng = SeededGenerator(seed: seed)
+        let rows = X.rows <= points ? Array(0..<X.rows) : (0..<points).map { _ in Int.random(in: 0..<X.rows, using: &rng) }
+        let d = X.columns
+        let sample = Matrix<Double>(rows: rows.count, columns: d) { out in
+            for (i, r) in rows.enumerated() {
+                let row = X.rows(r..<(r + 1)).doubleElements
+                for j in 0..<d { out[i * d + j] = row[j] }
+            }
+        }
+        let svg = DiscretePlotRenderer(model: fitted, sample: sample, totalRows: X.rows, dataName: data, imageShape: shape).svg()
+        let out = try AtomicOutput(path: output)
+        try out.write(svg)
+        try out.commit()
+    }
+}
+
 /// Builds the SVG: scatter panel (left), legend, lower-bound panel and summary (right).
 struct PlotRenderer {
     let model: FittedGaussianMixture
@@ -84,15 +119,16 @@ struct PlotRenderer {
         s.text(640, 34, "\(K)-component \(p.covarianceType.rawValue)-covariance Gaussian mixture on \(dataName) (\(totalRows) points, \(sample.rows) drawn)",
                size: 20, anchor: "middle", weight: "bold")
         if d == 1 { densityPanel(&s) } else { scatterPanel(&s) }
-        sidePanels(&s, key: d == 1 ? ["bars: the data (density scale,", "Freedman–Diaconis bins); black:", "the mixture; dashed: each", "weighted component"]
+        sidePanels(&s, key: d == 1 ? ["bars: the data, density scale", "(Freedman–Diaconis/Sturges)", "black: the mixture", "dashed: weighted components"]
                                     : ["solid 1σ, dashed 2σ, × mean"] + (uncertainty == nil ? [] : [
                                         "size: 1 − max responsibility", "(top 5 % large, next 20 %)"]))
         return s.finish()
     }
 
-    /// One feature: a histogram of the drawn sample on the density scale (Freedman–Diaconis
-    /// bins: width 2 IQR n^(-1/3); Sturges' rule when the IQR is 0), the mixture's density and
-    /// each weighted component's density πₖ N(x | μₖ, σ²ₖ), on 400 points.
+    /// One feature: a histogram of the drawn sample on the density scale (numpy's "auto" bins:
+    /// the narrower of Freedman–Diaconis, 2 IQR n^(-1/3), and Sturges, range / (log2 n + 1), so
+    /// small or multimodal samples keep enough bins), the mixture's density and each weighted
+    /// component's density πₖ N(x | μₖ, σ²ₖ), on 400 points.
     func densityPanel(_ s: inout SVG) {
         let p = model.parameters
         let K = p.components
@@ -104,8 +140,9 @@ struct PlotRenderer {
         }
         let lo = values.first ?? 0, hi = values.last ?? 1
         let range = hi - lo
+        let sturges = range > 0 ? range / (log2(Double(max(n, 1))) + 1) : 1
         var width = 2 * (quantile(0.75) - quantile(0.25)) / pow(Double(max(n, 1)), 1.0 / 3)
-        if !(width > 0) || !width.isFinite { width = range > 0 ? range / (log2(Double(max(n, 1))).rounded(.up) + 1) : 1 }
+        width = width > 0 && width.isFinite ? min(width, sturges) : sturges
         let bins = max(1, min(200, Int((range / width).rounded(.up))))
         width = range > 0 ? range / Double(bins) : 1
         var counts = [Int](repeating: 0, count: bins)
@@ -216,15 +253,24 @@ struct PlotRenderer {
 
     /// The legend (components with weights, then `key`), the lower-bound trace and a summary.
     func sidePanels(_ s: inout SVG, key: [String]) {
-        let p = model.parameters
-        let d = p.features, K = p.components
+        let d = model.parameters.features
+        drawSidePanels(&s, model: model, weights: model.parameters.weights, key: key,
+                       summary: "features: \(d)" + (d > 2 ? " (projected on 2 principal axes)" : ""))
+    }
+}
+
+/// The legend (components with weights, then `key`), the lower-bound trace and a summary: the
+/// right-hand side of every `gmm plot` picture.
+func drawSidePanels(_ s: inout SVG, model: any FittedMixture, weights: [Double], key: [String], summary: String) {
+        let K = weights.count
+        func color(_ k: Int) -> String { PlotRenderer.palette[k % PlotRenderer.palette.count] }
         // Legend: one row per component (up to 20), then a key for the marks.
         var ly = 80.0
         s.text(720, ly - 10, "component (weight)", size: 14, weight: "bold")
         for k in 0..<min(K, 20) {
             ly += 22
             s.raw("<rect x=\"720\" y=\"\(f(ly - 12))\" width=\"14\" height=\"14\" fill=\"\(color(k))\"/>")
-            s.text(742, ly, "\(k)  (\(String(format: "%.3f", p.weights[k])))", size: 14)
+            s.text(742, ly, "\(k)  (\(String(format: "%.3f", weights[k])))", size: 14)
         }
         if K > 20 { ly += 22; s.text(720, ly, "… \(K - 20) more", size: 14) }
         ly += 34
@@ -252,12 +298,14 @@ struct PlotRenderer {
         for line in [
             "iterations: \(model.iterations)   converged: \(model.converged ? "yes" : "no")",
             "final lower bound: " + (model.lowerBound.isFinite ? String(format: "%.6f", model.lowerBound) : "-"),
-            "features: \(d)" + (d > 2 ? " (projected on 2 principal axes)" : ""),
+            summary,
         ] {
             s.text(930, sy, line, size: 14)
             sy += 22
         }
-    }
+}
+
+extension PlotRenderer {
 
     /// The two plotted axes: the features themselves for d ≤ 2, else the data's first two
     /// principal axes (Jacobi eigen-decomposition of the sample covariance).

@@ -34,7 +34,7 @@ struct ArgumentFuzzTests {
                    "--plain-ranking", "-q", "--truncate", "--plot", "--table"],
         "info": [],
         "generate": ["-n", "-d", "-k", "--seed", "--spread", "--float32", "-o", "--labels", "--model"],
-        "plot": ["-o", "--points", "--seed", "--uncertainty"],
+        "plot": ["-o", "--points", "--seed", "--uncertainty", "--image-shape"],
         "demo": ["--points", "--features", "--components", "--spread", "--covariance", "--max-iter", "--tol", "--seed", "--threads"],
     ]
     static let positionals: [String: [String]] = [

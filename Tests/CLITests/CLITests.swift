@@ -281,6 +281,74 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("u1.svg").path))
     }
 
+    /// Bernoulli, categorical and Poisson fits: heat maps (one cell per component and coded
+    /// column, shaded by the probability), images with --image-shape (one pixel per feature),
+    /// Poisson panels (data bars, one mixture and K component curves per feature); every picture
+    /// renders; misuse is one line, exit 1, no file.
+    @Test func discreteFamilyPictures() throws {
+        let dir = try scratchDirectory()
+        var rng = SeededGenerator(seed: 5)
+        // Two 4 × 4 binary prototypes (a bar and a frame), 5 % of pixels flipped.
+        let prototypes = [(0..<16).map { $0 % 4 == 1 ? 1 : 0 }, (0..<16).map { $0 < 4 || $0 >= 12 || $0 % 4 == 0 || $0 % 4 == 3 ? 1 : 0 }]
+        let binary = (0..<400).map { i in prototypes[i % 2].map { rng.nextUnit() < 0.05 ? 1 - $0 : $0 }.map(String.init).joined(separator: ",") }
+        try write(binary.joined(separator: "\n") + "\n", "bin.csv", in: dir)
+        let codes = (0..<300).map { i in "\(i % 3),\((i / 3) % 2),\(i % 4)" }
+        try write(codes.joined(separator: "\n") + "\n", "codes.csv", in: dir)
+        let counts = (0..<500).map { i -> String in
+            let lam = i % 2 == 0 ? 2.0 : 9.0
+            var k = 0, p = exp(-lam), s = p, u = rng.nextUnit()
+            while u > s && k < 60 { k += 1; p *= lam / Double(k); s += p }
+            return "\(k),\(k / 2)"
+        }
+        try write(counts.joined(separator: "\n") + "\n", "counts.csv", in: dir)
+        for (data, family, k) in [("bin.csv", "bernoulli", 2), ("codes.csv", "categorical", 3), ("counts.csv", "poisson", 2)] {
+            let r = try GMMBinary.run(["fit", data, "--family", family, "-k", "\(k)", "--seed", "1", "-o", "\(family).json", "-q"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        func classes(_ name: String) throws -> [String: Int] {
+            final class Marks: NSObject, XMLParserDelegate {
+                var classes: [String: Int] = [:]
+                func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                    if let c = attributes["class"] { classes[c, default: 0] += 1 }
+                }
+            }
+            let parser = XMLParser(data: try Data(contentsOf: dir.appendingPathComponent(name)))
+            let marks = Marks()
+            parser.delegate = marks
+            #expect(parser.parse(), "\(name) is well-formed")
+            try checkRendered(dir.appendingPathComponent(name))
+            return marks.classes
+        }
+        func plot(_ args: [String]) throws -> CLIResult { try GMMBinary.run(["plot"] + args, in: dir) }
+        #expect(try plot(["bernoulli.json", "bin.csv", "-o", "heat.svg"]).status == 0)
+        #expect(try classes("heat.svg")["cell"] == 2 * 16)
+        #expect(try plot(["bernoulli.json", "bin.csv", "-o", "img.svg", "--image-shape", "4,4"]).status == 0)
+        #expect(try classes("img.svg")["pixel"] == 2 * 16)
+        // The images are the prototypes: a dark pixel where the prototype has a 1.
+        let img = try String(contentsOf: dir.appendingPathComponent("img.svg"), encoding: .utf8)
+        // A pixel's probability from its shade: red = 255 - 247 p.
+        let shades = img.components(separatedBy: "class=\"pixel\"").dropFirst().compactMap { part -> Double? in
+            guard let r = part.range(of: "fill=\"#") else { return nil }
+            return Int(part[r.upperBound...].prefix(2), radix: 16).map { (255 - Double($0)) / 247 }
+        }
+        #expect(shades.count == 32)
+        #expect(shades.filter { $0 > 0.5 }.count == 4 + 12, "the prototypes' ones: \(shades.filter { $0 > 0.5 }.count)")
+        #expect(try plot(["categorical.json", "codes.csv", "-o", "cat.svg"]).status == 0)
+        #expect(try classes("cat.svg")["cell"] == 3 * (3 + 2 + 4))
+        #expect(try plot(["poisson.json", "counts.csv", "-o", "pois.svg"]).status == 0)
+        let pois = try classes("pois.svg")
+        #expect(pois["mixture"] == 2 && pois["component"] == 4 && (pois["bar"] ?? 0) > 10)
+        for (args, message) in [
+            (["bernoulli.json", "bin.csv", "-o", "x.svg", "--image-shape", "3,5"], "gmm: error: --image-shape: '3,5' must be H,W with H × W = the model's 16 features"),
+            (["poisson.json", "counts.csv", "-o", "x.svg", "--image-shape", "1,2"], "gmm: error: --image-shape: applies to Bernoulli mixtures (this model is a poisson mixture)"),
+            (["bernoulli.json", "bin.csv", "-o", "x.svg", "--uncertainty"], "gmm: error: --uncertainty: draws Gaussian fits (this model is a bernoulli mixture)"),
+        ] {
+            let bad = try plot(args)
+            #expect(bad.status == 1 && bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == message, "\(bad.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.svg").path))
+        }
+    }
+
     func checkRendered(_ url: URL) throws {
         let png = url.deletingPathExtension().appendingPathExtension("png")
         let render = Process()
