@@ -37,16 +37,7 @@ struct Plot: ParsableCommand {
         try checkWritable(output)
         let X = try loadData(data)
         try checkEvaluable(X, data, fitted, model)
-        // A seeded sample of rows, widened to Double.
-        var rng = SeededGenerator(seed: seed)
-        let rows = X.rows <= points ? Array(0..<X.rows) : (0..<points).map { _ in Int.random(in: 0..<X.rows, using: &rng) }
-        let d = X.columns
-        let sample = Matrix<Double>(rows: rows.count, columns: d) { out in
-            for (i, r) in rows.enumerated() {
-                let row = X.rows(r..<(r + 1)).doubleElements
-                for j in 0..<d { out[i * d + j] = row[j] }
-            }
-        }
+        let sample = drawnSample(X, points: points, seed: seed), d = X.columns
         if uncertainty && d < 2 { throw CommandError("--uncertainty: needs two or more features (this model has \(d))") }
         let labels = try naming(data) { try fitted.predict(sample) }
         var renderer = PlotRenderer(model: fitted, sample: sample, labels: labels, totalRows: X.rows, dataName: data)
@@ -59,6 +50,19 @@ struct Plot: ParsableCommand {
         let out = try AtomicOutput(path: output)
         try out.write(svg)
         try out.commit()
+    }
+}
+
+/// A seeded sample of at most `points` rows (all of them when there are fewer), widened to Double.
+func drawnSample(_ X: DataMatrix, points: Int, seed: UInt64) -> Matrix<Double> {
+    var rng = SeededGenerator(seed: seed)
+    let rows = X.rows <= points ? Array(0..<X.rows) : (0..<points).map { _ in Int.random(in: 0..<X.rows, using: &rng) }
+    let d = X.columns
+    return Matrix<Double>(rows: rows.count, columns: d) { out in
+        for (i, r) in rows.enumerated() {
+            let row = X.rows(r..<(r + 1)).doubleElements
+            for j in 0..<d { out[i * d + j] = row[j] }
+        }
     }
 }
 
@@ -80,15 +84,7 @@ extension Plot {
         try checkWritable(output)
         let X = try loadData(data)
         try checkEvaluable(X, data, fitted, model)
-        var rng = SeededGenerator(seed: seed)
-        let rows = X.rows <= points ? Array(0..<X.rows) : (0..<points).map { _ in Int.random(in: 0..<X.rows, using: &rng) }
-        let d = X.columns
-        let sample = Matrix<Double>(rows: rows.count, columns: d) { out in
-            for (i, r) in rows.enumerated() {
-                let row = X.rows(r..<(r + 1)).doubleElements
-                for j in 0..<d { out[i * d + j] = row[j] }
-            }
-        }
+        let sample = drawnSample(X, points: points, seed: seed)
         let svg = DiscretePlotRenderer(model: fitted, sample: sample, totalRows: X.rows, dataName: data, imageShape: shape).svg()
         let out = try AtomicOutput(path: output)
         try out.write(svg)

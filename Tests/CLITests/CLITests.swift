@@ -122,15 +122,7 @@ struct CLITests {
         #expect(counter.counts["polygon"] == 2 * components, "1σ and 2σ ellipses per component")
         #expect((counter.counts["circle"] ?? 0) >= 4000, "scatter points")
         #expect(counter.counts["polyline"] == 1, "lower-bound trace")
-        let png = url.deletingPathExtension().appendingPathExtension("png")
-        let render = Process()
-        render.executableURL = URL(fileURLWithPath: "/usr/bin/rsvg-convert")
-        render.arguments = [url.path, "-o", png.path]
-        try render.run()
-        render.waitUntilExit()
-        #expect(render.terminationStatus == 0)
-        let bytes = try Data(contentsOf: png)
-        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 20_000, "a real picture was rendered")
+        try checkRendered(url)
     }
 
     /// One feature (the issue's example: 0.75 N(0, 1) + 0.25 N(4, 0.5²), K = 2): a histogram on
@@ -212,16 +204,7 @@ struct CLITests {
             #expect(cells[1] == line[1] && cells[2] == line[2], "\(row) vs \(line)")
             #expect(String(format: "%.3f", Double(cells[4])!) == String(line[3]))
         }
-        final class Marks: NSObject, XMLParserDelegate {
-            var classes: [String: Int] = [:]
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                if let c = attributes["class"] { classes[c, default: 0] += 1 }
-            }
-        }
-        let parser = XMLParser(data: try Data(contentsOf: dir.appendingPathComponent("bic.svg")))
-        let marks = Marks()
-        parser.delegate = marks
-        #expect(parser.parse())
+        let marks = try svgClasses(dir.appendingPathComponent("bic.svg"))
         #expect(marks.classes["criterion"] == 2, "one line per covariance type")
         #expect((marks.classes["candidate"] ?? 0) + (marks.classes["held"] ?? 0) + (marks.classes["failed"] ?? 0) == 8)
         #expect(marks.classes["best"] == 1)
@@ -254,16 +237,7 @@ struct CLITests {
         #expect(try GMMBinary.run(["fit", "X.npy", "-k", "3", "--seed", "1", "-o", "m.json", "-q"], in: dir).status == 0)
         let r = try GMMBinary.run(["plot", "m.json", "X.npy", "-o", "u.svg", "--uncertainty"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        final class Marks: NSObject, XMLParserDelegate {
-            var classes: [String: Int] = [:]
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                if let c = attributes["class"] { classes[c, default: 0] += 1 }
-            }
-        }
-        let parser = XMLParser(data: try Data(contentsOf: dir.appendingPathComponent("u.svg")))
-        let marks = Marks()
-        parser.delegate = marks
-        #expect(parser.parse())
+        let marks = try svgClasses(dir.appendingPathComponent("u.svg"))
         guard case .float64(let X) = try NPY.read(dir.appendingPathComponent("X.npy").path) else { Issue.record(); return }
         let model = try ModelFile.read(dir.appendingPathComponent("m.json").path)
         let gamma = try model.predictProbabilities(X)
@@ -306,18 +280,8 @@ struct CLITests {
             #expect(r.status == 0, "\(r.stderr)")
         }
         func classes(_ name: String) throws -> [String: Int] {
-            final class Marks: NSObject, XMLParserDelegate {
-                var classes: [String: Int] = [:]
-                func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                    if let c = attributes["class"] { classes[c, default: 0] += 1 }
-                }
-            }
-            let parser = XMLParser(data: try Data(contentsOf: dir.appendingPathComponent(name)))
-            let marks = Marks()
-            parser.delegate = marks
-            #expect(parser.parse(), "\(name) is well-formed")
             try checkRendered(dir.appendingPathComponent(name))
-            return marks.classes
+            return try svgClasses(dir.appendingPathComponent(name)).classes
         }
         func plot(_ args: [String]) throws -> CLIResult { try GMMBinary.run(["plot"] + args, in: dir) }
         #expect(try plot(["bernoulli.json", "bin.csv", "-o", "heat.svg"]).status == 0)
@@ -347,6 +311,23 @@ struct CLITests {
             #expect(bad.status == 1 && bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == message, "\(bad.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.svg").path))
         }
+    }
+
+    /// Counts the SVG's elements by their class attribute (the marks a picture is made of);
+    /// the SVG must be well-formed XML.
+    final class ClassCounter: NSObject, XMLParserDelegate {
+        var classes: [String: Int] = [:]
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            if let c = attributes["class"] { classes[c, default: 0] += 1 }
+        }
+    }
+
+    func svgClasses(_ url: URL) throws -> ClassCounter {
+        let parser = XMLParser(data: try Data(contentsOf: url))
+        let counter = ClassCounter()
+        parser.delegate = counter
+        #expect(parser.parse(), "\(url.lastPathComponent) is well-formed XML")
+        return counter
     }
 
     func checkRendered(_ url: URL) throws {
