@@ -94,31 +94,43 @@ struct DiscretePlotRenderer {
     }
 
     /// Up to 12 features: the data's count frequencies with each weighted component's Poisson
-    /// probabilities πₖ Pois(x | λₖ) and their sum.
+    /// probabilities πₖ Pois(x | λₖ) and their sum; counts spanning more than 60 values are
+    /// grouped into at most 60 bins of equal width, each curve then summing its probabilities
+    /// over a bin's counts.
     func rates(_ s: inout SVG) {
         let p = model.parameters
         let K = p.components, D = min(p.features, 12)
         let columns = D <= 1 ? 1 : D <= 4 ? 2 : 3, rows = (D + columns - 1) / columns
         let pw = 600 / Double(columns), ph = 520 / Double(rows)
         for j in 0..<D {
-            let counts = (0..<sample.rows).map { Int(sample[$0, j].rounded()) }
-            let top = min(60, max(counts.max() ?? 0, Int((0..<K).map { p.means[$0, j] }.max()! * 2 + 3)))
-            var freq = [Double](repeating: 0, count: top + 1)
-            for c in counts where c >= 0 && c <= top { freq[c] += 1 / Double(max(1, counts.count)) }
-            func pmf(_ x: Int, _ k: Int) -> Double {
-                let l = p.means[k, j]
-                return l > 0 ? p.weights[k] * exp(Double(x) * log(l) - l - lgamma(Double(x) + 1)) : (x == 0 ? p.weights[k] : 0)
+            let counts = (0..<sample.rows).map { Int(min(1e15, max(0, sample[$0, j].rounded()))) }
+            let rates = (0..<K).map { p.means[$0, j] }
+            // The counts shown: the data's, and each component's mean ± 3 standard deviations.
+            let lo = max(0, min(counts.min() ?? 0, Int((rates.map { $0 - 3 * $0.squareRoot() }.min() ?? 0).rounded(.down))))
+            let hi = max(lo + 1, max(counts.max() ?? 0, Int((rates.map { $0 + 3 * $0.squareRoot() + 1 }.max() ?? 1).rounded(.up))))
+            let width = max(1, (hi - lo + 60) / 60), bins = (hi - lo) / width + 1
+            var freq = [Double](repeating: 0, count: bins)
+            for c in counts { freq[min(bins - 1, max(0, (c - lo) / width))] += 1 / Double(max(1, counts.count)) }
+            func mass(_ b: Int, _ k: Int) -> Double {  // P(count in bin b) for component k, weighted
+                let l = rates[k]
+                return (0..<width).reduce(0.0) { acc, o in
+                    let x = Double(lo + b * width + o)
+                    return acc + (l > 0 ? exp(x * log(l) - l - lgamma(x + 1)) : (x == 0 ? 1 : 0))
+                } * p.weights[k]
             }
-            let comp = (0..<K).map { k in (0...top).map { pmf($0, k) } }
-            let mix = (0...top).map { x in (0..<K).reduce(0.0) { $0 + comp[$1][x] } }
+            let comp = (0..<K).map { k in (0..<bins).map { mass($0, k) } }
+            let mix = (0..<bins).map { b in (0..<K).reduce(0.0) { $0 + comp[$1][b] } }
+            let centre = { (b: Int) in Double(lo + b * width) + Double(width - 1) / 2 }
             let frame = Frame(x: 95 + Double(j % columns) * pw, y: 70 + Double(j / columns) * ph, width: pw - 105, height: ph - 60,
-                              xs: [-0.5, Double(top) + 0.5], ys: [0, max(freq.max() ?? 0, mix.max() ?? 0)], zeroY: true)
-            frame.axes(&s, xLabel: "count, feature \(j)", yLabel: "frequency", integerX: true)
-            let w = frame.px(1) - frame.px(0)
-            for (x, v) in freq.enumerated() where v > 0 {
-                s.raw("<rect class=\"bar\" x=\"\(f(frame.px(Double(x)) - w * 0.4))\" y=\"\(f(frame.py(v)))\" width=\"\(f(w * 0.8))\" height=\"\(f(frame.py(0) - frame.py(v)))\" fill=\"#c9d3df\" stroke=\"#8a99ab\" stroke-width=\"0.5\"/>")
+                              xs: [centre(0) - Double(width) / 2, centre(bins - 1) + Double(width) / 2],
+                              ys: [0, max(freq.max() ?? 0, mix.max() ?? 0)], zeroY: true)
+            frame.axes(&s, xLabel: width == 1 ? "count, feature \(j)" : "count (bins of \(width)), feature \(j)", yLabel: "frequency",
+                       integerX: true)
+            let w = frame.px(Double(width)) - frame.px(0)
+            for (b, v) in freq.enumerated() where v > 0 {
+                s.raw("<rect class=\"bar\" x=\"\(f(frame.px(centre(b)) - w * 0.4))\" y=\"\(f(frame.py(v)))\" width=\"\(f(w * 0.8))\" height=\"\(f(frame.py(0) - frame.py(v)))\" fill=\"#c9d3df\" stroke=\"#8a99ab\" stroke-width=\"0.5\"/>")
             }
-            func line(_ ys: [Double]) -> String { ys.enumerated().map { "\(f(frame.px(Double($0.offset)))),\(f(frame.py($0.element)))" }.joined(separator: " ") }
+            func line(_ ys: [Double]) -> String { ys.enumerated().map { "\(f(frame.px(centre($0.offset)))),\(f(frame.py($0.element)))" }.joined(separator: " ") }
             s.raw("<polyline class=\"mixture\" points=\"\(line(mix))\" fill=\"none\" stroke=\"black\" stroke-width=\"2.2\"/>")
             for k in 0..<K {
                 s.raw("<polyline class=\"component\" points=\"\(line(comp[k]))\" fill=\"none\" stroke=\"\(PlotRenderer.palette[k % PlotRenderer.palette.count])\" stroke-width=\"1.6\" stroke-dasharray=\"5 3\"/>")
