@@ -435,7 +435,8 @@ struct Frame {
 
     func axes(_ s: inout SVG, xLabel: String, yLabel: String, integerX: Bool = false) {
         s.raw("<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" fill=\"white\" stroke=\"#444\" stroke-width=\"1.2\"/>")
-        let xt = Frame.ticks(x0, x1), yt = Frame.ticks(y0, y1)
+        // At most one x tick per 60 pixels, so long labels (large counts) do not run together.
+        let xt = Frame.ticks(x0, x1, count: max(2, min(6, Int(width / 60)))), yt = Frame.ticks(y0, y1)
         for t in xt.values where !integerX || t == t.rounded() {
             let X = px(t)
             s.raw("<line x1=\"\(f(X))\" y1=\"\(f(y + height))\" x2=\"\(f(X))\" y2=\"\(f(y + height + 6))\" stroke=\"#444\"/>")
