@@ -9,6 +9,7 @@
  * (blocks are padded to 4 points): masked loads and stores cover it. */
 #include <immintrin.h>
 #include "gmm_estep.h"
+#include "vmath_avx2.h"  /* gmm_prefetcher: the AVX2 kernels' spread prefetch */
 
 #define GMM_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
 #define GMM_AVX512_INLINE __attribute__((target("avx512f,avx512vl,avx512dq,fma"), always_inline)) static inline
@@ -48,10 +49,7 @@ GMM_AVX512 gmm_status gmm_logprob_diag_avx512(const double *GMM_RESTRICT Xt, siz
     const size_t nvec = (Bp + 7) / 8;  /* the last one half full when Bp is not a multiple of 8 */
     const __mmask8 tail = (Bp % 8) ? (__mmask8)0x0F : (__mmask8)0xFF;
     /* The prefetch hint: a few of the next block's lines per tile, as the AVX2 kernels do. */
-    const char *pf = next ? (const char *)next->addr : 0;
-    size_t pf_left = next ? next->bytes : 0;
-    const size_t tiles = ((K + 3) / 4) * ((nvec + 3) / 4);
-    const size_t pf_step = tiles ? ((pf_left / 64 + tiles - 1) / tiles) * 64 : 0;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, ((K + 3) / 4) * ((nvec + 3) / 4));
     double *Bc = work;
     for (size_t k0 = 0; k0 < K; k0 += 4) {
         const int C = (int)(K - k0 < 4 ? K - k0 : 4);
@@ -61,8 +59,7 @@ GMM_AVX512 gmm_status gmm_logprob_diag_avx512(const double *GMM_RESTRICT Xt, siz
         for (size_t v = 0; v < nvec; v += 4) {
             const int V = nvec - v < 4 ? (int)(nvec - v) : 4;
             const __mmask8 last = v + (size_t)V == nvec ? tail : (__mmask8)0xFF;
-            for (size_t o = 0; o < pf_step && pf_left > 0; o += 64, pf += 64, pf_left = pf_left > 64 ? pf_left - 64 : 0)
-                _mm_prefetch(pf, _MM_HINT_T0);
+            gmm_prefetcher_step(&pf);
 #define DT(c, w) diag_tile512(Xt + 8 * v, ldx, d, P, Bc, log_norm + k0, out + 8 * v, ldl, c, w, last)
 #define DT_V(c) do { if (V == 4) DT(c, 4); else if (V == 3) DT(c, 3); else if (V == 2) DT(c, 2); else DT(c, 1); } while (0)
             if (C == 4) DT_V(4); else if (C == 3) DT_V(3); else if (C == 2) DT_V(2); else DT_V(1);
@@ -142,10 +139,7 @@ GMM_AVX512 gmm_status gmm_logprob_full_avx512(const double *GMM_RESTRICT Xt, siz
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = (Bp + 7) / 8;
     const __mmask8 tail = (Bp % 8) ? (__mmask8)0x0F : (__mmask8)0xFF;
-    const char *pf = next ? (const char *)next->addr : 0;
-    size_t pf_left = next ? next->bytes : 0;
-    const size_t tiles = K * ((nvec + 3) / 4);
-    const size_t pf_step = tiles ? ((pf_left / 64 + tiles - 1) / tiles) * 64 : 0;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, K * ((nvec + 3) / 4));
     double *b = work;  /* -mu U, d values, as the AVX2 kernel computes them */
     for (size_t k = 0; k < K; k++) {
         const double *mu = means + k * d;
@@ -159,8 +153,7 @@ GMM_AVX512 gmm_status gmm_logprob_full_avx512(const double *GMM_RESTRICT Xt, siz
         for (size_t v = 0; v < nvec; v += 4) {
             const int V = nvec - v < 4 ? (int)(nvec - v) : 4;
             const __mmask8 last = v + (size_t)V == nvec ? tail : (__mmask8)0xFF;
-            for (size_t o = 0; o < pf_step && pf_left > 0; o += 64, pf += 64, pf_left = pf_left > 64 ? pf_left - 64 : 0)
-                _mm_prefetch(pf, _MM_HINT_T1);
+            gmm_prefetcher_step(&pf);
             if (V == 4) full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 4, last);
             else if (V == 3) full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 3, last);
             else if (V == 2) full_tile512(Xt + 8 * v, ldx, d, b, U, log_norm[k], out + 8 * v, 2, last);

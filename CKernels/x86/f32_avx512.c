@@ -81,10 +81,7 @@ GMM_AVX512 gmm_status gmm_logprob32_full_avx512(const float *GMM_RESTRICT Xt, si
     float *U = work, *b = work + d * d, *sq = b + d;
     const size_t nvec = (Bp + 15) / 16;
     const __mmask16 tail = (Bp % 16) ? (__mmask16)0x00FF : (__mmask16)0xFFFF;
-    const char *pf = next ? (const char *)next->addr : 0;
-    size_t pf_left = next ? next->bytes : 0;
-    const size_t tiles = K * ((nvec + 1) / 2);
-    const size_t pf_step = tiles ? ((pf_left / 64 + tiles - 1) / tiles) * 64 : 0;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, K * ((nvec + 1) / 2));
     for (size_t k = 0; k < K; k++) {
         const double *Uk = prec_chol + k * d * d, *mu = means + k * d;
         for (size_t q = 0; q < d * d; q++) U[q] = (float)Uk[q];
@@ -97,8 +94,7 @@ GMM_AVX512 gmm_status gmm_logprob32_full_avx512(const float *GMM_RESTRICT Xt, si
         for (size_t v = 0; v < nvec; v += 2) {
             const int V = nvec - v < 2 ? 1 : 2;
             const __mmask16 last = v + (size_t)V == nvec ? tail : (__mmask16)0xFFFF;
-            for (size_t o = 0; o < pf_step && pf_left > 0; o += 64, pf += 64, pf_left = pf_left > 64 ? pf_left - 64 : 0)
-                _mm_prefetch(pf, _MM_HINT_T1);
+            gmm_prefetcher_step(&pf);
 #define FT(w) full32_tile512(Xt + 16 * v, ldx, d, b, U, sq, log_norm[k], out + 16 * v, w, last)
             if (V == 2) FT(2); else FT(1);
 #undef FT
@@ -137,10 +133,7 @@ GMM_AVX512 gmm_status gmm_logprob32_diag_avx512(const float *GMM_RESTRICT Xt, si
     if (Bp > ldx || Bp > ldl || d == 0 || K == 0) return GMM_ERR_ARGUMENT;
     const size_t nvec = (Bp + 15) / 16;
     const __mmask16 tail = (Bp % 16) ? (__mmask16)0x00FF : (__mmask16)0xFFFF;
-    const char *pf = next ? (const char *)next->addr : 0;
-    size_t pf_left = next ? next->bytes : 0;
-    const size_t tiles = ((K + 3) / 4) * ((nvec + 3) / 4);
-    const size_t pf_step = tiles ? ((pf_left / 64 + tiles - 1) / tiles) * 64 : 0;
+    gmm_prefetcher pf = gmm_prefetcher_start(next, ((K + 3) / 4) * ((nvec + 3) / 4));
     float *P = work, *Bc = work + 4 * d;  /* as the AVX2 kernel */
     for (size_t k0 = 0; k0 < K; k0 += 4) {
         const int C = (int)(K - k0 < 4 ? K - k0 : 4);
@@ -152,8 +145,7 @@ GMM_AVX512 gmm_status gmm_logprob32_diag_avx512(const float *GMM_RESTRICT Xt, si
         for (size_t v = 0; v < nvec; v += 4) {
             const int V = nvec - v < 4 ? (int)(nvec - v) : 4;
             const __mmask16 last = v + (size_t)V == nvec ? tail : (__mmask16)0xFFFF;
-            for (size_t o = 0; o < pf_step && pf_left > 0; o += 64, pf += 64, pf_left = pf_left > 64 ? pf_left - 64 : 0)
-                _mm_prefetch(pf, _MM_HINT_T1);
+            gmm_prefetcher_step(&pf);
 #define DT(c, w) diag32_tile512(Xt + 16 * v, ldx, d, P, Bc, log_norm + k0, out + 16 * v, ldl, c, w, last)
 #define DT_V(c) do { if (V == 4) DT(c, 4); else if (V == 3) DT(c, 3); else if (V == 2) DT(c, 2); else DT(c, 1); } while (0)
             if (C == 4) DT_V(4); else if (C == 3) DT_V(3); else if (C == 2) DT_V(2); else DT_V(1);
